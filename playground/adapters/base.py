@@ -1,0 +1,130 @@
+"""The one adapter contract every model source implements.
+
+An adapter turns (request, settings) into a stream of typed events. Non-streaming use is
+just joining the stream, so the streaming path is the only path and is always tested.
+
+Adapters never catch-and-hide: a failure is raised as :class:`ModelError` (a sentence a
+user can act on) or any other exception (shown as an internal error). The runner keeps
+whatever text already arrived, so an error mid-stream never loses output.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass, field
+from typing import Callable, Iterator, Protocol, Union
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class GenerationSettings(BaseModel):
+    """Per-pane generation settings, validated once at the edge (UI, CLI, config)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    temperature: float = Field(0.7, ge=0.0, le=2.0, description="Sampling temperature")
+    top_p: float = Field(0.95, gt=0.0, le=1.0, description="Nucleus sampling")
+    top_k: int = Field(64, ge=0, le=1000, description="Top-k sampling (0 = off)")
+    max_tokens: int = Field(1024, ge=1, le=32768, description="Maximum new tokens")
+    seed: int | None = Field(None, ge=0, le=2**31 - 1, description="Random seed (empty = random)")
+    thinking: bool = Field(False, description="Ask the model to think before answering")
+
+
+@dataclass(frozen=True)
+class ImageInput:
+    """An uploaded image, already validated: raw bytes and its MIME type."""
+
+    data: bytes
+    mime: str  # image/png, image/jpeg, image/webp or image/gif
+
+    def data_uri(self) -> str:
+        import base64
+
+        return f"data:{self.mime};base64,{base64.b64encode(self.data).decode('ascii')}"
+
+
+@dataclass(frozen=True)
+class ChatRequest:
+    """What the user asked: the same for every pane."""
+
+    prompt: str
+    system: str | None = None
+    image: ImageInput | None = None
+
+
+# ---- events ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class TextDelta:
+    text: str
+
+
+@dataclass(frozen=True)
+class ThoughtDelta:
+    text: str
+
+
+@dataclass(frozen=True)
+class Status:
+    """A human-readable progress note: "loading model", "retrying in 2 s (1 of 3)"."""
+
+    message: str
+
+
+@dataclass(frozen=True)
+class Loaded:
+    """The model is ready; `load_s` is time spent loading (0 when it was already warm)."""
+
+    load_s: float
+
+
+@dataclass(frozen=True)
+class Usage:
+    """Token counts reported by the source. Fields left None are counted by the runner."""
+
+    prompt_tokens: int | None = None
+    completion_tokens: int | None = None
+    thinking_tokens: int | None = None
+
+
+@dataclass(frozen=True)
+class Finish:
+    """The stream ended normally. reason: stop, length, safety, ... (source words, lowercased)."""
+
+    reason: str
+
+
+Event = Union[TextDelta, ThoughtDelta, Status, Loaded, Usage, Finish]
+
+
+class ModelError(Exception):
+    """A failure with a message meant for the user (what went wrong, what to do)."""
+
+
+class Cancelled(Exception):
+    """Raised inside an adapter when the cancel flag is seen."""
+
+
+@dataclass
+class StreamContext:
+    """What the runner hands an adapter besides the request: a cancel flag and limits."""
+
+    cancel: threading.Event = field(default_factory=threading.Event)
+
+    def check(self) -> None:
+        if self.cancel.is_set():
+            raise Cancelled()
+
+
+class Adapter(Protocol):
+    """One model behind one source. `is_local` panes share the CPU and are queued."""
+
+    is_local: bool
+
+    def stream(
+        self, request: ChatRequest, settings: GenerationSettings, ctx: StreamContext
+    ) -> Iterator[Event]: ...
+
+
+AdapterFactory = Callable[..., Adapter]
