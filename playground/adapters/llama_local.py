@@ -1,0 +1,262 @@
+"""Local GGUF models through llama-cpp-python.
+
+One `Llama` per model file, used under that model's lock (a Llama is not thread-safe). Loaded
+models live in an LRU pool bounded by `max_loaded`; a model in use is never evicted.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+import time
+from collections import OrderedDict
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Iterator
+
+from playground.adapters.base import (
+    Cancelled, ChatRequest, Event, Finish, GenerationSettings, Loaded, ModelError, Status,
+    StreamContext, TextDelta, ThoughtDelta, Usage,
+)
+from playground.adapters.chat_format import build_prompt
+
+GGUF_MAGIC = b"GGUF"
+
+
+def check_gguf_file(path: Path) -> None:
+    """Refuse early, with a sentence, what llama.cpp would refuse with a C-level log."""
+    if not path.exists():
+        raise ModelError(f"model file not found: {path}. Check the path, or download the model.")
+    if path.is_dir():
+        raise ModelError(f"{path} is a folder, not a .gguf file.")
+    with path.open("rb") as handle:
+        magic = handle.read(4)
+    if magic != GGUF_MAGIC:
+        raise ModelError(
+            f"{path.name} is not a GGUF model file (it starts with {magic!r}, not b'GGUF'). "
+            "Download the .gguf again or pick another file."
+        )
+
+
+def available_memory_bytes() -> int | None:
+    try:
+        with open("/proc/meminfo", encoding="ascii") as handle:
+            for line in handle:
+                if line.startswith("MemAvailable:"):
+                    return int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    try:
+        return os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
+    except (ValueError, OSError, AttributeError):
+        return None
+
+
+def check_memory(path: Path, n_ctx: int) -> None:
+    """Estimate RAM before loading: weights (file size) + KV cache + a margin."""
+    needed = path.stat().st_size * 1.1 + n_ctx * 256 * 1024 // 1024 + 300 * 1024**2
+    free = available_memory_bytes()
+    if free is not None and needed > free:
+        raise ModelError(
+            f"not enough memory to load {path.name}: needs about {needed / 1e9:.1f} GB, "
+            f"{free / 1e9:.1f} GB available. Close other models (lower --max-loaded-models) "
+            "or pick a smaller quantization."
+        )
+
+
+@dataclass
+class LoadedModel:
+    llm: Any
+    lock: threading.Lock = field(default_factory=threading.Lock)
+    users: int = 0
+    vision_handler: Any = None
+
+
+class LlamaPool:
+    """Loaded models, least recently used evicted first once more than `max_loaded` are held."""
+
+    def __init__(self, max_loaded: int = 2, n_ctx: int = 4096, n_threads: int | None = None,
+                 n_gpu_layers: int = 0):
+        self.max_loaded = max_loaded
+        self.n_ctx = n_ctx
+        # Local panes run one at a time by default, so one model may use every core;
+        # more threads than cores only adds contention.
+        self.n_threads = n_threads or max(1, os.cpu_count() or 1)
+        self.n_gpu_layers = n_gpu_layers
+        self._models: OrderedDict[tuple, LoadedModel] = OrderedDict()
+        self._guard = threading.Lock()
+        self._loading: dict[tuple, threading.Lock] = {}
+
+    def _load(self, path: Path, mmproj: Path | None) -> LoadedModel:
+        check_gguf_file(path)
+        check_memory(path, self.n_ctx)
+        from llama_cpp import Llama
+
+        handler = None
+        if mmproj is not None:
+            check_gguf_file(mmproj)
+            try:
+                from llama_cpp.llama_chat_format import Gemma4ChatHandler
+
+                handler = Gemma4ChatHandler(clip_model_path=str(mmproj), verbose=False)
+            except Exception as exc:
+                raise ModelError(f"cannot load the image projector {mmproj.name}: {exc}") from None
+        try:
+            llm = Llama(model_path=str(path), n_ctx=self.n_ctx, n_threads=self.n_threads,
+                        n_gpu_layers=self.n_gpu_layers, chat_handler=handler, verbose=False)
+        except (ValueError, RuntimeError, OSError) as exc:
+            raise ModelError(
+                f"llama.cpp could not load {path.name} ({exc}). The file may be damaged, or its "
+                "architecture is newer than this llama-cpp-python: upgrade it or pick another file."
+            ) from None
+        return LoadedModel(llm=llm, vision_handler=handler)
+
+    @contextmanager
+    def use(self, path: Path, mmproj: Path | None = None) -> Iterator[tuple[LoadedModel, float]]:
+        """Yield (loaded model, seconds spent loading) with the model's lock held."""
+        key = (str(path), str(mmproj) if mmproj else None)
+        with self._guard:
+            loading_lock = self._loading.setdefault(key, threading.Lock())
+        load_s = 0.0
+        with loading_lock:  # two panes asking for one cold model load it once
+            with self._guard:
+                model = self._models.get(key)
+                if model is not None:
+                    self._models.move_to_end(key)
+            if model is None:
+                started = time.perf_counter()
+                model = self._load(path, mmproj)
+                load_s = time.perf_counter() - started
+                with self._guard:
+                    self._models[key] = model
+            with self._guard:
+                model.users += 1
+                self._evict_unused()
+        try:
+            with model.lock:
+                yield model, load_s
+        finally:
+            with self._guard:
+                model.users -= 1
+
+    def _evict_unused(self) -> None:
+        for key in list(self._models):
+            if len(self._models) <= self.max_loaded:
+                break
+            if self._models[key].users == 0:
+                evicted = self._models.pop(key)
+                try:
+                    evicted.llm.close()
+                except Exception:
+                    pass
+
+    def loaded(self) -> list[str]:
+        with self._guard:
+            return [key[0] for key in self._models]
+
+    def close(self) -> None:
+        with self._guard:
+            for model in self._models.values():
+                try:
+                    model.llm.close()
+                except Exception:
+                    pass
+            self._models.clear()
+
+
+class LlamaLocalAdapter:
+    is_local = True
+
+    def __init__(self, pool: LlamaPool, path: Path, family: str = "auto",
+                 mmproj: Path | None = None, vision: bool = False):
+        self.pool = pool
+        self.path = Path(path)
+        self.family = family
+        self.mmproj = mmproj
+        self.vision = vision
+
+    def stream(self, request: ChatRequest, settings: GenerationSettings,
+               ctx: StreamContext) -> Iterator[Event]:
+        if request.image is not None and self.mmproj is None:
+            if self.vision:
+                raise ModelError("this model can see images, but its projector (mmproj) file is "
+                                 "not on disk: download it, or run without the image.")
+            yield Status("this model cannot see images: it answered from the text alone")
+            request = ChatRequest(prompt=request.prompt, system=request.system)
+        yield Status("loading model")
+        with self.pool.use(self.path, self.mmproj if request.image else None) as (model, load_s):
+            yield Loaded(load_s)
+            ctx.check()
+            if request.image is not None:
+                yield from self._stream_vision(model, request, settings, ctx)
+            else:
+                yield from self._stream_text(model.llm, request, settings, ctx)
+
+    def _sampling(self, settings: GenerationSettings) -> dict[str, Any]:
+        return dict(max_tokens=settings.max_tokens, temperature=settings.temperature,
+                    top_p=settings.top_p, top_k=settings.top_k, min_p=0.0, repeat_penalty=1.0,
+                    seed=settings.seed if settings.seed is not None else -1)
+
+    def _stream_text(self, llm: Any, request: ChatRequest, settings: GenerationSettings,
+                     ctx: StreamContext) -> Iterator[Event]:
+        template = llm.metadata.get("tokenizer.chat_template")
+        bos = llm.detokenize([llm.token_bos()]).decode("utf-8", "ignore") or "<bos>"
+        prompt, stops, has_bos = build_prompt(self.family, request, settings.thinking, template, bos_token=bos)
+        if has_bos:
+            prompt = prompt[len(bos):]
+        tokens = llm.tokenize(prompt.encode("utf-8"), add_bos=True, special=True)
+        n_ctx = llm.n_ctx()
+        if len(tokens) >= n_ctx:
+            raise ModelError(f"the prompt is {len(tokens)} tokens but this model's context is "
+                             f"{n_ctx} (n_ctx): shorten the prompt or raise n_ctx in the config.")
+        yield Usage(prompt_tokens=len(tokens))
+        max_tokens = min(settings.max_tokens, n_ctx - len(tokens))
+        sampling = self._sampling(settings) | {"max_tokens": max_tokens}
+        # The seed must be set on the Llama itself for create_completion to honour it each run.
+        if settings.seed is not None:
+            llm.set_seed(settings.seed)
+        chunks = llm.create_completion(tokens, stream=True, stop=stops, **sampling)
+        yield from self._relay(chunks, ctx, lambda c: c["choices"][0].get("text") or "")
+
+    def _stream_vision(self, model: LoadedModel, request: ChatRequest,
+                       settings: GenerationSettings, ctx: StreamContext) -> Iterator[Event]:
+        messages: list[dict[str, Any]] = []
+        if request.system:
+            messages.append({"role": "system", "content": request.system})
+        # Only data: URIs: llama-cpp-python fetches any other URL (file:// included) itself.
+        messages.append({"role": "user", "content": [
+            {"type": "image_url", "image_url": {"url": request.image.data_uri()}},
+            {"type": "text", "text": request.prompt},
+        ]})
+        chunks = model.vision_handler(llama=model.llm, messages=messages, stream=True,
+                                      enable_thinking=settings.thinking, **self._sampling(settings))
+        yield from self._relay(chunks, ctx, lambda c: c["choices"][0].get("delta", {}).get("content") or "")
+
+    def _relay(self, chunks: Iterator[dict], ctx: StreamContext, text_of) -> Iterator[Event]:
+        from playground.adapters.thoughts import ThoughtSplitter
+
+        splitter = ThoughtSplitter()
+        generated = thinking = 0
+        finish = "stop"
+        try:
+            for chunk in chunks:
+                if ctx.cancel.is_set():
+                    raise Cancelled()
+                reason = chunk["choices"][0].get("finish_reason")
+                if reason:  # the closing chunk carries no new token
+                    finish = reason
+                else:
+                    generated += 1
+                events = splitter.feed(text_of(chunk))
+                if any(isinstance(e, ThoughtDelta) for e in events):
+                    thinking += 1
+                yield from events
+        finally:
+            # Closing the generator stops decoding now instead of at max_tokens.
+            close = getattr(chunks, "close", None)
+            if close is not None:
+                close()
+        yield from splitter.flush()
+        yield Usage(completion_tokens=generated, thinking_tokens=thinking)
+        yield Finish(finish)

@@ -1,0 +1,284 @@
+"""Command line: `gemma-playground` (the web UI), `compare`, `models`, `download`, `svg`, `cache`.
+
+Heavy libraries (gradio, llama_cpp, google.genai) are imported only by the commands that
+need them: `compare` never imports gradio.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from typing import Any
+
+from pydantic import ValidationError
+
+SUBCOMMANDS = ("serve", "compare", "models", "download", "svg", "cache")
+
+
+class UsageError(Exception):
+    """Bad input on the command line; the message says what to fix."""
+
+
+def _common(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--config", metavar="PATH", help="config file (TOML) to add models and defaults")
+    parser.add_argument("--models-dir", metavar="DIR", action="append", default=[],
+                        help="also look for .gguf files here (repeatable)")
+    parser.add_argument("--cache-dir", metavar="DIR", help="response cache folder")
+    parser.add_argument("--openai-base-url", metavar="URL", help="OpenAI-compatible server for openai:MODEL")
+    parser.add_argument("--n-gpu-layers", type=int, metavar="N", help="layers to offload to a GPU (-1 = all)")
+    parser.add_argument("--max-loaded-models", type=int, metavar="N", help="local models kept in memory")
+    parser.add_argument("--n-ctx", type=int, metavar="N", help="context length for local models")
+
+
+def _settings_flags(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--temperature", type=float, metavar="T")
+    parser.add_argument("--top-p", type=float, metavar="P")
+    parser.add_argument("--top-k", type=int, metavar="K")
+    parser.add_argument("--max-tokens", type=int, metavar="N")
+    parser.add_argument("--seed", type=int, metavar="S")
+    thinking = parser.add_mutually_exclusive_group()
+    thinking.add_argument("--thinking", dest="thinking", action="store_true", default=None)
+    thinking.add_argument("--no-thinking", dest="thinking", action="store_false")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="gemma-playground",
+        description="Compare Gemma models side by side. With no command: start the web UI.",
+    )
+    sub = parser.add_subparsers(dest="command")
+
+    serve = sub.add_parser("serve", help="start the web UI (the default)")
+    _common(serve)
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=7860)
+    serve.add_argument("--share", action="store_true", help="public Gradio link (login on by default)")
+    serve.add_argument("--auth", metavar="USER:PASS", help="require this login")
+    serve.add_argument("--no-auth", action="store_true", help="with --share: no login (not advised)")
+    serve.add_argument("--no-browser", action="store_true", help="do not open a browser tab")
+
+    compare = sub.add_parser("compare", help="run one prompt on several models, print the answers")
+    _common(compare)
+    compare.add_argument("prompt")
+    compare.add_argument("-m", "--model", action="append", dest="models", default=[], required=True,
+                         help="model id, .gguf path, gemini:ID or openai:MODEL (repeatable)")
+    compare.add_argument("--image", metavar="FILE")
+    compare.add_argument("--system", metavar="TEXT")
+    compare.add_argument("--json", action="store_true", help="print one JSON object")
+    compare.add_argument("--no-cache", action="store_true", help="neither read nor write the cache")
+    _settings_flags(compare)
+
+    models = sub.add_parser("models", help="list every model and whether it can run now")
+    _common(models)
+    models.add_argument("--json", action="store_true")
+
+    download = sub.add_parser("download", help="download a preset's GGUF from the Hugging Face hub")
+    _common(download)
+    download.add_argument("model")
+
+    sub.add_parser("svg", help="extract, repair and render the SVGs in a saved answer", add_help=False)
+    sub.add_parser("cache", help="cache stats|clear|path", add_help=False)
+    return parser
+
+
+def load_app_config(args: argparse.Namespace):
+    from playground.config import load_config
+
+    config = load_config(args.config)
+    updates: dict[str, Any] = {}
+    for flag, key in (("n_gpu_layers", "n_gpu_layers"), ("max_loaded_models", "max_loaded_models"),
+                      ("n_ctx", "n_ctx")):
+        if getattr(args, flag, None) is not None:
+            updates[key] = getattr(args, flag)
+    if updates:
+        try:
+            config = type(config).model_validate(config.model_dump() | updates)
+        except ValidationError as exc:
+            first = exc.errors()[0]
+            raise UsageError(f"--{str(first['loc'][0]).replace('_', '-')}: {first['msg']}") from None
+    return config
+
+
+def settings_from_args(args: argparse.Namespace, defaults):
+    from playground.adapters.base import GenerationSettings
+
+    values = defaults.model_dump()
+    for name in ("temperature", "top_p", "top_k", "max_tokens", "seed", "thinking"):
+        value = getattr(args, name, None)
+        if value is not None:
+            values[name] = value
+    try:
+        return GenerationSettings(**values)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        raise UsageError(f"--{str(first['loc'][0]).replace('_', '-')}: {first['msg']}") from None
+
+
+def build_runtime(args: argparse.Namespace, with_cache: bool = True):
+    from playground.catalog import Catalog
+    from playground.runtime import Runtime
+
+    config = load_app_config(args)
+    catalog = Catalog(config, models_dirs=args.models_dir, openai_base_url=args.openai_base_url)
+    cache = None
+    warning = None
+    if with_cache:
+        from playground.cache import open_cache
+
+        cache, warning = open_cache(args.cache_dir or config.cache_dir,
+                                    size_limit=int(config.cache_size_gb * 1024**3))
+    if warning:
+        print(f"warning: {warning}", file=sys.stderr)
+    return Runtime(config, catalog, cache=cache)
+
+
+def cmd_compare(args: argparse.Namespace) -> int:
+    from playground.adapters.base import ChatRequest
+    from playground.catalog import UnknownModel
+    from playground.runner import PaneRequest, run_comparison
+
+    if not args.prompt.strip():
+        raise UsageError("the prompt is empty: pass the text to send, e.g. compare \"Write a haiku\" -m gemma-3-270m")
+    runtime = build_runtime(args, with_cache=not args.no_cache)
+    settings = settings_from_args(args, runtime.config.defaults)
+    for name in args.models:
+        try:
+            runtime.catalog.resolve(name)
+        except UnknownModel as exc:
+            raise UsageError(str(exc)) from None
+    image = None
+    if args.image:
+        from playground.images import ImageError, image_from_path
+
+        try:
+            image = image_from_path(args.image)
+        except ImageError as exc:
+            raise UsageError(str(exc)) from None
+    request = ChatRequest(prompt=args.prompt, system=args.system, image=image)
+    try:
+        results = run_comparison(runtime, request, [PaneRequest(m, settings) for m in args.models],
+                                 use_cache=not args.no_cache)
+    finally:
+        runtime.close()
+    if args.json:
+        print(json.dumps(comparison_json(args.prompt, results), ensure_ascii=False, indent=2))
+    else:
+        print_human(results)
+    return 1 if any(r.error for r in results) else 0
+
+
+def comparison_json(prompt: str, results) -> dict:
+    from playground.svg import process_answer
+
+    panes = []
+    for r in results:
+        panes.append({
+            "model": r.model, "source": r.source, "settings": r.settings, "text": r.text,
+            "thinking": r.thinking, "finish_reason": r.finish_reason, "error": r.error,
+            "metrics": r.metrics.to_dict(), "cached": r.cached, "notes": r.notes,
+            "svgs": [s.to_json() for s in process_answer(r.text, r.finish_reason)],
+        })
+    return {"prompt": prompt, "panes": panes}
+
+
+def metrics_line(metrics) -> str:
+    from playground.ui.format import format_metrics
+
+    return format_metrics(metrics)
+
+
+def print_human(results) -> None:
+    for r in results:
+        status = "error" if r.error else (r.finish_reason or "")
+        cached = " · cached" if r.cached else ""
+        print(f"=== {r.model} ({r.source}) — {status}{cached}")
+        print(metrics_line(r.metrics))
+        for note in r.notes:
+            print(f"note: {note}")
+        if r.thinking:
+            print("--- thinking")
+            print(r.thinking.strip())
+            print("--- answer")
+        if r.text:
+            print(r.text.strip())
+        if r.error:
+            print(f"error: {r.error}")
+        print()
+
+
+def cmd_models(args: argparse.Namespace) -> int:
+    runtime = build_runtime(args, with_cache=False)
+    rows = []
+    for model_id in runtime.catalog.ids():
+        spec = runtime.catalog.resolve(model_id)
+        ok, reason = runtime.availability(spec)
+        rows.append({"id": model_id, "label": spec.label, "source": spec.source, "ready": ok,
+                     "status": reason, "facts": spec.facts(),
+                     "path": str(spec.path) if spec.path else None})
+    if args.json:
+        print(json.dumps(rows, indent=2, ensure_ascii=False))
+    else:
+        width = max(len(r["id"]) for r in rows)
+        for r in rows:
+            mark = "✓" if r["ready"] else "✗"
+            print(f"{mark} {r['id']:<{width}}  {r['source']:<6}  {r['status']}  {r['facts']}")
+    return 0
+
+
+def cmd_download(args: argparse.Namespace) -> int:
+    from playground.download import DownloadError, download_model
+
+    runtime = build_runtime(args, with_cache=False)
+    try:
+        spec = runtime.catalog.resolve(args.model)
+    except ValueError as exc:
+        raise UsageError(str(exc)) from None
+    try:
+        paths = download_model(spec)
+    except DownloadError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    for path in paths:
+        print(path)
+    return 0
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    from playground.ui.app import serve
+
+    return serve(args, build_runtime(args))
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if argv and argv[0] == "svg":
+        from playground.svg.cli import main as svg_main
+
+        return svg_main(argv[1:])
+    if argv and argv[0] == "cache":
+        from playground.cache import cache_main
+
+        return cache_main(argv[1:])
+    if not argv or argv[0] not in SUBCOMMANDS and argv[0] not in ("-h", "--help"):
+        argv = ["serve"] + argv
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    handlers = {"serve": cmd_serve, "compare": cmd_compare, "models": cmd_models,
+                "download": cmd_download}
+    try:
+        return handlers[args.command](args)
+    except UsageError as exc:
+        print(f"gemma-playground: error: {exc}", file=sys.stderr)
+        return 2
+    except Exception as exc:
+        from playground.config import ConfigError
+
+        if isinstance(exc, ConfigError):
+            print(f"gemma-playground: error: {exc}", file=sys.stderr)
+            return 2
+        raise
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,132 @@
+"""User configuration: a TOML file that adds models and sets defaults.
+
+Looked up at `--config PATH`, else `$GEMMA_PLAYGROUND_CONFIG`, else
+`<user config dir>/gemma-playground/config.toml` (a missing default file is fine).
+Everything is validated once, here; a bad file is reported with file, line and key.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from playground.adapters.base import GenerationSettings
+
+try:  # Python 3.11+
+    import tomllib
+except ModuleNotFoundError:  # pragma: no cover - 3.10
+    import tomli as tomllib  # type: ignore[no-redef]
+
+
+class ConfigError(Exception):
+    """A config file problem, phrased for the user (file, line, key, what to do)."""
+
+
+class ModelEntry(BaseModel):
+    """One model as written in models.toml or a user's config ([models.<id>])."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    label: str | None = None
+    kind: Literal["llama", "gemini", "openai"] = "llama"
+    family: Literal["gemma4", "gemma3", "auto"] = "auto"
+    bundled: bool = False
+    # facts shown in the pane header
+    effective_params: str | None = None
+    total_params: str | None = None
+    active_params: str | None = None
+    vision: bool = False
+    context_length: int | None = Field(None, ge=256)
+    quantization: str | None = None
+    size_gb: float | None = Field(None, ge=0)
+    note: str | None = None
+    # local GGUF: either a path on disk, or a hub repo + file (+ mmproj for images)
+    path: str | None = None
+    mmproj_path: str | None = None
+    repo: str | None = None
+    file: str | None = None
+    mmproj: str | None = None
+    # API sources
+    api_model: str | None = None  # Gemini model id
+    base_url: str | None = None  # OpenAI-compatible server
+    model: str | None = None  # model name on that server
+    api_key_env: str | None = None  # env var holding that server's key
+
+
+class AppConfig(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    defaults: GenerationSettings = GenerationSettings()
+    models: dict[str, ModelEntry] = {}
+    models_dirs: list[str] = []
+    gemini_api_key: str | None = Field(None, repr=False)
+    n_ctx: int = Field(4096, ge=256, le=262144)
+    n_threads: int | None = Field(None, ge=1, le=256)
+    n_gpu_layers: int = Field(0, ge=-1)
+    max_loaded_models: int = Field(2, ge=1, le=16)
+    local_slots: int = Field(1, ge=1, le=8)
+    cache_dir: str | None = None
+    cache_size_gb: float = Field(2.0, gt=0)
+    source_path: str | None = None  # where this config came from (not a TOML key users set)
+
+
+def default_config_path() -> Path:
+    env = os.environ.get("GEMMA_PLAYGROUND_CONFIG")
+    if env:
+        return Path(env).expanduser()
+    from platformdirs import user_config_dir
+
+    return Path(user_config_dir("gemma-playground")) / "config.toml"
+
+
+def _line_of_key(text: str, key_path: tuple[Any, ...]) -> int | None:
+    """Best-effort line number of the innermost key named in a validation error."""
+    names = [str(k) for k in key_path if isinstance(k, str)]
+    if not names:
+        return None
+    pattern = re.compile(rf'^\s*"?{re.escape(names[-1])}"?\s*=')
+    section = names[-2] if len(names) >= 2 else None
+    in_section = section is None
+    for number, line in enumerate(text.splitlines(), start=1):
+        stripped = line.strip()
+        if stripped.startswith("["):
+            in_section = section is None or section in stripped
+            continue
+        if in_section and pattern.match(line):
+            return number
+    return None
+
+
+def parse_config(text: str, source: str = "<config>") -> AppConfig:
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{source}: not valid TOML: {exc}. Fix the file or pass --config with another path.") from None
+    try:
+        config = AppConfig.model_validate(data)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        key = ".".join(str(part) for part in first["loc"])
+        line = _line_of_key(text, tuple(first["loc"]))
+        where = f"{source}, line {line}" if line else source
+        raise ConfigError(f"{where}: key '{key}': {first['msg']}.") from None
+    return config.model_copy(update={"source_path": source})
+
+
+def load_config(path: str | Path | None = None) -> AppConfig:
+    """Load the user's config. An explicit path must exist; the default one may be absent."""
+    explicit = path is not None
+    config_path = Path(path).expanduser() if explicit else default_config_path()
+    if not config_path.exists():
+        if explicit:
+            raise ConfigError(f"{config_path}: config file not found. Check the path given to --config.")
+        return AppConfig()
+    try:
+        text = config_path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{config_path}: cannot read the config file ({exc}).") from None
+    return parse_config(text, str(config_path))

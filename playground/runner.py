@@ -1,0 +1,327 @@
+"""Fan one request out to N panes and reduce each pane's event stream into its state.
+
+Every pane runs in its own thread. API panes start at once; local panes wait for a local slot
+(they share the cores and RAM). A pane's exception is kept in that pane and never reaches the
+others. The caller reads throttled snapshots (`snapshots()`), never one update per token.
+"""
+
+from __future__ import annotations
+
+import copy
+import threading
+import time
+from dataclasses import dataclass, field
+from typing import Iterator
+
+from playground.adapters.base import (
+    Cancelled, ChatRequest, Finish, GenerationSettings, Loaded, ModelError, Status,
+    StreamContext, TextDelta, ThoughtDelta, Usage,
+)
+from playground.catalog import ModelSpec, UnknownModel
+from playground.loop import LoopDetector
+from playground.result import Metrics, PaneResult
+from playground.runtime import Runtime
+
+TERMINAL = {"done", "error", "stopped", "cached"}
+
+
+@dataclass(frozen=True)
+class PaneRequest:
+    model: str
+    settings: GenerationSettings = GenerationSettings()
+
+
+@dataclass
+class PaneState:
+    index: int
+    model: str
+    label: str
+    source: str = "local"
+    facts: str = ""
+    settings: dict = field(default_factory=dict)
+    status: str = "queued"  # queued, loading, running, done, error, stopped, cached
+    status_note: str = ""  # "queued (2 of 3)", "retrying in 2 s (1 of 3)"
+    text: str = ""
+    thinking: str = ""
+    notes: list[str] = field(default_factory=list)
+    error: str | None = None
+    finish_reason: str | None = None
+    metrics: Metrics = field(default_factory=Metrics)
+    cached: bool = False
+    created_at: float | None = None
+    sample: int = 1
+    samples: int = 1
+    cache_key: str | None = None
+    version: int = 0  # bumped on every change, so the UI can skip unchanged panes
+
+    @property
+    def finished(self) -> bool:
+        return self.status in TERMINAL
+
+    def to_result(self) -> PaneResult:
+        return PaneResult(model=self.model, source=self.source, settings=dict(self.settings),
+                          text=self.text, thinking=self.thinking, finish_reason=self.finish_reason,
+                          error=self.error, metrics=copy.copy(self.metrics), notes=list(self.notes),
+                          cached=self.cached, created_at=self.created_at)
+
+
+class _PaneRun:
+    """One pane's thread: queue → stream → reduce. Owns its state under `lock`."""
+
+    def __init__(self, comparison: "Comparison", index: int, pane: PaneRequest):
+        self.comparison = comparison
+        self.runtime = comparison.runtime
+        self.pane = pane
+        self.ctx = StreamContext()
+        self.lock = threading.Lock()
+        self.spec: ModelSpec | None = None
+        self.stop_reason = "cancelled"
+        self.last_event = time.monotonic()
+        self.started = time.monotonic()
+        self.thread: threading.Thread | None = None
+        self.state = PaneState(index=index, model=pane.model, label=pane.model,
+                               settings=pane.settings.model_dump())
+        self.detector = LoopDetector(self.runtime.limits.loop)
+        try:
+            self.spec = self.runtime.catalog.resolve(pane.model)
+            self.state.label = self.spec.label
+            self.state.source = self.spec.source
+            self.state.facts = self.spec.facts()
+        except UnknownModel as exc:
+            self._fail(str(exc))
+
+    # -- state changes (always under the lock; `version` tells the UI what changed) --
+    def _update(self, **changes) -> None:
+        with self.lock:
+            for key, value in changes.items():
+                setattr(self.state, key, value)
+            self.state.version += 1
+
+    def _fail(self, message: str) -> None:
+        self._update(status="error", error=message, finish_reason="error", status_note="")
+
+    def snapshot(self) -> PaneState:
+        with self.lock:
+            return copy.deepcopy(self.state)
+
+    def stop(self, reason: str = "cancelled") -> None:
+        self.stop_reason = reason
+        self.ctx.cancel.set()
+
+    # -- the thread --
+    def start(self) -> None:
+        if self.state.finished:
+            return
+        if self.comparison.try_cache(self):
+            return
+        self.thread = threading.Thread(target=self._run, name=f"pane-{self.state.index}", daemon=True)
+        self.thread.start()
+
+    def _run(self) -> None:
+        holds_slot = False
+        try:
+            adapter = self.runtime.adapter_for(self.spec)
+            if adapter.is_local:
+                self._update(status="queued")
+                if not self.runtime.slots.acquire(self, self.ctx.cancel):
+                    raise Cancelled()
+                holds_slot = True
+            self.state.metrics.queue_s = time.monotonic() - self.started
+            self._update(status="running", status_note="")
+            self._consume(adapter.stream(self.comparison.request, self.pane.settings, self.ctx))
+        except Cancelled:
+            self._finish_stopped()
+        except ModelError as exc:
+            self._fail(str(exc))
+        except Exception as exc:  # a bug or an SDK surprise: keep it in this pane only
+            self._fail(f"internal error: {type(exc).__name__}: {exc}")
+        finally:
+            if holds_slot:
+                self.runtime.slots.release()
+            with self.lock:
+                self.state.metrics.total_s = round(time.monotonic() - self.started, 4)
+                if self.state.status == "running":  # stream ended without Finish
+                    self.state.status, self.state.finish_reason = "done", self.state.finish_reason or "stop"
+                self.state.version += 1
+            self.comparison.pane_finished(self)
+
+    def _finish_stopped(self) -> None:
+        with self.lock:
+            # cancelled by the user, loop or timeout: the text so far is kept either way
+            self.state.status = "stopped"
+            self.state.finish_reason = self.stop_reason
+            self.state.status_note = ""
+            self.state.version += 1
+
+    def _consume(self, events) -> None:
+        m = self.state.metrics
+        request_started = time.monotonic()
+        first = last = None
+        counted = 0
+        usage: dict[str, int] = {}
+        try:
+            for event in events:
+                now = time.monotonic()
+                self.last_event = now
+                if isinstance(event, (TextDelta, ThoughtDelta)):
+                    if first is None:
+                        first = now
+                        m.ttft_s = round(now - request_started, 4)
+                    last = now
+                    counted += 1
+                    with self.lock:
+                        if isinstance(event, TextDelta):
+                            self.state.text += event.text
+                            grown = self.state.text
+                        else:
+                            self.state.thinking += event.text
+                            grown = self.state.thinking
+                        self.state.version += 1
+                    loop = self.detector.check(grown)
+                    if loop is not None:
+                        with self.lock:
+                            self.state.notes.append(loop.describe())
+                        self.stop("loop")
+                        raise Cancelled()
+                elif isinstance(event, Loaded):
+                    m.load_s = round(event.load_s, 4)
+                    request_started = now  # TTFT excludes loading: measured apart
+                    self._update(status="running", status_note="")
+                elif isinstance(event, Status):
+                    if event.message == "loading model":
+                        self._update(status="loading", status_note="loading model")
+                    else:
+                        with self.lock:
+                            self.state.status_note = event.message
+                            if not event.message.startswith("retrying"):
+                                self.state.notes.append(event.message)
+                            self.state.version += 1
+                elif isinstance(event, Usage):
+                    usage.update({k: v for k, v in vars(event).items() if v is not None})
+                elif isinstance(event, Finish):
+                    self._update(finish_reason=event.reason)
+        finally:
+            m.prompt_tokens = usage.get("prompt_tokens", m.prompt_tokens)
+            m.completion_tokens = usage.get("completion_tokens", counted or None)
+            m.thinking_tokens = usage.get("thinking_tokens", m.thinking_tokens)
+            tokens = m.completion_tokens or counted
+            if first is not None and last is not None and last > first and tokens > 1:
+                m.tokens_per_s = round((tokens - 1) / (last - first), 2)
+        with self.lock:
+            self.state.status = "done"
+            self.state.created_at = time.time()
+            self.state.status_note = ""
+            self.state.version += 1
+
+
+class Comparison:
+    """One run of one request across panes. Start it, read snapshots, stop it."""
+
+    def __init__(self, runtime: Runtime, request: ChatRequest, panes: list[PaneRequest],
+                 use_cache: bool = True):
+        self.runtime = runtime
+        self.request = request
+        self.use_cache = use_cache and runtime.cache is not None
+        self._done = threading.Event()
+        self._finished: set[int] = set()
+        self._guard = threading.Lock()
+        self.runs = [_PaneRun(self, i, p) for i, p in enumerate(panes)]
+
+    # cache hooks (the cache module decides keys and what is worth storing)
+    def try_cache(self, run: _PaneRun) -> bool:
+        if self.runtime.cache is None:
+            return False
+        from playground.cache_bridge import lookup
+
+        hit = lookup(self.runtime, run, self.use_cache)
+        if hit:
+            self.pane_finished(run)
+        return hit
+
+    def pane_finished(self, run: _PaneRun) -> None:
+        if self.runtime.cache is not None and run.state.status == "done" and not run.state.cached \
+                and run.state.index not in self._finished:
+            from playground.cache_bridge import store
+
+            store(self.runtime, run)
+        with self._guard:
+            self._finished.add(run.state.index)  # a set: an abandoned pane may report twice
+            if len(self._finished) >= len(self.runs):
+                self._done.set()
+
+    def start(self) -> "Comparison":
+        for run in self.runs:
+            if run.state.finished:
+                self.pane_finished(run)
+            else:
+                run.start()
+        if not self.runs:
+            self._done.set()
+        return self
+
+    def stop(self) -> None:
+        for run in self.runs:
+            run.stop("cancelled")
+
+    @property
+    def done(self) -> bool:
+        return self._done.is_set()
+
+    def snapshot(self) -> list[PaneState]:
+        self._watchdog()
+        states = [run.snapshot() for run in self.runs]
+        for run, state in zip(self.runs, states):
+            if state.status == "queued" and state.error is None:
+                pos, waiting = self.runtime.slots.position(run)
+                if pos:
+                    state.status_note = f"queued ({pos} of {waiting})"
+        return states
+
+    def _watchdog(self) -> None:
+        """Enforce per-pane total and idle limits, even for a stream stuck inside a read."""
+        limits = self.runtime.limits
+        now = time.monotonic()
+        for run in self.runs:
+            if run.state.finished or run.ctx.cancel.is_set():
+                continue
+            active = run.state.status in ("running", "loading")
+            if now - run.started > limits.total_s:
+                note = f"stopped: no answer within the {limits.total_s:g} s limit"
+            elif active and run.state.status == "running" and now - run.last_event > limits.idle_s:
+                note = f"stopped: no token for {limits.idle_s:g} s"
+            else:
+                continue
+            with run.lock:
+                run.state.notes.append(note)
+            run.stop("timeout")
+
+    def snapshots(self, interval_s: float = 0.08, give_up_s: float = 5.0) -> Iterator[list[PaneState]]:
+        """Throttled snapshots until every pane is finished. A pane whose thread does not end
+        within `give_up_s` after its stop is marked stopped so the caller never hangs."""
+        while not self._done.wait(interval_s):
+            yield self.snapshot()
+            self._abandon_stuck(give_up_s)
+        yield self.snapshot()
+
+    def _abandon_stuck(self, give_up_s: float) -> None:
+        for run in self.runs:
+            if run.ctx.cancel.is_set() and not run.state.finished:
+                run.__dict__.setdefault("_stop_seen", time.monotonic())
+                if time.monotonic() - run.__dict__["_stop_seen"] > give_up_s:
+                    with run.lock:
+                        run.state.status = "stopped"
+                        run.state.finish_reason = run.stop_reason
+                        run.state.notes.append("the model did not stop in time; its late output is dropped")
+                        run.state.version += 1
+                    self.pane_finished(run)
+
+    def wait(self, timeout_s: float | None = None) -> list[PaneResult]:
+        for _ in self.snapshots():
+            pass
+        return [run.snapshot().to_result() for run in self.runs]
+
+
+def run_comparison(runtime: Runtime, request: ChatRequest, panes: list[PaneRequest],
+                   use_cache: bool = True) -> list[PaneResult]:
+    """Blocking helper: run every pane to the end and return the results in pane order."""
+    return Comparison(runtime, request, panes, use_cache).start().wait()

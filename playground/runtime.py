@@ -1,0 +1,142 @@
+"""The app's long-lived services, built once per process and passed explicitly (no globals):
+config, catalog, the local model pool, the local-slot queue, the response cache.
+
+Also the adapter registry: kind -> factory. Adding a source means registering a factory,
+never another if/elif on type strings in the runner or the UI.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+from playground.adapters.base import Adapter, ModelError
+from playground.catalog import Catalog, ModelSpec, availability
+from playground.config import AppConfig
+from playground.loop import LoopSettings
+
+AdapterFactory = Callable[["Runtime", ModelSpec], Adapter]
+ADAPTER_FACTORIES: dict[str, AdapterFactory] = {}
+
+
+def register(kind: str, factory: AdapterFactory) -> None:
+    ADAPTER_FACTORIES[kind] = factory
+
+
+class LocalSlots:
+    """A fair FIFO of local panes: local models share the same cores and RAM, so only
+    `slots` decode at once; the rest wait and can ask their position ("queued 2 of 3")."""
+
+    def __init__(self, slots: int = 1):
+        self.slots = slots
+        self._cond = threading.Condition()
+        self._waiting: list[object] = []
+        self._running = 0
+
+    def position(self, ticket: object) -> tuple[int, int]:
+        """(1-based position among waiters, number waiting) or (0, n) once running."""
+        with self._cond:
+            if ticket in self._waiting:
+                return self._waiting.index(ticket) + 1, len(self._waiting)
+            return 0, len(self._waiting)
+
+    def acquire(self, ticket: object, cancel: threading.Event, poll_s: float = 0.1) -> bool:
+        with self._cond:
+            self._waiting.append(ticket)
+            try:
+                while not (self._running < self.slots and self._waiting[0] is ticket):
+                    if cancel.is_set():
+                        return False
+                    self._cond.wait(poll_s)
+                self._running += 1
+                return True
+            finally:
+                self._waiting.remove(ticket)
+                self._cond.notify_all()
+
+    def release(self) -> None:
+        with self._cond:
+            self._running -= 1
+            self._cond.notify_all()
+
+    def busy(self) -> int:
+        with self._cond:
+            return self._running + len(self._waiting)
+
+
+@dataclass
+class Limits:
+    """Per-pane time limits and the loop detector settings."""
+
+    total_s: float = 600.0
+    idle_s: float = 120.0
+    loop: LoopSettings = field(default_factory=LoopSettings)
+
+
+class Runtime:
+    def __init__(self, config: AppConfig | None = None, catalog: Catalog | None = None,
+                 cache: Any = None, limits: Limits | None = None, env: dict | None = None):
+        from playground.adapters.llama_local import LlamaPool
+
+        self.config = config or AppConfig()
+        self.catalog = catalog or Catalog(self.config)
+        self.env = env if env is not None else os.environ
+        self.pool = LlamaPool(max_loaded=self.config.max_loaded_models, n_ctx=self.config.n_ctx,
+                              n_threads=self.config.n_threads, n_gpu_layers=self.config.n_gpu_layers)
+        self.slots = LocalSlots(self.config.local_slots)
+        self.cache = cache
+        self.limits = limits or Limits()
+        _register_builtin_adapters()
+
+    def gemini_key(self) -> str | None:
+        return (self.env.get("GEMINI_API_KEY") or self.env.get("GOOGLE_API_KEY")
+                or self.config.gemini_api_key or None)
+
+    def availability(self, spec: ModelSpec) -> tuple[bool, str]:
+        return availability(spec, self.gemini_key() is not None)
+
+    def adapter_for(self, spec: ModelSpec) -> Adapter:
+        ok, reason = self.availability(spec)
+        if not ok:
+            raise ModelError(f"{spec.label}: {reason}")
+        factory = ADAPTER_FACTORIES.get(spec.kind)
+        if factory is None:
+            raise ModelError(f"no adapter registered for kind '{spec.kind}'")
+        return factory(self, spec)
+
+    def close(self) -> None:
+        self.pool.close()
+        if self.cache is not None:
+            self.cache.close()
+
+
+def _llama_factory(runtime: Runtime, spec: ModelSpec) -> Adapter:
+    from playground.adapters.llama_local import LlamaLocalAdapter
+
+    return LlamaLocalAdapter(runtime.pool, spec.path, family=spec.entry.family,
+                             mmproj=spec.mmproj_path, vision=spec.entry.vision)
+
+
+def _gemini_factory(runtime: Runtime, spec: ModelSpec) -> Adapter:
+    from playground.adapters.gemini import GeminiAdapter
+
+    return GeminiAdapter(spec.entry.api_model or spec.id.split(":", 1)[-1], runtime.gemini_key())
+
+
+def _openai_factory(runtime: Runtime, spec: ModelSpec) -> Adapter:
+    from playground.adapters.openai_compat import OpenAICompatAdapter
+
+    key_env = spec.entry.api_key_env
+    key = runtime.env.get(key_env) if key_env else None
+    if key_env and not key:
+        raise ModelError(f"{spec.label}: set {key_env} (the key for {spec.entry.base_url})")
+    return OpenAICompatAdapter(spec.entry.model or spec.id.split(":", 1)[-1], spec.entry.base_url, key)
+
+
+def _register_builtin_adapters() -> None:
+    if not ADAPTER_FACTORIES:
+        register("llama", _llama_factory)
+        register("gemini", _gemini_factory)
+        register("openai", _openai_factory)
