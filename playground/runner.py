@@ -224,6 +224,7 @@ class Comparison:
         self.use_cache = use_cache and runtime.cache is not None
         self._done = threading.Event()
         self._finished: set[int] = set()
+        self.history_id: str | None = None
         self._guard = threading.Lock()
         self.runs = [_PaneRun(self, i, p) for i, p in enumerate(panes)]
 
@@ -245,9 +246,15 @@ class Comparison:
 
             store(self.runtime, run)
         with self._guard:
+            first_report = run.state.index not in self._finished
             self._finished.add(run.state.index)  # a set: an abandoned pane may report twice
-            if len(self._finished) >= len(self.runs):
-                self._done.set()
+            all_done = first_report and len(self._finished) >= len(self.runs)
+        if all_done:
+            if self.runtime.cache is not None:
+                from playground.cache_bridge import record
+
+                self.history_id = record(self.runtime, self)
+            self._done.set()
 
     def start(self) -> "Comparison":
         for run in self.runs:

@@ -1,0 +1,89 @@
+"""The runner on the real tiny model: fan-out, queueing, isolation of failures, metrics, loops."""
+
+import time
+
+import pytest
+
+from playground.adapters.base import ChatRequest, GenerationSettings
+from playground.runner import Comparison, PaneRequest, run_comparison
+
+pytestmark = pytest.mark.slow
+SHORT = GenerationSettings(temperature=0.7, max_tokens=24, seed=3)
+
+
+def test_two_panes_of_one_model_with_different_settings_both_answer(runtime):
+    results = run_comparison(runtime, ChatRequest("Say hello."), [
+        PaneRequest("gemma-3-270m", SHORT),
+        PaneRequest("gemma-3-270m", SHORT.model_copy(update={"temperature": 0.0})),
+    ])
+    assert [r.error for r in results] == [None, None]
+    assert all(r.text for r in results)
+    assert results[1].settings["temperature"] == 0.0
+    for r in results:
+        m = r.metrics
+        assert m.prompt_tokens > 0 and m.completion_tokens > 0 and m.total_s > 0
+        assert m.ttft_s is not None and m.tokens_per_s > 0 and m.queue_s is not None
+        assert r.finish_reason in ("stop", "length")
+
+
+def test_second_local_pane_waits_in_the_queue_and_says_so(runtime):
+    settings = GenerationSettings(temperature=0.7, max_tokens=64, seed=1)
+    comparison = Comparison(runtime, ChatRequest("Describe a bicycle."),
+                            [PaneRequest("gemma-3-270m", settings)] * 3).start()
+    notes = set()
+    for states in comparison.snapshots(0.02):
+        notes.update(s.status_note for s in states if s.status == "queued")
+    assert "queued (1 of 2)" in notes and "queued (2 of 2)" in notes
+    results = [s.to_result() for s in comparison.snapshot()]
+    assert results[2].metrics.queue_s > results[0].metrics.queue_s
+
+
+def test_one_failing_pane_never_stops_the_others(runtime, tmp_path):
+    bogus = tmp_path / "bogus.gguf"
+    bogus.write_text("not a model")
+    results = run_comparison(runtime, ChatRequest("Say hi."), [
+        PaneRequest(str(bogus), SHORT), PaneRequest("no-such-model", SHORT),
+        PaneRequest("gemini:gemma-4-31b-it", SHORT), PaneRequest("gemma-3-270m", SHORT),
+    ])
+    assert "not a GGUF model file" in results[0].error
+    assert "unknown model 'no-such-model'" in results[1].error
+    assert "set GEMINI_API_KEY" in results[2].error
+    assert results[3].error is None and results[3].text
+
+
+def test_stop_ends_every_pane_and_keeps_text_so_far(runtime):
+    settings = GenerationSettings(temperature=1.0, max_tokens=3000, seed=5)
+    comparison = Comparison(runtime, ChatRequest("Write a long story about pelicans."),
+                            [PaneRequest("gemma-3-270m", settings)] * 2).start()
+    for states in comparison.snapshots(0.05):
+        if len(states[0].text) > 40:
+            stopped_at = time.monotonic()
+            comparison.stop()
+            break
+    for _ in comparison.snapshots(0.05):
+        pass
+    assert time.monotonic() - stopped_at < 2.0
+    states = comparison.snapshot()
+    assert [s.status for s in states] == ["stopped", "stopped"]
+    assert len(states[0].text) > 40 and states[0].finish_reason == "cancelled"
+
+
+def test_looping_tiny_model_is_stopped_with_the_reason(runtime):
+    """The real case: Gemma 3 270M loops at temperature 0 on the pelican prompt."""
+    settings = GenerationSettings(temperature=0, max_tokens=1500, seed=1)
+    started = time.monotonic()
+    result = run_comparison(runtime, ChatRequest("Generate an SVG of a pelican riding a bicycle"),
+                            [PaneRequest("gemma-3-270m", settings)])[0]
+    assert result.finish_reason == "loop"
+    assert any(n.startswith("stopped: repeating") and "×" in n for n in result.notes)
+    assert result.text  # the text so far is kept
+    assert result.metrics.completion_tokens < 1500
+    assert time.monotonic() - started < 60
+
+
+def test_idle_timeout_stops_a_silent_pane(runtime):
+    runtime.limits.total_s = 0.5  # shorter than the answer takes
+    settings = GenerationSettings(temperature=1.0, max_tokens=3000, seed=5)
+    result = run_comparison(runtime, ChatRequest("Write a long story."), [PaneRequest("gemma-3-270m", settings)])[0]
+    assert result.finish_reason == "timeout"
+    assert any("0.5 s limit" in n for n in result.notes)
