@@ -6,6 +6,7 @@ huggingface-hub does the work (resume, checksums, progress bar, the shared HF ca
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Callable
 
@@ -28,7 +29,9 @@ def files_to_download(spec: ModelSpec) -> list[str]:
 def download_model(spec: ModelSpec, progress: Callable[[str], None] | None = None,
                    cache_dir: str | None = None) -> list[Path]:
     from huggingface_hub import hf_hub_download
-    from huggingface_hub.errors import EntryNotFoundError, HfHubHTTPError, RepositoryNotFoundError
+    from huggingface_hub.errors import (
+        EntryNotFoundError, HfHubHTTPError, LocalEntryNotFoundError, RepositoryNotFoundError,
+    )
 
     paths = []
     for filename in files_to_download(spec):
@@ -36,6 +39,12 @@ def download_model(spec: ModelSpec, progress: Callable[[str], None] | None = Non
             progress(f"downloading {spec.entry.repo}/{filename}")
         try:
             paths.append(Path(hf_hub_download(repo_id=spec.entry.repo, filename=filename, cache_dir=cache_dir)))
+        except LocalEntryNotFoundError as exc:  # offline, or the hub could not be reached
+            raise DownloadError(
+                f"cannot download {spec.entry.repo}/{filename}: the hub is not reachable "
+                f"({'HF_HUB_OFFLINE is set' if os.environ.get('HF_HUB_OFFLINE') else type(exc).__name__}). "
+                "Check the connection, or place the file in --models-dir yourself."
+            ) from None
         except RepositoryNotFoundError:
             raise DownloadError(f"the repo {spec.entry.repo} does not exist (or needs a login: "
                                 "`hf auth login`). Fix repo in your config.") from None

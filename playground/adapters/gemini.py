@@ -1,0 +1,481 @@
+"""Gemma (and Gemini) models behind the Gemini API, through the official google-genai SDK.
+
+Facts this adapter leans on (google-genai 3.x):
+
+* ``HttpOptions.timeout`` is in milliseconds; it bounds each network wait (connect, and the
+  silence between two chunks), not the whole answer.
+* The SDK retries nothing unless asked; retries here are ours, so each one is visible as a
+  :class:`Status` and never repeats text already shown.
+* ``GOOGLE_GEMINI_BASE_URL`` is honoured by the SDK when the client is built; we never pass a
+  base_url, so a user (or a test's loopback fake) can point the adapter elsewhere.
+* Thought parts carry ``part.thought == True``; they become :class:`ThoughtDelta` only.
+* An error in the middle of a stream arrives as an ``{"error": …}`` event and is raised by
+  the SDK after the chunks already delivered.
+
+google.genai is imported inside methods: importing this module costs nothing.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import email.utils
+import threading
+import time
+from typing import Any, Callable, Iterator
+
+from playground.adapters.base import (
+    Cancelled,
+    ChatRequest,
+    Event,
+    Finish,
+    GenerationSettings,
+    ModelError,
+    Status,
+    StreamContext,
+    TextDelta,
+    ThoughtDelta,
+    Usage,
+)
+from playground.adapters.thoughts import pull_cancellable
+from playground.keys import NO_GEMINI_KEY, redact
+
+FOLD_NOTE = "system prompt folded into the user turn: this model rejects system instructions"
+NO_THINKING_NOTE = "sent without a thinking setting: this model rejects one"
+RETRY_CODES = frozenset({429, 500, 502, 503, 504})
+MAX_RETRY_WAIT_S = 60.0  # a server asking for longer than this gets an error, not a frozen pane
+
+_FINISH_WORDS = {"MAX_TOKENS": "length", "STOP": "stop"}
+
+
+class GeminiAdapter:
+    """One model on the Gemini API (``gemma-4-31b-it``, ``gemma-4-26b-a4b-it``, …).
+
+    ``max_retries`` bounds retries of 429/5xx answers that arrive before any text; the wait
+    doubles from ``backoff_s`` unless the server says how long (Retry-After header or
+    google.rpc.RetryInfo). ``sleep`` is injectable for tests; with the default, a wait is
+    cut short by a cancel.
+    """
+
+    is_local = False
+
+    def __init__(
+        self,
+        model: str,
+        api_key: str,
+        *,
+        timeout_s: float = 120.0,
+        max_retries: int = 3,
+        backoff_s: float = 1.0,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        if not api_key or not api_key.strip():
+            raise ModelError(NO_GEMINI_KEY)
+        if timeout_s <= 0 or max_retries < 0 or backoff_s < 0:
+            raise ValueError("timeout_s must be > 0; max_retries and backoff_s must be >= 0")
+        self.model = model.removeprefix("models/")
+        self.timeout_s = float(timeout_s)
+        self.max_retries = int(max_retries)
+        self.backoff_s = float(backoff_s)
+        self._api_key = api_key.strip()
+        self._sleep = sleep
+        self._client: Any = None
+        self._client_lock = threading.Lock()
+        # Learned once per instance: this model answers 400 to a system instruction, or to
+        # any thinking_config (Gemma 3 on the API, for one).
+        self.fold_system = False
+        self.no_thinking_config = False
+
+    def __repr__(self) -> str:  # never the key
+        return f"GeminiAdapter(model={self.model!r}, timeout_s={self.timeout_s:g})"
+
+    # ---- client ----------------------------------------------------------------------
+
+    def _get_client(self) -> Any:
+        with self._client_lock:
+            if self._client is None:
+                from google import genai
+                from google.genai import types
+
+                # vertexai=False: a GOOGLE_GENAI_USE_VERTEXAI in the environment must not
+                # send a Gemini API key to Vertex. No base_url: GOOGLE_GEMINI_BASE_URL wins.
+                self._client = genai.Client(
+                    api_key=self._api_key,
+                    vertexai=False,
+                    http_options=types.HttpOptions(timeout=int(self.timeout_s * 1000)),
+                )
+            return self._client
+
+    def close(self) -> None:
+        with self._client_lock:
+            client, self._client = self._client, None
+        if client is not None:
+            try:
+                client.close()
+            except Exception:
+                pass
+
+    # ---- request building --------------------------------------------------------------
+
+    def build_request(
+        self,
+        request: ChatRequest,
+        settings: GenerationSettings,
+        *,
+        fold_system: bool,
+        send_thinking: bool = True,
+    ) -> tuple[list[Any], Any]:
+        """(contents, config) for ``generate_content_stream``: exposed for tests and logs."""
+        from google.genai import types
+
+        system = (request.system or "").strip() or None
+        prompt = request.prompt
+        if system and fold_system:
+            prompt = f"{system}\n\n{prompt}"
+        parts = []
+        if request.image is not None:
+            # Image first, then the question: the order Gemini's docs recommend.
+            parts.append(types.Part.from_bytes(data=request.image.data, mime_type=request.image.mime))
+        parts.append(types.Part.from_text(text=prompt))
+        contents = [types.Content(role="user", parts=parts)]
+
+        if not send_thinking:
+            thinking = None
+        elif settings.thinking:
+            thinking = types.ThinkingConfig(
+                include_thoughts=True, thinking_level=types.ThinkingLevel.HIGH
+            )
+        else:
+            # MINIMAL is the documented "off" for Gemma 4 on the API (LOW/MEDIUM gave 400s).
+            thinking = types.ThinkingConfig(thinking_level=types.ThinkingLevel.MINIMAL)
+        config = types.GenerateContentConfig(
+            system_instruction=None if (fold_system or not system) else system,
+            temperature=settings.temperature,
+            top_p=settings.top_p,
+            top_k=settings.top_k or None,  # 0 = off: leave it to the server
+            max_output_tokens=settings.max_tokens,
+            seed=settings.seed,
+            thinking_config=thinking,
+        )
+        return contents, config
+
+    # ---- streaming ---------------------------------------------------------------------
+
+    def stream(
+        self, request: ChatRequest, settings: GenerationSettings, ctx: StreamContext
+    ) -> Iterator[Event]:
+        ctx.check()
+        client = self._get_client()
+        has_system = bool((request.system or "").strip())
+        fold = self.fold_system and has_system
+        if fold:
+            yield Status(FOLD_NOTE)
+        send_thinking = not (self.no_thinking_config and not settings.thinking)
+        if not send_thinking:
+            yield Status(NO_THINKING_NOTE)
+        retries = 0
+        while True:
+            contents, config = self.build_request(
+                request, settings, fold_system=fold, send_thinking=send_thinking
+            )
+            progress = _Progress()
+            try:
+                chunks = pull_cancellable(
+                    lambda: client.models.generate_content_stream(
+                        model=self.model, contents=contents, config=config
+                    ),
+                    ctx,
+                    name=f"gemini:{self.model}",
+                )
+                with contextlib.closing(chunks):
+                    for chunk in chunks:
+                        yield from self._events(chunk, progress)
+            except Cancelled:
+                raise
+            except ModelError:
+                raise
+            except Exception as exc:
+                if progress.chars:
+                    # Text is on screen: retrying would repeat it. The runner keeps it.
+                    raise ModelError(
+                        f"Gemini stream broke after {progress.describe()}: "
+                        f"{self._describe(exc)}"
+                    ) from None
+                if has_system and not fold and _rejects_system(exc):
+                    self.fold_system = fold = True
+                    yield Status(FOLD_NOTE)
+                    continue
+                if send_thinking and _rejects_thinking(exc):
+                    if settings.thinking:
+                        raise ModelError(
+                            f"{self.model} on the Gemini API does not take a thinking setting "
+                            f"({_short(exc)}: {self._redact(str(getattr(exc, 'message', '')))}): "
+                            "turn thinking off for this pane."
+                        ) from None
+                    self.no_thinking_config = True
+                    send_thinking = False
+                    yield Status(NO_THINKING_NOTE)
+                    continue
+                delay = self._retry_delay(exc, retries)
+                if delay is None:
+                    raise self._to_model_error(exc, retries) from None
+                retries += 1
+                yield Status(
+                    f"retrying in {_secs(delay)} s ({retries} of {self.max_retries}): "
+                    f"{_short(exc)}"
+                )
+                self._wait(delay, ctx)
+                continue
+            if progress.usage is not None:
+                yield progress.usage
+            yield Finish(progress.finish or "unknown")
+            return
+
+    def _events(self, chunk: Any, progress: "_Progress") -> Iterator[Event]:
+        feedback = getattr(chunk, "prompt_feedback", None)
+        block = getattr(feedback, "block_reason", None) if feedback else None
+        if block and not chunk.candidates:
+            reason = _word(block)
+            raise ModelError(
+                f"The Gemini API blocked the prompt ({reason}): rephrase it or try another image."
+            )
+        usage = getattr(chunk, "usage_metadata", None)
+        if usage is not None:
+            progress.take_usage(usage)
+        for candidate in (chunk.candidates or [])[:1]:
+            content = candidate.content
+            for part in (content.parts or []) if content else []:
+                text = part.text
+                if not text:
+                    continue
+                if part.thought:
+                    progress.thought_chars += len(text)
+                    yield ThoughtDelta(text)
+                else:
+                    progress.text_chars += len(text)
+                    yield TextDelta(text)
+            if candidate.finish_reason is not None:
+                word = _word(candidate.finish_reason)
+                if word != "FINISH_REASON_UNSPECIFIED":
+                    progress.finish = _FINISH_WORDS.get(word, word.lower())
+
+    def _wait(self, delay: float, ctx: StreamContext) -> None:
+        if self._sleep is time.sleep:
+            ctx.cancel.wait(delay)  # a cancel ends the wait at once
+        else:
+            self._sleep(delay)
+        ctx.check()
+
+    # ---- errors ------------------------------------------------------------------------
+
+    def _retry_delay(self, exc: BaseException, retries: int) -> float | None:
+        """Seconds to wait before retrying `exc`, or None when it must not be retried."""
+        if retries >= self.max_retries:
+            return None
+        code = getattr(exc, "code", None)
+        if _is_api_error(exc):
+            if code not in RETRY_CODES:
+                return None
+        elif _transport_kind(exc) != "dropped":
+            return None  # refused connections and timeouts are not worth repeating
+        asked = _server_delay(exc)
+        if asked is not None:
+            if asked > MAX_RETRY_WAIT_S:
+                return None
+            return asked
+        return self.backoff_s * (2**retries)
+
+    def _describe(self, exc: BaseException) -> str:
+        if _is_api_error(exc):
+            return self._redact(_short(exc) + (f" ({exc.message})" if getattr(exc, "message", None) else ""))
+        kind = _transport_kind(exc)
+        if kind == "timeout":
+            return f"no data for {_secs(self.timeout_s)} s (timed out)"
+        return self._redact(f"{type(exc).__name__}: {exc}")
+
+    def _to_model_error(self, exc: BaseException, retries: int) -> ModelError:
+        m = self.model
+        if _is_api_error(exc):
+            code = getattr(exc, "code", None)
+            status = getattr(exc, "status", None) or ""
+            message = self._redact(str(getattr(exc, "message", "") or "").strip())
+            head = f"{code} {status}".strip()
+            blob = f"{exc.details} {message}".upper() if hasattr(exc, "details") else message.upper()
+            if "API_KEY_INVALID" in blob or "API KEY NOT VALID" in blob or code == 401:
+                return ModelError(
+                    f"The Gemini API rejected the API key ({head}): check GEMINI_API_KEY "
+                    "(or GOOGLE_API_KEY), or gemini_api_key in the config file."
+                )
+            if code == 403:
+                return ModelError(
+                    f"The Gemini API refused access to {m} ({head}): the API key may be "
+                    f"wrong or lack access to this model. {message}".strip()
+                )
+            if code == 404:
+                return ModelError(
+                    f"Unknown model id '{m}' on the Gemini API ({head}): check the id "
+                    f"(e.g. gemma-4-31b-it, gemma-4-26b-a4b-it). {message}".strip()
+                )
+            if code == 429:
+                asked = _server_delay(exc)
+                wait = f" (it asks to wait {_secs(asked)} s)" if asked else ""
+                return ModelError(
+                    f"The Gemini API is rate-limiting this key ({head}){wait}"
+                    f"{_after(retries)}: try again later, or check your quota. {message}".strip()
+                )
+            if code is not None and code >= 500:
+                return ModelError(
+                    f"The Gemini API failed ({head}){_after(retries)}: try again later. "
+                    f"{message}".strip()
+                )
+            return ModelError(
+                f"The Gemini API rejected the request for {m} ({head}): {message or 'no details'}. "
+                "Check this pane's settings (temperature, top-k, thinking, image)."
+            )
+        kind = _transport_kind(exc)
+        if kind == "timeout":
+            return ModelError(
+                f"The Gemini API did not answer {m} within {_secs(self.timeout_s)} s: try again, "
+                "or raise the timeout."
+            )
+        if kind == "connect":
+            return ModelError(
+                f"Cannot reach the Gemini API ({self._redact(str(exc))}): check the network, "
+                "or GOOGLE_GEMINI_BASE_URL if you set it."
+            )
+        if kind == "dropped":
+            return ModelError(
+                f"The connection to the Gemini API dropped{_after(retries)}: "
+                f"{self._redact(str(exc))}. Try again."
+            )
+        # Not a network or API failure: a bug or an SDK surprise. Keep it visible but scrubbed.
+        return ModelError(f"Gemini request for {m} failed: {self._describe(exc)}")
+
+    def _redact(self, text: str) -> str:
+        return redact(text, [self._api_key])
+
+
+class _Progress:
+    """What one attempt has produced so far."""
+
+    def __init__(self) -> None:
+        self.text_chars = 0
+        self.thought_chars = 0
+        self.finish: str | None = None
+        self.usage: Usage | None = None
+
+    @property
+    def chars(self) -> int:
+        return self.text_chars + self.thought_chars
+
+    def describe(self) -> str:
+        s = f"{self.text_chars} character{'' if self.text_chars == 1 else 's'}"
+        if self.thought_chars:
+            s += f" (and {self.thought_chars} of thinking)"
+        return s
+
+    def take_usage(self, meta: Any) -> None:
+        # Usage repeats (cumulatively) on many chunks; the last one is complete.
+        prompt = meta.prompt_token_count
+        cand = meta.candidates_token_count
+        thoughts = meta.thoughts_token_count
+        if prompt is None and cand is None and thoughts is None:
+            return
+        completion = None if cand is None and thoughts is None else (cand or 0) + (thoughts or 0)
+        # completion_tokens = answer + thinking (what was generated); thinking_tokens = thinking.
+        self.usage = Usage(prompt_tokens=prompt, completion_tokens=completion, thinking_tokens=thoughts)
+
+
+# ---- helpers --------------------------------------------------------------------------
+
+
+def _is_api_error(exc: BaseException) -> bool:
+    from google.genai import errors
+
+    return isinstance(exc, errors.APIError)
+
+
+def _transport_kind(exc: BaseException) -> str | None:
+    """'timeout', 'connect', 'dropped' for httpx/httpx2 transport errors (the SDK uses
+    either), None for anything else. Checked by class name so both libraries match."""
+    names = {cls.__name__ for cls in type(exc).__mro__}
+    if "TimeoutException" in names or isinstance(exc, TimeoutError):
+        return "timeout"
+    if "ConnectError" in names or isinstance(exc, ConnectionRefusedError):
+        return "connect"
+    if names & {"RemoteProtocolError", "ReadError", "WriteError", "NetworkError"}:
+        return "dropped"
+    if isinstance(exc, (ConnectionResetError, BrokenPipeError)):
+        return "dropped"
+    return None
+
+
+def _rejects_system(exc: BaseException) -> bool:
+    if not _is_api_error(exc) or getattr(exc, "code", None) != 400:
+        return False
+    text = f"{getattr(exc, 'message', '')} {getattr(exc, 'details', '')}".lower()
+    if "developer instruction" in text:
+        return True
+    return ("system instruction" in text or "system_instruction" in text
+            or "systeminstruction" in text) and ("not enabled" in text or "not supported" in text)
+
+
+def _rejects_thinking(exc: BaseException) -> bool:
+    if not _is_api_error(exc) or getattr(exc, "code", None) != 400:
+        return False
+    text = f"{getattr(exc, 'message', '')}".lower()
+    return "thinking" in text
+
+
+def _server_delay(exc: BaseException) -> float | None:
+    """How long the server asked us to wait: Retry-After header, else google.rpc.RetryInfo."""
+    response = getattr(exc, "response", None)
+    headers = getattr(response, "headers", None)
+    value = None
+    if headers is not None:
+        try:
+            value = headers.get("retry-after")
+        except Exception:
+            value = None
+    if value:
+        value = str(value).strip()
+        try:
+            return max(0.0, float(value))
+        except ValueError:
+            try:
+                when = email.utils.parsedate_to_datetime(value)
+                return max(0.0, when.timestamp() - time.time())
+            except (TypeError, ValueError):
+                pass
+    details = getattr(exc, "details", None)
+    try:
+        items = details.get("error", details).get("details", []) if isinstance(details, dict) else []
+    except AttributeError:
+        items = []
+    for item in items or []:
+        if isinstance(item, dict) and str(item.get("@type", "")).endswith("RetryInfo"):
+            delay = str(item.get("retryDelay", "")).strip()
+            if delay.endswith("s"):
+                try:
+                    return max(0.0, float(delay[:-1]))
+                except ValueError:
+                    pass
+    return None
+
+
+def _short(exc: BaseException) -> str:
+    """'503 UNAVAILABLE' for API errors, the class name for others."""
+    if _is_api_error(exc):
+        return f"{getattr(exc, 'code', '')} {getattr(exc, 'status', '') or ''}".strip()
+    return type(exc).__name__
+
+
+def _word(value: Any) -> str:
+    return str(getattr(value, "value", None) or getattr(value, "name", None) or value).upper()
+
+
+def _secs(seconds: float) -> str:
+    return f"{seconds:.3g}" if seconds < 10 else f"{seconds:.0f}"
+
+
+def _after(retries: int) -> str:
+    return f" after {retries} {'retry' if retries == 1 else 'retries'}" if retries else ""

@@ -1,0 +1,62 @@
+"""API keys: one resolver whose error names the environment variables, and a scrubber.
+
+Keys are looked up when a pane needs them, never stored in settings, cache keys or logs.
+Every error text that leaves an API adapter goes through :func:`redact` first, because
+HTTP libraries and servers sometimes echo a key back (in a URL, a header dump, a message).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from typing import Iterable, Mapping
+
+from playground.adapters.base import ModelError
+
+GEMINI_ENV_VARS = ("GEMINI_API_KEY", "GOOGLE_API_KEY")
+
+NO_GEMINI_KEY = (
+    "No Gemini API key: set GEMINI_API_KEY (or GOOGLE_API_KEY), "
+    "or add gemini_api_key to the config file."
+)
+
+REDACTED = "[redacted]"
+
+# Shapes that are secrets whoever they belong to: Google API keys, `key=` query parameters,
+# bearer tokens. Exact secrets passed by the caller are removed first.
+_PATTERNS = (
+    re.compile(r"AIza[0-9A-Za-z_\-]{20,}"),
+    re.compile(r"(?i)([?&](?:key|api_key|apikey)=)[^&\s'\"]+"),
+    re.compile(r"(?i)(bearer\s+)[A-Za-z0-9._~+/\-]{8,}=*"),
+    re.compile(r"(?i)((?:x-goog-api-key|authorization)['\"]?\s*[:=]\s*['\"]?)[^'\"\s,}]+"),
+)
+
+
+def resolve_gemini_key(config_key: str | None = None, env: Mapping[str, str] = os.environ) -> str:
+    """The Gemini API key: GEMINI_API_KEY, then GOOGLE_API_KEY, then the config file value.
+
+    Blank values count as missing. Raises :class:`ModelError` naming the variables when
+    there is no key at all.
+    """
+    for name in GEMINI_ENV_VARS:
+        value = (env.get(name) or "").strip()
+        if value:
+            return value
+    if config_key and config_key.strip():
+        return config_key.strip()
+    raise ModelError(NO_GEMINI_KEY)
+
+
+def redact(text: str, secrets: Iterable[str | None] = ()) -> str:
+    """`text` with every given secret and every key-shaped string replaced by [redacted]."""
+    out = str(text)
+    # Longest first, so a key that contains another secret is removed whole.
+    for secret in sorted({s for s in secrets if s}, key=len, reverse=True):
+        if len(secret) >= 4:  # a 1-3 character "key" would shred ordinary words
+            out = out.replace(secret, REDACTED)
+    for pattern in _PATTERNS:
+        if pattern.groups:
+            out = pattern.sub(lambda m: m.group(1) + REDACTED, out)
+        else:
+            out = pattern.sub(REDACTED, out)
+    return out

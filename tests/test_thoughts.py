@@ -1,0 +1,163 @@
+"""ThoughtSplitter: thinking and answer separated in a stream, whatever the chunking."""
+
+from __future__ import annotations
+
+import threading
+import time
+
+import pytest
+
+from playground.adapters.base import Cancelled, StreamContext, TextDelta, ThoughtDelta
+from playground.adapters.thoughts import (
+    GEMMA_CLOSE,
+    GEMMA_OPEN,
+    THINK_CLOSE,
+    THINK_OPEN,
+    ThoughtSplitter,
+    pull_cancellable,
+    split_all,
+)
+
+
+def run(chunks, **kw):
+    """Feed chunks; return (answer, thought, deltas)."""
+    s = ThoughtSplitter(**kw)
+    deltas = []
+    for c in chunks:
+        deltas += s.feed(c)
+    deltas += s.flush()
+    answer = "".join(d.text for d in deltas if isinstance(d, TextDelta))
+    thought = "".join(d.text for d in deltas if isinstance(d, ThoughtDelta))
+    return answer, thought, deltas
+
+
+GEMMA = f"{GEMMA_OPEN}\nLet me think about pelicans.{GEMMA_CLOSE}\n<svg>pelican</svg>"
+THINK = f"{THINK_OPEN}\nreasoning here\n{THINK_CLOSE}\n\nThe answer is 4."
+
+
+def test_plain_text_passes_through_unchanged():
+    assert run(["Hello ", "world <b>bold</b> a < b"])[:2] == ("Hello world <b>bold</b> a < b", "")
+
+
+def test_gemma_channel_thought_is_separated_from_answer():
+    answer, thought, _ = run([GEMMA])
+    assert thought == "Let me think about pelicans."
+    assert answer == "<svg>pelican</svg>"
+
+
+def test_think_tags_are_separated_from_answer():
+    answer, thought, _ = run([THINK])
+    assert thought == "reasoning here\n"
+    assert answer == "The answer is 4."
+
+
+@pytest.mark.parametrize("text", [GEMMA, THINK], ids=["gemma", "think"])
+def test_every_split_point_gives_the_same_result(text):
+    whole = run([text])[:2]
+    for i in range(len(text) + 1):
+        assert run([text[:i], text[i:]])[:2] == whole, f"split at {i}: {text[:i]!r}|{text[i:]!r}"
+
+
+@pytest.mark.parametrize("text", [GEMMA, THINK], ids=["gemma", "think"])
+def test_one_character_chunks_give_the_same_result(text):
+    assert run(list(text))[:2] == run([text])[:2]
+
+
+@pytest.mark.parametrize("marker", [GEMMA_OPEN, GEMMA_CLOSE, THINK_OPEN, THINK_CLOSE])
+def test_every_split_point_inside_each_marker(marker):
+    text = f"{GEMMA_OPEN}\nA{GEMMA_CLOSE}B" if "channel" in marker else f"{THINK_OPEN}A{THINK_CLOSE}B"
+    start = text.index(marker)
+    for cut in range(start, start + len(marker) + 1):
+        for cut2 in range(cut, start + len(marker) + 1):
+            chunks = [text[:cut], text[cut:cut2], text[cut2:]]
+            answer, thought, _ = run(chunks)
+            assert (answer, thought) == ("B", "A"), chunks
+
+
+def test_only_a_partial_marker_suffix_is_held_back():
+    s = ThoughtSplitter()
+    assert s.feed("Hello <|chan") == [TextDelta("Hello ")]
+    assert s.feed("nel>thought\nhmm") == [ThoughtDelta("hmm")]
+    assert s.feed(" more <chan") == [ThoughtDelta(" more ")]
+    assert s.feed("nel|>Done") == [TextDelta("Done")]
+    assert s.flush() == []
+
+
+def test_text_that_only_looks_like_a_marker_start_is_released():
+    s = ThoughtSplitter()
+    assert s.feed("a <") == [TextDelta("a ")]
+    assert s.feed("p>") == [TextDelta("<p>")]
+    assert s.feed("x <thin") == [TextDelta("x ")]
+    assert s.flush() == [TextDelta("<thin")]
+
+
+def test_gemma_empty_prefilled_thought_block_yields_nothing():
+    answer, thought, deltas = run([f"{GEMMA_OPEN}\n{GEMMA_CLOSE}", "Just the answer."])
+    assert (answer, thought) == ("Just the answer.", "")
+    assert all(d.text for d in deltas)
+
+
+def test_empty_block_without_newline_yields_nothing():
+    assert run([f"{GEMMA_OPEN}{GEMMA_CLOSE}Answer"])[:2] == ("Answer", "")
+
+
+def test_stray_closing_marker_is_dropped_not_shown():
+    assert run([f"{THINK_CLOSE}\nAnswer"])[:2] == ("Answer", "")
+
+
+def test_start_in_thought_counts_text_before_the_closer_as_thought():
+    answer, thought, _ = run(["pondering", f"...{THINK_CLOSE}", "answer"], start_in_thought=True)
+    assert (answer, thought) == ("answer", "pondering...")
+
+
+def test_unclosed_thought_stays_thought_at_flush():
+    answer, thought, _ = run([f"{THINK_OPEN}thinking until the tokens ran out <"])
+    assert (answer, thought) == ("", "thinking until the tokens ran out <")
+
+
+def test_deltas_from_one_feed_are_merged_and_never_empty():
+    s = ThoughtSplitter()
+    out = s.feed("a" * 5 + THINK_OPEN + "t" + THINK_CLOSE + "b")
+    assert out == [TextDelta("aaaaa"), ThoughtDelta("t"), TextDelta("b")]
+
+
+def test_answer_whitespace_inside_text_is_kept():
+    assert run([f"{THINK_OPEN}x{THINK_CLOSE}", "  ", "\n", "def f():\n    return 1\n"])[0] == (
+        "def f():\n    return 1\n"
+    )
+
+
+def test_split_all_helper():
+    assert split_all(GEMMA) == ("<svg>pelican</svg>", "Let me think about pelicans.")
+
+
+# ---- pull_cancellable -------------------------------------------------------------------
+
+
+def test_pull_cancellable_yields_items_and_reraises_errors():
+    def gen():
+        yield 1
+        yield 2
+        raise ValueError("boom")
+
+    got = []
+    with pytest.raises(ValueError, match="boom"):
+        for x in pull_cancellable(gen, StreamContext()):
+            got.append(x)
+    assert got == [1, 2]
+
+
+def test_pull_cancellable_notices_cancel_while_the_source_blocks():
+    release = threading.Event()
+
+    def blocked():
+        release.wait(10)
+        yield "late"
+
+    ctx = StreamContext()
+    threading.Timer(0.2, ctx.cancel.set).start()
+    t0 = time.monotonic()
+    with pytest.raises(Cancelled):
+        list(pull_cancellable(blocked, ctx, poll_s=0.05))
+    assert time.monotonic() - t0 < 1.0
+    release.set()

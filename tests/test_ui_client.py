@@ -1,0 +1,91 @@
+"""The web app launched for real on 127.0.0.1 and driven through gradio_client."""
+
+import time
+
+import pytest
+
+from conftest import free_port
+
+pytestmark = pytest.mark.slow
+gradio_client = pytest.importorskip("gradio_client")
+
+
+@pytest.fixture(scope="module")
+def app_url(tmp_path_factory):
+    from playground.cache import ResponseCache
+    from playground.catalog import Catalog
+    from playground.config import AppConfig
+    from playground.runtime import Runtime
+    from playground.ui.app import PlaygroundApp, launch
+
+    config = AppConfig(n_ctx=1024)
+    cache = ResponseCache(tmp_path_factory.mktemp("ui-cache"))
+    runtime = Runtime(config, Catalog(config, scan_disk=False), cache=cache)
+    demo, _ = launch(PlaygroundApp(runtime), port=free_port(), block=False)
+    yield demo.local_url
+    demo.close()
+    runtime.close()
+
+
+def run_args(prompt, models, **overrides):
+    """The /run endpoint's inputs in order, built from names (see PlaygroundApp.build)."""
+    form = {"prompt": prompt, "system": "", "image": None, "temperature": 0.7, "top_p": 0.95,
+            "top_k": 64, "max_tokens": 64, "seed": 1, "thinking": False, "bypass_cache": False}
+    form.update(overrides)
+    args = list(form.values())
+    for i in range(6):
+        args += [models[i] if i < len(models) else "", "default", None]
+    return args
+
+
+def pane_html(output, index):
+    value = output[index]
+    return value if isinstance(value, str) else (value or {}).get("value", "") if isinstance(value, dict) else ""
+
+
+def test_two_panes_stream_side_by_side_with_metrics(app_url):
+    client = gradio_client.Client(app_url, verbose=False)
+    job = client.submit(*run_args("Tell me about pelicans.", ["gemma-3-270m", "gemma-3-270m"],
+                                  bypass_cache=True, seed=11), api_name="/run")
+    final = job.result(timeout=180)
+    outputs = job.outputs()
+    assert len(outputs) >= 4  # several intermediate updates reached the client, not one blob
+    for index in (0, 1):
+        html = pane_html(final, index)
+        assert "gp-status-done" in html and "tok/s" in html and "Gemma 3 270M" in html
+    assert "all panes finished" in final[-1]
+
+
+def test_stop_ends_a_running_comparison(app_url):
+    client = gradio_client.Client(app_url, verbose=False)
+    job = client.submit(*run_args("Write a very long story about the sea.", ["gemma-3-270m", "gemma-3-270m"],
+                                  max_tokens=4000, temperature=1.0, bypass_cache=True), api_name="/run")
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        outs = job.outputs()
+        if outs and "gp-status-running" in pane_html(outs[-1], 0) and len(pane_html(outs[-1], 0)) > 900:
+            break
+        time.sleep(0.1)
+    stop_sent = time.monotonic()
+    client.predict(api_name="/stop")
+    final = job.result(timeout=30)
+    assert time.monotonic() - stop_sent < 5
+    assert "gp-status-stopped" in pane_html(final, 0)
+    assert "gp-status-stopped" in pane_html(final, 1) or "gp-status-queued" not in pane_html(final, 1)
+
+
+def test_empty_prompt_is_refused_with_a_message(app_url):
+    client = gradio_client.Client(app_url, verbose=False)
+    with pytest.raises(Exception, match="The prompt is empty"):
+        client.predict(*run_args("   ", ["gemma-3-270m"]), api_name="/run")
+
+
+def test_second_identical_run_is_replayed_from_the_cache(app_url):
+    client = gradio_client.Client(app_url, verbose=False)
+    args = run_args("Name a bird.", ["gemma-3-270m"], max_tokens=12, seed=4, temperature=0.0)
+    first = client.predict(*args, api_name="/run")
+    started = time.monotonic()
+    second = client.predict(*args, api_name="/run")
+    assert "gp-status-done" in pane_html(first, 0)
+    assert "gp-cached" in pane_html(second, 0) and "cached" in pane_html(second, 0)
+    assert time.monotonic() - started < 5
