@@ -1,31 +1,29 @@
-"""The Gradio UI: wiring only. Pane state → HTML lives in render.py; the run itself in runner.py.
+"""The Gradio UI: layout and event wiring only.
 
-No module globals: every piece of state hangs off a PlaygroundApp instance (one per launch);
-a browser session's running comparison is found by its session hash so Stop can reach it.
+Pane state → HTML lives in render.py, session handlers in session.py, the run in runner.py.
+No module globals: all state hangs off a PlaygroundApp (one per launch); a browser session is
+found by its session hash so Stop, re-roll and History reach the right panes.
 """
-
-
+# No `from __future__ import annotations` here: Gradio finds gr.Request parameters by their
+# evaluated annotation.
 
 import secrets
 import sys
-import threading
+import time
 from importlib.resources import files
-from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 import gradio as gr
 from pydantic import ValidationError
 
 from playground.adapters.base import ChatRequest, GenerationSettings
 from playground.images import ImageError, image_from_path
-from playground.runner import Comparison, PaneRequest, PaneState
+from playground.runner import PaneRequest
 from playground.runtime import Runtime
-from playground.ui.render import Drawing, drawings_for, render_gallery, render_pane
+from playground.ui.session import MAX_PANES, Sessions
 
-MAX_PANES = 6
 NO_MODEL = ""
 THINKING_CHOICES = [("default", "default"), ("on", "on"), ("off", "off")]
-SNAPSHOT_INTERVAL_S = 0.1  # UI updates at most 10×/s per run, never once per token
 MAX_PROMPT_CHARS = 100_000
 
 
@@ -33,23 +31,35 @@ def static_text(name: str) -> str:
     return files("playground.static").joinpath(name).read_text(encoding="utf-8")
 
 
+def session_id(request: gr.Request) -> str:
+    return (request.session_hash if request is not None else None) or "anonymous"
+
+
 class PlaygroundApp:
     def __init__(self, runtime: Runtime, default_models: list[str] | None = None):
         self.runtime = runtime
-        self.active: dict[str, Comparison] = {}
-        self._active_lock = threading.Lock()
+        self.sessions = Sessions(runtime)
         self.default_models = default_models or ["gemma-3-270m", "gemma-3-270m"]
 
     # ---------------------------------------------------------------- model picker
     def model_choices(self) -> list[tuple[str, str]]:
         ready, unready = [], []
-        for model_id in self.runtime.catalog.ids():
+        ids = list(self.runtime.catalog.ids())
+        base_url = self.runtime.catalog.openai_base_url
+        if base_url:
+            from playground.adapters.openai_compat import list_models
+
+            try:  # the server's own /v1/models, so users pick what it actually serves
+                ids += [f"openai:{m}" for m in list_models(base_url)]
+            except Exception as exc:
+                print(f"warning: cannot list models at {base_url}: {exc}", file=sys.stderr)
+        for model_id in ids:
             spec = self.runtime.catalog.resolve(model_id)
             ok, reason = self.runtime.availability(spec)
             (ready if ok else unready).append((spec.label if ok else f"{spec.label} — {reason}", model_id))
         return [("(no model)", NO_MODEL)] + ready + unready
 
-    # ---------------------------------------------------------------- handlers
+    # ---------------------------------------------------------------- form → request
     def parse_form(self, form: dict[str, Any]) -> tuple[ChatRequest, list[PaneRequest], bool]:
         prompt = (form["prompt"] or "").strip()
         if not prompt:
@@ -66,10 +76,13 @@ class PlaygroundApp:
             base = GenerationSettings(
                 temperature=form["temperature"], top_p=form["top_p"], top_k=int(form["top_k"]),
                 max_tokens=int(form["max_tokens"]),
-                seed=None if form["seed"] in (None, "", -1) else int(form["seed"]),
+                seed=None if form["seed"] in (None, "") else int(form["seed"]),
                 thinking=bool(form["thinking"]),
             )
-        except (ValidationError, TypeError, ValueError) as exc:
+        except ValidationError as exc:
+            first = exc.errors()[0]
+            raise gr.Error(f"Parameter {first['loc'][0]}: {first['msg']}") from None
+        except (TypeError, ValueError) as exc:
             raise gr.Error(f"Bad parameter: {exc}") from None
         panes = []
         for i in range(MAX_PANES):
@@ -91,106 +104,87 @@ class PlaygroundApp:
         system = (form["system"] or "").strip() or None
         return ChatRequest(prompt=prompt, system=system, image=image), panes, bool(form["bypass_cache"])
 
-    def run(self, form: dict[str, Any], session: str) -> Iterator[list[Any]]:
-        request, panes, bypass = self.parse_form(form)
-        comparison = Comparison(self.runtime, request, panes, use_cache=not bypass)
-        with self._active_lock:
-            previous = self.active.get(session)
-            if previous is not None:
-                previous.stop()
-            self.active[session] = comparison
-        shown: dict[int, int] = {}
-        drawings: dict[int, list[Drawing]] = {}
-        first = True
-        try:
-            comparison.start()
-            for states in comparison.snapshots(SNAPSHOT_INTERVAL_S):
-                yield self._outputs(states, shown, drawings, first, comparison.done)
-                first = False
-        finally:
-            comparison.stop()  # the browser went away or the run ended: free the cores
-            with self._active_lock:
-                if self.active.get(session) is comparison:
-                    del self.active[session]
-
-    def _outputs(self, states: list[PaneState], shown: dict[int, int],
-                 drawings: dict[int, list[Drawing]], first: bool, done: bool) -> list[Any]:
-        panes: list[Any] = []
-        changed_drawings = False
-        for slot in range(MAX_PANES):
-            if slot >= len(states):
-                panes.append(gr.update(value="", visible=False) if first else gr.skip())
-                continue
-            state = states[slot]
-            if not first and shown.get(slot) == state.version:
-                panes.append(gr.skip())
-                continue
-            shown[slot] = state.version
-            if state.finished and slot not in drawings:
-                drawings[slot] = drawings_for(state.text, state.finish_reason, with_png=True)
-                changed_drawings = True
-            html = render_pane(state, drawings.get(slot))
-            panes.append(gr.update(value=html, visible=True) if first else html)
-        gallery = render_gallery(states, drawings) if (changed_drawings or first) else gr.skip()
-        finished = sum(1 for s in states if s.finished)
-        status = f"{finished} of {len(states)} panes finished" if not done else "all panes finished"
-        return panes + [gallery, status]
-
-    def stop(self, session: str) -> str:
-        with self._active_lock:
-            comparison = self.active.get(session)
-        if comparison is None:
-            return "nothing is running"
-        comparison.stop()
-        return "stopping…"
+    # ---------------------------------------------------------------- history
+    def history_choices(self, query: str) -> list[tuple[str, str]]:
+        if self.runtime.cache is None:
+            return []
+        rows = []
+        for entry in self.runtime.cache.history(query or "", limit=200):
+            when = time.strftime("%Y-%m-%d %H:%M", time.localtime(entry["time"]))
+            prompt = entry["prompt"].replace("\n", " ")
+            prompt = prompt if len(prompt) <= 70 else prompt[:67] + "..."
+            rows.append((f"{when} · {prompt} · {', '.join(m or '?' for m in entry['models'])}", entry["id"]))
+        return rows
 
     # ---------------------------------------------------------------- layout
     def build(self) -> gr.Blocks:
         choices = self.model_choices()
-        defaults = self.config_defaults()
+        defaults = self.runtime.config.defaults
         with gr.Blocks(title="Gemma playground") as demo:
-            gr.Markdown("## Gemma playground · one prompt, several models, side by side",
-                        elem_id="gp-title")
-            with gr.Row():
-                with gr.Column(scale=3):
-                    prompt = gr.Textbox(label="Prompt", lines=4, elem_id="gp-prompt",
-                                        placeholder="Generate an SVG of a pelican riding a bicycle   (Ctrl+Enter runs, Esc stops)")
+            gr.Markdown("## Gemma playground · one prompt, several models, side by side", elem_id="gp-title")
+            with gr.Tabs() as tabs:
+                with gr.Tab("Compare", id="compare"):
                     with gr.Row():
-                        run = gr.Button("Run", variant="primary", elem_id="gp-run")
-                        stop = gr.Button("Stop", variant="stop", elem_id="gp-stop")
-                    status = gr.Markdown("", elem_id="gp-run-status")
-                    with gr.Accordion("System prompt and image", open=False):
-                        system = gr.Textbox(label="System prompt", lines=2, elem_id="gp-system")
-                        image = gr.Image(label="Image (sent to every model that can see)", type="filepath",
-                                         elem_id="gp-image", height=200)
-                with gr.Column(scale=2):
-                    with gr.Accordion("Parameters (all panes)", open=False):
-                        temperature = gr.Slider(0, 2, value=defaults.temperature, step=0.05, label="Temperature")
-                        top_p = gr.Slider(0.01, 1, value=defaults.top_p, step=0.01, label="Top-p")
-                        top_k = gr.Slider(0, 200, value=defaults.top_k, step=1, label="Top-k (0 = off)")
-                        max_tokens = gr.Slider(16, 8192, value=defaults.max_tokens, step=16, label="Max tokens")
-                        seed = gr.Number(value=defaults.seed, label="Seed (empty = random)", precision=0)
-                        thinking = gr.Checkbox(value=defaults.thinking, label="Thinking")
-                        bypass = gr.Checkbox(value=False, label="Bypass cache for this run")
-            pane_controls: list[tuple[Any, Any, Any]] = []
-            with gr.Accordion("Panes: models and per-pane settings", open=True):
-                for row_start in (0, 3):
+                        with gr.Column(scale=3):
+                            prompt = gr.Textbox(label="Prompt", lines=4, elem_id="gp-prompt",
+                                                placeholder="Generate an SVG of a pelican riding a bicycle"
+                                                            "   (Ctrl+Enter runs, Esc stops)")
+                            with gr.Row():
+                                run = gr.Button("Run", variant="primary", elem_id="gp-run")
+                                stop = gr.Button("Stop", variant="stop", elem_id="gp-stop")
+                            status = gr.Markdown("", elem_id="gp-run-status")
+                            with gr.Accordion("System prompt and image", open=False):
+                                system = gr.Textbox(label="System prompt", lines=2, elem_id="gp-system")
+                                image = gr.Image(label="Image (sent to every model that can see)", type="filepath",
+                                                 elem_id="gp-image", height=200)
+                        with gr.Column(scale=2):
+                            with gr.Accordion("Parameters (all panes)", open=False):
+                                temperature = gr.Slider(0, 2, value=defaults.temperature, step=0.05, label="Temperature")
+                                top_p = gr.Slider(0.01, 1, value=defaults.top_p, step=0.01, label="Top-p")
+                                top_k = gr.Slider(0, 200, value=defaults.top_k, step=1, label="Top-k (0 = off)")
+                                max_tokens = gr.Slider(16, 8192, value=defaults.max_tokens, step=16, label="Max tokens")
+                                seed = gr.Number(value=defaults.seed, label="Seed (empty = random)", precision=0,
+                                                 minimum=0)
+                                thinking = gr.Checkbox(value=defaults.thinking, label="Thinking")
+                                bypass = gr.Checkbox(value=False, label="Bypass cache for this run")
+                    pane_controls = []
+                    with gr.Accordion("Panes: models and per-pane settings", open=True):
+                        for row_start in (0, 3):
+                            with gr.Row():
+                                for i in range(row_start, row_start + 3):
+                                    with gr.Column(min_width=200):
+                                        default = self.default_models[i] if i < len(self.default_models) else NO_MODEL
+                                        model = gr.Dropdown(choices, value=default, label=f"Pane {i + 1} model",
+                                                            elem_id=f"gp-model-{i}")
+                                        with gr.Row():
+                                            pane_thinking = gr.Dropdown(THINKING_CHOICES, value="default",
+                                                                        label="Thinking", min_width=80,
+                                                                        elem_id=f"gp-thinking-{i}")
+                                            pane_temp = gr.Number(value=None, label="Temperature", minimum=0,
+                                                                  maximum=2, min_width=80, elem_id=f"gp-temp-{i}")
+                                        pane_controls.append((model, pane_thinking, pane_temp))
+                    columns, htmls, pane_buttons = [], [], []
+                    with gr.Row(elem_id="gp-panes", equal_height=False):
+                        for i in range(MAX_PANES):
+                            with gr.Column(visible=False, min_width=190, elem_classes=["gp-pane-slot"]) as column:
+                                htmls.append(gr.HTML("", elem_id=f"gp-pane-{i}", js_on_load=None))
+                                with gr.Row(elem_classes=["gp-pane-actions"]):
+                                    pane_buttons.append((
+                                        gr.Button("↻ re-roll", size="sm", elem_id=f"gp-reroll-{i}"),
+                                        gr.Button("◀ sample", size="sm", elem_id=f"gp-prev-{i}"),
+                                        gr.Button("sample ▶", size="sm", elem_id=f"gp-next-{i}"),
+                                    ))
+                            columns.append(column)
+                    gallery = gr.HTML("", elem_id="gp-gallery", js_on_load=None)
+                with gr.Tab("History", id="history") as history_tab:
                     with gr.Row():
-                        for i in range(row_start, row_start + 3):
-                            with gr.Column(min_width=200):
-                                default = self.default_models[i] if i < len(self.default_models) else NO_MODEL
-                                model = gr.Dropdown(choices, value=default, label=f"Pane {i + 1} model",
-                                                    elem_id=f"gp-model-{i}")
-                                with gr.Row():
-                                    pane_thinking = gr.Dropdown(THINKING_CHOICES, value="default", label="Thinking",
-                                                                min_width=80, elem_id=f"gp-thinking-{i}")
-                                    pane_temp = gr.Number(value=None, label="Temperature", minimum=0, maximum=2,
-                                                          min_width=80, elem_id=f"gp-temp-{i}")
-                                pane_controls.append((model, pane_thinking, pane_temp))
-            with gr.Row(elem_id="gp-panes", equal_height=False):
-                pane_html = [gr.HTML("", elem_id=f"gp-pane-{i}", elem_classes=["gp-pane-slot"],
-                                     visible=False, js_on_load=None) for i in range(MAX_PANES)]
-            gallery = gr.HTML("", elem_id="gp-gallery", js_on_load=None)
+                        history_query = gr.Textbox(label="Search prompts", elem_id="gp-history-query", scale=3)
+                        history_refresh = gr.Button("Search", scale=1)
+                    history_pick = gr.Dropdown([], label="Past comparisons (newest first)", elem_id="gp-history-pick")
+                    with gr.Row():
+                        history_open = gr.Button("Restore", variant="primary", elem_id="gp-history-restore")
+                        history_delete = gr.Button("Delete", variant="stop", elem_id="gp-history-delete")
+                    history_status = gr.Markdown("")
 
             named = {"prompt": prompt, "system": system, "image": image, "temperature": temperature,
                      "top_p": top_p, "top_k": top_k, "max_tokens": max_tokens, "seed": seed,
@@ -198,23 +192,59 @@ class PlaygroundApp:
             for i, (model, pane_thinking, pane_temp) in enumerate(pane_controls):
                 named |= {f"model_{i}": model, f"thinking_{i}": pane_thinking, f"temperature_{i}": pane_temp}
             names = list(named)
+            outputs = columns + htmls + [gallery, status]
 
             def on_run(request: gr.Request, *values: Any):
-                yield from self.run(dict(zip(names, values)), request.session_hash or "anonymous")
+                chat, panes, bypass_cache = self.parse_form(dict(zip(names, values)))
+                yield from self.sessions.run(session_id(request), chat, panes, bypass_cache)
 
             def on_stop(request: gr.Request):
-                return self.stop(request.session_hash or "anonymous")
+                return self.sessions.stop(session_id(request))
 
-            outputs = pane_html + [gallery, status]
             run_kwargs = dict(fn=on_run, inputs=list(named.values()), outputs=outputs,
                               show_progress="hidden", concurrency_limit=16, concurrency_id="run")
             run.click(api_name="run", **run_kwargs)
             prompt.submit(api_visibility="private", **run_kwargs)
             stop.click(on_stop, inputs=None, outputs=[status], api_name="stop", queue=False)
-        return demo
 
-    def config_defaults(self) -> GenerationSettings:
-        return self.runtime.config.defaults
+            for slot, (reroll, prev, nxt) in enumerate(pane_buttons):
+                def on_reroll(request: gr.Request, slot=slot):
+                    yield from self.sessions.reroll(session_id(request), slot)
+
+                def on_prev(request: gr.Request, slot=slot):
+                    return self.sessions.show_sample(session_id(request), slot, -1)
+
+                def on_next(request: gr.Request, slot=slot):
+                    return self.sessions.show_sample(session_id(request), slot, +1)
+
+                reroll.click(on_reroll, None, outputs, api_name=f"reroll_{slot}", show_progress="hidden",
+                             concurrency_limit=16, concurrency_id="run")
+                prev.click(on_prev, None, outputs, api_name=f"sample_prev_{slot}", show_progress="hidden")
+                nxt.click(on_next, None, outputs, api_name=f"sample_next_{slot}", show_progress="hidden")
+
+            def on_history(query: str):
+                rows = self.history_choices(query)
+                return gr.update(choices=rows, value=rows[0][1] if rows else None), (
+                    f"{len(rows)} comparison(s)" if self.runtime.cache is not None else "the cache is off")
+
+            def on_restore(request: gr.Request, entry_id: str):
+                pane_outputs, restored_prompt = self.sessions.restore(session_id(request), entry_id)
+                return pane_outputs + [restored_prompt, gr.Tabs(selected="compare")]
+
+            def on_delete(entry_id: str, query: str):
+                if self.runtime.cache is not None and entry_id:
+                    self.runtime.cache.delete_comparison(entry_id)
+                return on_history(query)
+
+            history_outputs = [history_pick, history_status]
+            history_tab.select(on_history, [history_query], history_outputs, api_visibility="private")
+            history_refresh.click(on_history, [history_query], history_outputs, api_name="history")
+            history_query.submit(on_history, [history_query], history_outputs, api_visibility="private")
+            history_delete.click(on_delete, [history_pick, history_query], history_outputs,
+                                 api_name="history_delete")
+            history_open.click(on_restore, [history_pick], outputs + [prompt, tabs],
+                               api_name="history_restore")
+        return demo
 
 
 def launch(app: PlaygroundApp, host: str = "127.0.0.1", port: int | None = 7860,
@@ -224,7 +254,8 @@ def launch(app: PlaygroundApp, host: str = "127.0.0.1", port: int | None = 7860,
     demo.queue(max_size=64, default_concurrency_limit=16)
     result = demo.launch(server_name=host, server_port=port, share=share, auth=auth,
                          inbrowser=open_browser, prevent_thread_lock=not block, quiet=not block,
-                         css=static_text("playground.css"), head=f"<script>{static_text('playground.js')}</script>",
+                         css=static_text("playground.css"),
+                         head=f"<script>{static_text('playground.js')}</script>",
                          footer_links=["api"], show_error=True)
     return demo, result
 
@@ -253,9 +284,13 @@ def serve(args, runtime: Runtime) -> int:
     app = PlaygroundApp(runtime)
     demo, _ = launch(app, args.host, args.port, share=args.share, auth=auth,
                      open_browser=not args.no_browser, block=False)
-    if args.share and not getattr(demo, "share_url", None):
-        print("could not open the public share link (offline, or the tunnel was refused); "
-              f"still serving locally at {demo.local_url}", flush=True)
+    print(f"gemma-playground is running at {demo.local_url}", flush=True)
+    if args.share:
+        if getattr(demo, "share_url", None):
+            print(f"shared link: {demo.share_url}", flush=True)
+        else:
+            print("could not open the public share link (offline, or the tunnel was refused); "
+                  f"still serving locally at {demo.local_url}", flush=True)
     try:
         demo.block_thread()
     except KeyboardInterrupt:
@@ -263,10 +298,3 @@ def serve(args, runtime: Runtime) -> int:
     finally:
         runtime.close()
     return 0
-
-
-def local_url(demo) -> str:
-    return getattr(demo, "local_url", "")
-
-
-__all__ = ["PlaygroundApp", "launch", "serve", "MAX_PANES", "Path"]
