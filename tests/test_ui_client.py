@@ -40,7 +40,7 @@ def run_args(prompt, models, **overrides):
 
 def pane_html(outputs, index):
     """The pane's HTML as the browser has it: the last value sent for that output. The client
-    sees [pane html × 6, gallery, status] (layout columns carry no value); a pane that did not
+    sees [pane html × 6, gallery, chart, status] (layout columns carry no value); a pane that did not
     change since the previous update arrives as a skip."""
     if outputs and not isinstance(outputs[0], (list, tuple)):
         outputs = [outputs]
@@ -63,6 +63,8 @@ def test_two_panes_stream_side_by_side_with_metrics(app_url):
         html = pane_html(outputs, index)
         assert "gp-status-done" in html and "tok/s" in html and "Gemma 3 270M" in html
     assert final[-1] == "run: all finished"
+    chart = [o[7] for o in outputs if isinstance(o[7], str) and o[7]][-1]
+    assert chart.count('data-metric="tokens_per_s"') == 2  # the chart filled in for both panes
 
 
 def test_stop_ends_a_running_comparison(app_url):

@@ -8,6 +8,7 @@ found by its session hash so Stop, re-roll and History reach the right panes.
 # evaluated annotation.
 
 import secrets
+import tempfile
 import sys
 import time
 from importlib.resources import files
@@ -20,6 +21,7 @@ from playground.adapters.base import ChatRequest, GenerationSettings
 from playground.images import ImageError, image_from_path
 from playground.runner import PaneRequest
 from playground.runtime import Runtime
+from playground.ui.limits import RateLimited, RateLimiter
 from playground.ui.session import MAX_PANES, Sessions
 
 NO_MODEL = ""
@@ -31,15 +33,24 @@ def static_text(name: str) -> str:
     return files("playground.static").joinpath(name).read_text(encoding="utf-8")
 
 
+def client_address(request: gr.Request) -> str:
+    client = getattr(request, "client", None)
+    return getattr(client, "host", None) or "unknown"
+
+
 def session_id(request: gr.Request) -> str:
     return (request.session_hash if request is not None else None) or "anonymous"
 
 
 class PlaygroundApp:
-    def __init__(self, runtime: Runtime, default_models: list[str] | None = None):
+    def __init__(self, runtime: Runtime, default_models: list[str] | None = None,
+                 runs_per_minute: int = 0, max_prompt_chars: int = MAX_PROMPT_CHARS):
         self.runtime = runtime
+        self.limiter = RateLimiter(runs_per_minute)
+        self.max_prompt_chars = max_prompt_chars
         self.sessions = Sessions(runtime)
         self.default_models = default_models or ["gemma-3-270m", "gemma-3-270m"]
+        self.export_dir = tempfile.mkdtemp(prefix="gemma-playground-export-")
 
     # ---------------------------------------------------------------- model picker
     def model_choices(self) -> list[tuple[str, str]]:
@@ -64,8 +75,8 @@ class PlaygroundApp:
         prompt = (form["prompt"] or "").strip()
         if not prompt:
             raise gr.Error("The prompt is empty: type what to ask the models.")
-        if len(prompt) > MAX_PROMPT_CHARS:
-            raise gr.Error(f"The prompt is {len(prompt):,} characters; the limit is {MAX_PROMPT_CHARS:,}.")
+        if len(prompt) > self.max_prompt_chars:
+            raise gr.Error(f"The prompt is {len(prompt):,} characters; the limit is {self.max_prompt_chars:,}.")
         image = None
         if form["image"]:
             try:
@@ -176,6 +187,11 @@ class PlaygroundApp:
                                     ))
                             columns.append(column)
                     gallery = gr.HTML("", elem_id="gp-gallery", js_on_load=None)
+                    chart = gr.HTML("", elem_id="gp-chart", js_on_load=None)
+                    with gr.Row():
+                        export_html = gr.Button("Export HTML", size="sm", elem_id="gp-export-html")
+                        export_png = gr.Button("Export PNG card", size="sm", elem_id="gp-export-png")
+                        export_file = gr.File(label="Export", elem_id="gp-export-file", height=60)
                 with gr.Tab("History", id="history") as history_tab:
                     with gr.Row():
                         history_query = gr.Textbox(label="Search prompts", elem_id="gp-history-query", scale=3)
@@ -192,10 +208,14 @@ class PlaygroundApp:
             for i, (model, pane_thinking, pane_temp) in enumerate(pane_controls):
                 named |= {f"model_{i}": model, f"thinking_{i}": pane_thinking, f"temperature_{i}": pane_temp}
             names = list(named)
-            outputs = columns + htmls + [gallery, status]
+            outputs = columns + htmls + [gallery, chart, status]
 
             def on_run(request: gr.Request, *values: Any):
                 chat, panes, bypass_cache = self.parse_form(dict(zip(names, values)))
+                try:
+                    self.limiter.check(client_address(request))
+                except RateLimited as exc:
+                    raise gr.Error(str(exc)) from None
                 yield from self.sessions.run(session_id(request), chat, panes, bypass_cache)
 
             def on_stop(request: gr.Request):
@@ -221,6 +241,15 @@ class PlaygroundApp:
                              concurrency_limit=16, concurrency_id="run")
                 prev.click(on_prev, None, outputs, api_name=f"sample_prev_{slot}", show_progress="hidden")
                 nxt.click(on_next, None, outputs, api_name=f"sample_next_{slot}", show_progress="hidden")
+
+            def on_export_html(request: gr.Request):
+                return self.sessions.export(session_id(request), "html", self.export_dir)
+
+            def on_export_png(request: gr.Request):
+                return self.sessions.export(session_id(request), "png", self.export_dir)
+
+            export_html.click(on_export_html, None, export_file, api_name="export_html")
+            export_png.click(on_export_png, None, export_file, api_name="export_png")
 
             def on_history(query: str):
                 rows = self.history_choices(query)
@@ -281,7 +310,8 @@ def serve(args, runtime: Runtime) -> int:
         return 2
     if message:
         print(message, flush=True)
-    app = PlaygroundApp(runtime)
+    # A public link is reachable by anyone: rate-limit runs per address there.
+    app = PlaygroundApp(runtime, runs_per_minute=20 if args.share else 0)
     demo, _ = launch(app, args.host, args.port, share=args.share, auth=auth,
                      open_browser=not args.no_browser, block=False)
     print(f"gemma-playground is running at {demo.local_url}", flush=True)

@@ -18,6 +18,7 @@ import gradio as gr
 from playground.adapters.base import ChatRequest, GenerationSettings
 from playground.runner import Comparison, PaneRequest, PaneState
 from playground.runtime import Runtime
+from playground.ui.chart import render_chart
 from playground.ui.render import Drawing, drawings_for, render_gallery, render_pane
 
 MAX_PANES = 6
@@ -33,6 +34,7 @@ class SessionView:
     drawings: dict[int, list[Drawing]] = field(default_factory=dict)
     shown: dict[int, int] = field(default_factory=dict)  # slot -> state version on screen
     running: list[Comparison] = field(default_factory=list)
+    chart_finished: int = 0  # panes finished when the chart was last drawn
     image_missing: bool = False  # restored from History: the image itself is not kept
 
 
@@ -56,8 +58,8 @@ class Sessions:
 
     # ------------------------------------------------------------------ outputs
     def outputs(self, view: SessionView, full: bool, status: str) -> list[Any]:
-        """[column × 6, html × 6, gallery, status]. `full` re-sends every pane (after a layout
-        change); otherwise only panes whose state version changed are sent."""
+        """[column × 6, html × 6, gallery, chart, status]. `full` re-sends every pane (after a
+        layout change); otherwise only panes whose state version changed are sent."""
         columns, htmls = [], []
         drawings_changed = False
         for slot in range(MAX_PANES):
@@ -76,7 +78,11 @@ class Sessions:
                 drawings_changed = True
             htmls.append(render_pane(state, view.drawings.get(slot)))
         gallery = render_gallery(view.states, view.drawings) if (full or drawings_changed) else gr.skip()
-        return columns + htmls + [gallery, status]
+        finished_now = sum(1 for s in view.states if s.finished)
+        chart = gr.skip()
+        if full or finished_now != view.chart_finished:  # the chart changes only as panes finish
+            chart, view.chart_finished = render_chart(view.states), finished_now
+        return columns + htmls + [gallery, chart, status]
 
     def _stream(self, view: SessionView, comparison: Comparison, slots: list[int],
                 label: str) -> Iterator[list[Any]]:
@@ -148,6 +154,25 @@ class Sessions:
         view.states[slot] = state_from_result(state, result, number, len(samples))
         view.drawings.pop(slot, None)
         return self.outputs(view, False, f"pane {slot + 1}: sample {position + 1} of {len(samples)}")
+
+    def export(self, session: str, kind: str, directory: str) -> str:
+        """Write the session's comparison as one HTML file or one PNG card; return its path."""
+        from pathlib import Path
+
+        from playground.export import export_html, export_png_card
+
+        view = self.view(session)
+        if view.request is None or not view.states:
+            raise gr.Error("Nothing to export yet: run a comparison first.")
+        drawings = {s.index: view.drawings.get(s.index) or drawings_for(s.text, s.finish_reason, with_png=True)
+                    for s in view.states}
+        stamp = time.strftime("%Y%m%d-%H%M%S")
+        path = Path(directory) / f"gemma-comparison-{stamp}.{kind}"
+        if kind == "html":
+            path.write_text(export_html(view.request, view.states, drawings), encoding="utf-8")
+        else:
+            path.write_bytes(export_png_card(view.request, view.states, drawings))
+        return str(path)
 
     def restore(self, session: str, entry_id: str) -> tuple[list[Any], str]:
         """Bring back every pane of a History entry at once, from the cache."""
