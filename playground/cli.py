@@ -29,6 +29,8 @@ def _common(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--n-gpu-layers", type=int, metavar="N", help="layers to offload to a GPU (-1 = all)")
     parser.add_argument("--max-loaded-models", type=int, metavar="N", help="local models kept in memory")
     parser.add_argument("--n-ctx", type=int, metavar="N", help="context length for local models")
+    parser.add_argument("--no-loop-stop", action="store_true",
+                        help="do not stop a model that repeats itself")
 
 
 def _settings_flags(parser: argparse.ArgumentParser) -> None:
@@ -91,6 +93,8 @@ def load_app_config(args: argparse.Namespace):
                       ("n_ctx", "n_ctx")):
         if getattr(args, flag, None) is not None:
             updates[key] = getattr(args, flag)
+    if getattr(args, "no_loop_stop", False):
+        updates["loop"] = config.loop.model_copy(update={"enabled": False})
     if updates:
         try:
             config = type(config).model_validate(config.model_dump() | updates)
@@ -152,7 +156,7 @@ def cmd_compare(args: argparse.Namespace) -> int:
         from playground.images import ImageError, image_from_path
 
         try:
-            image = image_from_path(args.image)
+            image = image_from_path(args.image, max_bytes=int(runtime.config.max_image_mb * 1024 * 1024))
         except ImageError as exc:
             raise UsageError(str(exc)) from None
     request = ChatRequest(prompt=args.prompt, system=args.system, image=image)

@@ -15,6 +15,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from playground.adapters.base import GenerationSettings
+from playground.loop import LoopSettings
 
 try:  # Python 3.11+
     import tomllib
@@ -69,6 +70,11 @@ class AppConfig(BaseModel):
     n_gpu_layers: int = Field(0, ge=-1)
     max_loaded_models: int = Field(2, ge=1, le=16)
     local_slots: int = Field(1, ge=1, le=8)
+    pane_total_s: float = Field(600.0, gt=0, description="a pane is stopped after this long")
+    pane_idle_s: float = Field(120.0, gt=0, description="a pane with no token for this long is stopped")
+    loop: LoopSettings = LoopSettings()
+    max_image_mb: float = Field(10.0, gt=0, le=100)
+    max_prompt_chars: int = Field(100_000, ge=1)
     cache_dir: str | None = None
     cache_size_gb: float = Field(2.0, gt=0)
     source_path: str | None = None  # where this config came from (not a TOML key users set)

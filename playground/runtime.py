@@ -87,7 +87,8 @@ class Runtime:
                               n_threads=self.config.n_threads, n_gpu_layers=self.config.n_gpu_layers)
         self.slots = LocalSlots(self.config.local_slots)
         self.cache = cache
-        self.limits = limits or Limits()
+        self.limits = limits or Limits(total_s=self.config.pane_total_s, idle_s=self.config.pane_idle_s,
+                                       loop=self.config.loop)
         _register_builtin_adapters()
 
     def gemini_key(self) -> str | None:
