@@ -112,8 +112,9 @@ def render_pane(state: PaneState, drawings: list[Drawing] | None = None) -> str:
     badge = ""
     if state.cached:
         when = datetime.fromtimestamp(state.created_at).strftime("%Y-%m-%d %H:%M") if state.created_at else ""
-        sample = f" · sample {state.sample} of {state.samples}" if state.samples > 1 else ""
-        badge = f'<span class="gp-badge gp-cached" title="generated {when}">cached {when}{sample}</span>'
+        badge = f'<span class="gp-badge gp-cached" title="generated {when}">cached {when}</span>'
+    if state.samples > 1:
+        badge += f'<span class="gp-badge gp-sample">sample {state.sample} of {state.samples}</span>'
     settings = state.settings or {}
     knobs = f"t={settings.get('temperature')} · thinking {'on' if settings.get('thinking') else 'off'}"
     head = (f'<div class="gp-head"><span class="gp-model">{_esc(state.label)}</span>'

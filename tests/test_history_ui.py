@@ -1,0 +1,74 @@
+"""History across a restart: run, restart the app on the same cache, restore: every pane is back
+at once, badged "cached"; re-roll adds sample 2 of 2; `cache stats` counts the entry."""
+
+import json
+import time
+
+import pytest
+
+from conftest import free_port
+from test_ui_client import pane_html, run_args
+
+pytestmark = pytest.mark.slow
+
+
+def start_app(cache_dir):
+    from playground.cache import ResponseCache
+    from playground.catalog import Catalog
+    from playground.config import AppConfig
+    from playground.runtime import Runtime
+    from playground.ui.app import PlaygroundApp, launch
+
+    config = AppConfig(n_ctx=512)
+    runtime = Runtime(config, Catalog(config, scan_disk=False), cache=ResponseCache(cache_dir))
+    demo, _ = launch(PlaygroundApp(runtime), port=free_port(), block=False)
+    return demo, runtime
+
+
+def test_restore_after_restart_then_reroll_adds_a_sample(tmp_path, capsys):
+    from gradio_client import Client
+
+    from playground.cli import main
+
+    cache_dir = tmp_path / "cache"
+    demo, runtime = start_app(cache_dir)
+    try:
+        client = Client(demo.local_url, verbose=False)
+        args = run_args("History test: name a fish.", ["gemma-3-270m", "gemma-3-270m"],
+                        max_tokens=16, seed=None, temperature=0.5)
+        args[10 + 3 + 2] = 0.9  # pane 2 at another temperature: two cache keys, one sample each
+        job = client.submit(*args, api_name="/run")
+        job.result(timeout=120)
+        answers = [pane_html(job.outputs(), i) for i in (0, 1)]
+        assert all("gp-status-done" in a for a in answers)
+    finally:
+        demo.close()
+        runtime.close()
+
+    demo, runtime = start_app(cache_dir)  # a new process would see the same: the cache is on disk
+    try:
+        client = Client(demo.local_url, verbose=False)
+        picked, status = client.predict("name a fish", api_name="/history")
+        entry_id = picked["value"] if isinstance(picked, dict) else picked  # a dropdown update
+        assert entry_id and status == "1 comparison(s)"
+        started = time.monotonic()
+        restored = client.predict(entry_id, api_name="/history_restore")
+        assert time.monotonic() - started < 5
+        htmls = restored[:6]
+        assert "gp-cached" in htmls[0] and "gp-cached" in htmls[1]
+        assert restored[-1] == "History test: name a fish."  # the prompt box is filled again (the tab switch carries no value)
+        job = client.submit(api_name="/reroll_0")
+        job.result(timeout=120)
+        rerolled = pane_html(job.outputs(), 0)
+        assert "gp-status-done" in rerolled and "sample 2 of 2" in rerolled
+        earlier = client.predict(api_name="/sample_prev_0")[0]
+        assert "sample 1 of 2" in earlier
+        capsys.readouterr()  # drop what the servers printed so far
+        assert main(["cache", "stats", "--cache-dir", str(cache_dir), "--json"]) == 0
+        stats = json.loads(capsys.readouterr().out)
+        assert stats["comparisons"] >= 1 and stats["samples"] >= 3
+        assert client.predict(entry_id, "", api_name="/history_delete")[1] == "0 comparison(s)"
+        assert runtime.cache.get_comparison(entry_id) is None
+    finally:
+        demo.close()
+        runtime.close()
