@@ -218,8 +218,9 @@ class Comparison:
     """One run of one request across panes. Start it, read snapshots, stop it."""
 
     def __init__(self, runtime: Runtime, request: ChatRequest, panes: list[PaneRequest],
-                 use_cache: bool = True):
+                 use_cache: bool = True, record_history: bool = True):
         self.runtime = runtime
+        self.record_history = record_history  # a one-pane re-roll is not a new comparison
         self.request = request
         self.use_cache = use_cache and runtime.cache is not None
         self._done = threading.Event()
@@ -250,7 +251,7 @@ class Comparison:
             self._finished.add(run.state.index)  # a set: an abandoned pane may report twice
             all_done = first_report and len(self._finished) >= len(self.runs)
         if all_done:
-            if self.runtime.cache is not None:
+            if self.runtime.cache is not None and self.record_history:
                 from playground.cache_bridge import record
 
                 self.history_id = record(self.runtime, self)

@@ -135,7 +135,8 @@ class Sessions:
             raise gr.Error("Nothing to re-roll yet: run a comparison first.")
         if view.image_missing:
             raise gr.Error("This comparison was restored without its image: run it again with the image.")
-        comparison = Comparison(self.runtime, view.request, [view.panes[slot]], use_cache=False)
+        comparison = Comparison(self.runtime, view.request, [view.panes[slot]], use_cache=False,
+                                record_history=False)
         yield from self._stream(view, comparison, [slot], f"re-roll pane {slot + 1}")
 
     def show_sample(self, session: str, slot: int, step: int) -> list[Any]:
