@@ -10,6 +10,7 @@ from __future__ import annotations
 import base64
 import html
 import io
+import re
 import time
 from importlib.resources import files
 
@@ -51,9 +52,11 @@ def export_html(request: ChatRequest, states: list[PaneState], drawings: dict[in
         parts.append(f"<h3>Image</h3><img class='gp-input-image' alt='input image' src='{request.image.data_uri()}'>")
     parts.append("<h2>Answers</h2><div class='gp-export-panes'>")
     for state in states:
-        # Thinking is exported open: a file is read, not clicked through.
-        parts.append(render_pane(state, drawings.get(state.index)).replace(
-            '<details class="gp-thinking">', '<details class="gp-thinking" open>'))
+        pane = render_pane(state, drawings.get(state.index))
+        # Thinking is exported open (a file is read, not clicked through); the in-page PNG
+        # link needs the app's script, which the export's CSP forbids, so it is left out.
+        pane = pane.replace('<details class="gp-thinking">', '<details class="gp-thinking" open>')
+        parts.append(re.sub(r'<a class="gp-png-link"[^>]*>PNG</a>', "", pane))
     parts.append("</div>")
     parts.append(render_gallery(states, drawings))
     parts.append("</body></html>")

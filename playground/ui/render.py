@@ -89,10 +89,15 @@ def render_drawing(drawing: Drawing, pane_index: int) -> str:
     parts = [f'<figure class="gp-drawing" data-drawing="{drawing.number}">']
     if drawing.svg_uri:
         parts.append(f'<img class="gp-svg" alt="drawing {drawing.number}" src="{drawing.svg_uri}">')
-        links = [f'<a download="pane{pane_index + 1}-drawing{drawing.number}.svg" href="{drawing.svg_uri}">SVG</a>']
+        name = f"pane{pane_index + 1}-drawing{drawing.number}"
+        links = [f'<a download="{name}.svg" href="{drawing.svg_uri}">SVG</a>']
         if drawing.png:
             png_uri = "data:image/png;base64," + base64.b64encode(drawing.png).decode("ascii")
-            links.append(f'<a download="pane{pane_index + 1}-drawing{drawing.number}.png" href="{png_uri}">PNG</a>')
+            links.append(f'<a download="{name}.png" href="{png_uri}">PNG</a>')
+        else:
+            # Drawn by the browser from the image above (playground.js), so the PNG is exactly
+            # what is on screen and replaying a cached comparison renders nothing server side.
+            links.append(f'<a class="gp-png-link" data-name="{name}.png" href="#">PNG</a>')
         parts.append(f'<figcaption>drawing {drawing.number} · download {" ".join(links)}</figcaption>')
     else:
         parts.append('<div class="gp-svg-broken">this SVG could not be repaired</div>')

@@ -74,7 +74,7 @@ class Sessions:
                 continue
             view.shown[slot] = state.version
             if state.finished and slot not in view.drawings:
-                view.drawings[slot] = drawings_for(state.text, state.finish_reason, with_png=True)
+                view.drawings[slot] = drawings_for(state.text, state.finish_reason)
                 drawings_changed = True
             htmls.append(render_pane(state, view.drawings.get(slot)))
         gallery = render_gallery(view.states, view.drawings) if (full or drawings_changed) else gr.skip()
@@ -165,7 +165,7 @@ class Sessions:
         view = self.view(session)
         if view.request is None or not view.states:
             raise gr.Error("Nothing to export yet: run a comparison first.")
-        drawings = {s.index: view.drawings.get(s.index) or drawings_for(s.text, s.finish_reason, with_png=True)
+        drawings = {s.index: view.drawings.get(s.index) or drawings_for(s.text, s.finish_reason)
                     for s in view.states}
         stamp = time.strftime("%Y%m%d-%H%M%S")
         path = Path(directory) / f"gemma-comparison-{stamp}.{kind}"
