@@ -21,8 +21,10 @@ from playground.adapters.base import ChatRequest, GenerationSettings
 from playground.images import ImageError, image_from_path
 from playground.runner import PaneRequest
 from playground.runtime import Runtime
+from playground.ui.examples import build_examples
 from playground.ui.limits import RateLimited, RateLimiter
 from playground.ui.session import MAX_PANES, Sessions
+from playground.ui.url_state import wire_url_state
 
 NO_MODEL = ""
 THINKING_CHOICES = [("default", "default"), ("on", "on"), ("off", "off")]
@@ -40,6 +42,17 @@ def client_address(request: gr.Request) -> str:
 
 def session_id(request: gr.Request) -> str:
     return (request.session_hash if request is not None else None) or "anonymous"
+
+
+def optional_seed(value: Any) -> int | None:
+    """The seed field: empty means random; anything else must be a whole number."""
+    text = "" if value is None else str(value).strip()
+    if not text:
+        return None
+    try:
+        return int(text)
+    except ValueError:
+        raise gr.Error(f"Seed must be a whole number (or empty for random), not {text[:20]!r}.") from None
 
 
 class PlaygroundApp:
@@ -87,7 +100,7 @@ class PlaygroundApp:
             base = GenerationSettings(
                 temperature=form["temperature"], top_p=form["top_p"], top_k=int(form["top_k"]),
                 max_tokens=int(form["max_tokens"]),
-                seed=None if form["seed"] in (None, "") else int(form["seed"]),
+                seed=optional_seed(form["seed"]),
                 thinking=bool(form["thinking"]),
             )
         except ValidationError as exc:
@@ -103,8 +116,11 @@ class PlaygroundApp:
             overrides: dict[str, Any] = {}
             if form[f"thinking_{i}"] in ("on", "off"):
                 overrides["thinking"] = form[f"thinking_{i}"] == "on"
-            if form[f"temperature_{i}"] not in (None, ""):
-                overrides["temperature"] = form[f"temperature_{i}"]
+            pane_temperature = form[f"temperature_{i}"]
+            if isinstance(pane_temperature, str):
+                pane_temperature = pane_temperature.strip()
+            if pane_temperature not in (None, ""):
+                overrides["temperature"] = pane_temperature
             try:
                 settings = GenerationSettings(**(base.model_dump() | overrides))
             except ValidationError as exc:
@@ -144,18 +160,26 @@ class PlaygroundApp:
                                 run = gr.Button("Run", variant="primary", elem_id="gp-run")
                                 stop = gr.Button("Stop", variant="stop", elem_id="gp-stop")
                             status = gr.Markdown("", elem_id="gp-run-status")
-                            with gr.Accordion("System prompt and image", open=False):
+                            url_note = gr.Markdown("", elem_id="gp-url-note")
+                            with gr.Accordion("System prompt and image", open=False) as image_panel:
                                 system = gr.Textbox(label="System prompt", lines=2, elem_id="gp-system")
                                 image = gr.Image(label="Image (sent to every model that can see)", type="filepath",
                                                  elem_id="gp-image", height=200)
+                            with gr.Group(elem_id="gp-examples"):
+                                build_examples(prompt, image, image_panel)
                         with gr.Column(scale=2):
                             with gr.Accordion("Parameters (all panes)", open=False):
-                                temperature = gr.Slider(0, 2, value=defaults.temperature, step=0.05, label="Temperature")
+                                temperature = gr.Slider(0, 2, value=defaults.temperature, step=0.05, label="Temperature",
+                                                        elem_id="gp-temperature")
                                 top_p = gr.Slider(0.01, 1, value=defaults.top_p, step=0.01, label="Top-p")
                                 top_k = gr.Slider(0, 200, value=defaults.top_k, step=1, label="Top-k (0 = off)")
-                                max_tokens = gr.Slider(16, 8192, value=defaults.max_tokens, step=16, label="Max tokens")
-                                seed = gr.Number(value=defaults.seed, label="Seed (empty = random)", precision=0,
-                                                 minimum=0)
+                                max_tokens = gr.Slider(16, 8192, value=defaults.max_tokens, step=16, label="Max tokens",
+                                                       elem_id="gp-max-tokens")
+                                # Textboxes, not Numbers, for "empty = …" fields: an empty gr.Number
+                                # shows and sends 0 (seed 0 on every run, temperature 0 per pane).
+                                seed = gr.Textbox("" if defaults.seed is None else str(defaults.seed),
+                                                  label="Seed (empty = random)", placeholder="random",
+                                                  elem_id="gp-seed")
                                 thinking = gr.Checkbox(value=defaults.thinking, label="Thinking")
                                 bypass = gr.Checkbox(value=False, label="Bypass cache for this run")
                     pane_controls = []
@@ -171,13 +195,18 @@ class PlaygroundApp:
                                             pane_thinking = gr.Dropdown(THINKING_CHOICES, value="default",
                                                                         label="Thinking", min_width=80,
                                                                         elem_id=f"gp-thinking-{i}")
-                                            pane_temp = gr.Number(value=None, label="Temperature", minimum=0,
-                                                                  maximum=2, min_width=80, elem_id=f"gp-temp-{i}")
+                                            pane_temp = gr.Textbox("", label="Temperature", placeholder="as above",
+                                                                   min_width=80, elem_id=f"gp-temp-{i}")
                                         pane_controls.append((model, pane_thinking, pane_temp))
+                    with gr.Row(elem_id="gp-compare-tools", equal_height=True):
+                        baseline = gr.Radio([(f"Pane {i + 1}", i) for i in range(MAX_PANES)], value=0,
+                                            label="Diff baseline", elem_id="gp-diff-baseline", scale=3)
+                        diff_on = gr.Checkbox(False, label="Diff vs baseline", elem_id="gp-diff-toggle", scale=1)
+                        sync_on = gr.Checkbox(False, label="Sync scrolling", elem_id="gp-sync-toggle", scale=1)
                     columns, htmls, pane_buttons = [], [], []
                     with gr.Row(elem_id="gp-panes", equal_height=False):
                         for i in range(MAX_PANES):
-                            with gr.Column(visible=False, min_width=190, elem_classes=["gp-pane-slot"]) as column:
+                            with gr.Column(visible=False, min_width=150, elem_classes=["gp-pane-slot"]) as column:
                                 htmls.append(gr.HTML("", elem_id=f"gp-pane-{i}", js_on_load=None))
                                 with gr.Row(elem_classes=["gp-pane-actions"]):
                                     pane_buttons.append((
@@ -191,11 +220,11 @@ class PlaygroundApp:
                     with gr.Row():
                         export_html = gr.Button("Export HTML", size="sm", elem_id="gp-export-html")
                         export_png = gr.Button("Export PNG card", size="sm", elem_id="gp-export-png")
-                        export_file = gr.File(label="Export", elem_id="gp-export-file", height=60)
+                        export_file = gr.File(label="Export", elem_id="gp-export-file", height=60, visible=False)
                 with gr.Tab("History", id="history") as history_tab:
                     with gr.Row():
                         history_query = gr.Textbox(label="Search prompts", elem_id="gp-history-query", scale=3)
-                        history_refresh = gr.Button("Search", scale=1)
+                        history_refresh = gr.Button("Search", scale=1, elem_id="gp-history-search")
                     history_pick = gr.Dropdown([], label="Past comparisons (newest first)", elem_id="gp-history-pick")
                     with gr.Row():
                         history_open = gr.Button("Restore", variant="primary", elem_id="gp-history-restore")
@@ -227,6 +256,16 @@ class PlaygroundApp:
             prompt.submit(api_visibility="private", **run_kwargs)
             stop.click(on_stop, inputs=None, outputs=[status], api_name="stop", queue=False)
 
+            # Comparison view: diff and synced scrolling are pure browser work (static/playground.js).
+            for control, js in ((baseline, "(v) => window.gp && window.gp.setBaseline(v)"),
+                                (diff_on, "(v) => window.gp && window.gp.setDiff(v)"),
+                                (sync_on, "(v) => window.gp && window.gp.setSync(v)")):
+                control.change(None, inputs=[control], outputs=None, js=js, queue=False, api_visibility="private")
+            models = [model for model, _, _ in pane_controls]
+            known = [value for _, value in choices if value != NO_MODEL]
+            wire_url_state(demo, prompt=prompt, models=models, note=url_note, known_models=known,
+                           no_model=NO_MODEL, run_inputs=list(named.values()), run_outputs=outputs, on_run=on_run)
+
             for slot, (reroll, prev, nxt) in enumerate(pane_buttons):
                 def on_reroll(request: gr.Request, slot=slot):
                     yield from self.sessions.reroll(session_id(request), slot)
@@ -242,11 +281,11 @@ class PlaygroundApp:
                 prev.click(on_prev, None, outputs, api_name=f"sample_prev_{slot}", show_progress="hidden")
                 nxt.click(on_next, None, outputs, api_name=f"sample_next_{slot}", show_progress="hidden")
 
-            def on_export_html(request: gr.Request):
-                return self.sessions.export(session_id(request), "html", self.export_dir)
+            def on_export_html(request: gr.Request):  # the file box appears once there is a file
+                return gr.File(self.sessions.export(session_id(request), "html", self.export_dir), visible=True)
 
             def on_export_png(request: gr.Request):
-                return self.sessions.export(session_id(request), "png", self.export_dir)
+                return gr.File(self.sessions.export(session_id(request), "png", self.export_dir), visible=True)
 
             export_html.click(on_export_html, None, export_file, api_name="export_html")
             export_png.click(on_export_png, None, export_file, api_name="export_png")
@@ -257,8 +296,13 @@ class PlaygroundApp:
                     f"{len(rows)} comparison(s)" if self.runtime.cache is not None else "the cache is off")
 
             def on_restore(request: gr.Request, entry_id: str):
-                pane_outputs, restored_prompt = self.sessions.restore(session_id(request), entry_id)
-                return pane_outputs + [restored_prompt, gr.Tabs(selected="compare")]
+                session = session_id(request)
+                pane_outputs, restored_prompt = self.sessions.restore(session, entry_id)
+                # The pane pickers follow the restored panes, so Run (and the URL) mean this comparison.
+                restored = [pane.model for pane in self.sessions.view(session).panes]
+                pickers = [restored[i] if i < len(restored) and restored[i] in known else NO_MODEL
+                           for i in range(MAX_PANES)]
+                return pane_outputs + pickers + [restored_prompt, gr.Tabs(selected="compare")]
 
             def on_delete(entry_id: str, query: str):
                 if self.runtime.cache is not None and entry_id:
@@ -271,7 +315,7 @@ class PlaygroundApp:
             history_query.submit(on_history, [history_query], history_outputs, api_visibility="private")
             history_delete.click(on_delete, [history_pick, history_query], history_outputs,
                                  api_name="history_delete")
-            history_open.click(on_restore, [history_pick], outputs + [prompt, tabs],
+            history_open.click(on_restore, [history_pick], outputs + models + [prompt, tabs],
                                api_name="history_restore")
         return demo
 
