@@ -54,9 +54,14 @@ def lookup(runtime: "Runtime", run: "_PaneRun", read: bool) -> bool:
     except (CacheError, OSError) as exc:
         run.state.notes.append(f"cache unavailable for this pane: {exc}")
         return False
-    if not samples:
+    # Two panes with the same model and settings share a key: give each its own sample (newest
+    # first), and let a pane with no sample left run fresh, so they never show one answer twice.
+    claimed = run.comparison.claimed_samples.setdefault(key, set())
+    free = [(n, r) for n, r in samples if n not in claimed]
+    if not free:
         return False
-    number, result = samples[-1]
+    number, result = free[-1]
+    claimed.add(number)
     show_sample(run, result, number, len(samples))
     return True
 

@@ -169,6 +169,8 @@ class _PaneRun:
                         m.ttft_s = round(now - request_started, 4)
                     last = now
                     counted += 1
+                    if counted % 16 == 0:  # a live rate while streaming; the final one is exact
+                        m.tokens_per_s = round((counted - 1) / (now - first), 2) if now > first else None
                     with self.lock:
                         if isinstance(event, TextDelta):
                             self.state.text += event.text
@@ -226,6 +228,7 @@ class Comparison:
         self._done = threading.Event()
         self._finished: set[int] = set()
         self.history_id: str | None = None
+        self.claimed_samples: dict[str, set[int]] = {}  # cache key -> samples shown in this run
         self._guard = threading.Lock()
         self.runs = [_PaneRun(self, i, p) for i, p in enumerate(panes)]
 

@@ -157,7 +157,10 @@
   }
 
   function answerText(answer) {
-    // The answer's own text, without anything this script put inside it.
+    // The raw answer (markdown and all) that the server put in an inert <template> next to the
+    // rendered one; else the rendered text, without anything this script put inside it.
+    var raw = answer.parentNode && answer.parentNode.querySelector(":scope > template.gp-raw");
+    if (raw) { return raw.content ? raw.content.textContent : raw.textContent; }
     var text = "";
     for (var c = answer.firstChild; c; c = c.nextSibling) {
       if (c.nodeType === 1 && c.classList.contains("gp-diff")) { continue; }
@@ -343,4 +346,36 @@
     renderDiff: renderDiff,
     state: state,
   };
+})();
+
+// PNG download of a drawing: the browser draws the (sanitized) SVG image it shows onto a canvas,
+// so the PNG is exactly what is on screen and the server renders nothing for it.
+(function () {
+  document.addEventListener("click", function (event) {
+    var link = event.target.closest && event.target.closest("a.gp-png-link");
+    if (!link) { return; }
+    event.preventDefault();
+    var figure = link.closest("figure");
+    var img = figure && figure.querySelector("img.gp-svg");
+    if (!img) { return; }
+    var source = new Image();
+    source.onload = function () {
+      var size = 1024;
+      var ratio = (source.naturalWidth && source.naturalHeight) ? source.naturalWidth / source.naturalHeight : 1;
+      var canvas = document.createElement("canvas");
+      canvas.width = ratio >= 1 ? size : Math.round(size * ratio);
+      canvas.height = ratio >= 1 ? Math.round(size / ratio) : size;
+      var ctx = canvas.getContext("2d");
+      ctx.fillStyle = "#ffffff";
+      ctx.fillRect(0, 0, canvas.width, canvas.height);
+      ctx.drawImage(source, 0, 0, canvas.width, canvas.height);
+      var a = document.createElement("a");
+      a.download = link.getAttribute("data-name") || "drawing.png";
+      a.href = canvas.toDataURL("image/png");
+      document.body.appendChild(a);
+      a.click();
+      a.remove();
+    };
+    source.src = img.src;
+  });
 })();

@@ -199,8 +199,8 @@ DIFF_WORDS_VS_ANSWER = """(index) => {
     if (!shown) return [null, []];
     const clone = shown.cloneNode(true);
     clone.querySelectorAll('del').forEach(d => d.remove());
-    const answer = [...pane.querySelector('.gp-answer').childNodes]
-        .filter(n => !(n.classList && n.classList.contains('gp-diff'))).map(n => n.textContent).join('');
+    // The diff works on the raw answer (markdown included) the server keeps in a <template>.
+    const answer = pane.querySelector('template.gp-raw').content.textContent;
     return [clone.textContent.split(/\\s+/).filter(Boolean), answer.split(/\\s+/).filter(Boolean)];
 }"""
 

@@ -138,6 +138,8 @@ def render_pane(state: PaneState, drawings: list[Drawing] | None = None) -> str:
                     f'<div class="gp-md">{markdown_to_html(state.thinking)}</div></details>')
     if state.text:
         body.append(f'<div class="gp-answer gp-md">{markdown_to_html(state.text)}</div>')
+        # The raw answer, inert (a <template> is never rendered), for the word diff in the page.
+        body.append(f'<template class="gp-raw">{_esc(state.text)}</template>')
     elif not state.error and not state.finished:
         body.append('<div class="gp-waiting">…</div>')
     if drawings:
