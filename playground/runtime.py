@@ -83,8 +83,11 @@ class Runtime:
         self.config = config or AppConfig()
         self.catalog = catalog or Catalog(self.config)
         self.env = env if env is not None else os.environ
+        # Local panes decode `local_slots` at a time: split the cores between them so they
+        # never oversubscribe the CPU (more threads than cores only adds contention).
+        threads = self.config.n_threads or max(1, (os.cpu_count() or 1) // self.config.local_slots)
         self.pool = LlamaPool(max_loaded=self.config.max_loaded_models, n_ctx=self.config.n_ctx,
-                              n_threads=self.config.n_threads, n_gpu_layers=self.config.n_gpu_layers)
+                              n_threads=threads, n_gpu_layers=self.config.n_gpu_layers)
         self.slots = LocalSlots(self.config.local_slots)
         self.cache = cache
         self.limits = limits or Limits(total_s=self.config.pane_total_s, idle_s=self.config.pane_idle_s,

@@ -103,3 +103,47 @@ def test_second_identical_run_is_replayed_from_the_cache(app_url):
     assert "gp-status-done" in pane_html(first.outputs(), 0)
     assert "gp-cached" in pane_html(second.outputs(), 0)
     assert time.monotonic() - started < 5
+
+
+def test_per_pane_stop_leaves_the_other_pane_running(app_url):
+    client = gradio_client.Client(app_url, verbose=False)
+    job = client.submit(*run_args("Write a long story about a lighthouse.", ["gemini:gemma-4-31b-it", "gemma-3-270m"],
+                                  max_tokens=4000, temperature=1.0, bypass_cache=True), api_name="/run")
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and "gp-status-running" not in pane_html(job.outputs(), 1):
+        time.sleep(0.1)
+    assert client.predict(api_name="/stop_0") == "pane 1 is not running"  # it failed at once: no key
+    assert client.predict(api_name="/stop_1") == "stopping pane 2…"
+    job.result(timeout=30)
+    assert "set GEMINI_API_KEY" in pane_html(job.outputs(), 0)
+    assert "gp-status-stopped" in pane_html(job.outputs(), 1)
+
+
+def test_duplicate_copies_a_pane_into_the_first_empty_slot(app_url):
+    client = gradio_client.Client(app_url, verbose=False)
+    controls = ["gemma-3-270m", "on", "0.3", "gemma-3-270m", "default", "", "", "default", "",
+                "", "default", "", "", "default", "", "", "default", ""]
+    result = client.predict(*controls, api_name="/duplicate_0")
+    assert list(result[6:9]) == ["gemma-3-270m", "on", "0.3"]
+    assert list(result[:6]) == controls[:6]
+    full = ["gemma-3-270m", "default", ""] * 6
+    with pytest.raises(Exception, match="All 6 panes are in use"):
+        client.predict(*full, api_name="/duplicate_0")
+
+
+def test_too_long_prompt_and_bad_parameters_are_refused(app_url):
+    client = gradio_client.Client(app_url, verbose=False)
+    with pytest.raises(Exception, match="the limit is 100,000"):
+        client.predict(*run_args("x" * 100_001, ["gemma-3-270m"]), api_name="/run")
+    args = run_args("hi", ["gemma-3-270m"])
+    args[12] = "7"  # pane 1 temperature, out of range
+    with pytest.raises(Exception, match="Pane 1: Input should be less than or equal to 2"):
+        client.predict(*args, api_name="/run")
+    with pytest.raises(Exception, match="No model picked"):
+        client.predict(*run_args("hi", []), api_name="/run")
+
+
+def test_models_tab_download_fails_at_the_network_edge_with_a_sentence(app_url, monkeypatch):
+    client = gradio_client.Client(app_url, verbose=False)
+    with pytest.raises(Exception, match="cannot download unsloth/gemma-4-E2B-it-GGUF"):
+        client.predict("gemma-4-e2b", api_name="/download")

@@ -23,6 +23,8 @@ from playground.runner import PaneRequest
 from playground.runtime import Runtime
 from playground.ui.examples import build_examples
 from playground.ui.limits import RateLimited, RateLimiter
+from playground.ui.history_tab import build_history_tab
+from playground.ui.models_tab import build_models_tab
 from playground.ui.session import MAX_PANES, Sessions
 from playground.ui.url_state import wire_url_state
 
@@ -93,7 +95,7 @@ class PlaygroundApp:
         image = None
         if form["image"]:
             try:
-                image = image_from_path(form["image"])
+                image = image_from_path(form["image"], max_bytes=int(self.runtime.config.max_image_mb * 1024 * 1024))
             except ImageError as exc:
                 raise gr.Error(str(exc)) from None
         try:
@@ -130,18 +132,6 @@ class PlaygroundApp:
             raise gr.Error("No model picked: choose at least one model for a pane.")
         system = (form["system"] or "").strip() or None
         return ChatRequest(prompt=prompt, system=system, image=image), panes, bool(form["bypass_cache"])
-
-    # ---------------------------------------------------------------- history
-    def history_choices(self, query: str) -> list[tuple[str, str]]:
-        if self.runtime.cache is None:
-            return []
-        rows = []
-        for entry in self.runtime.cache.history(query or "", limit=200):
-            when = time.strftime("%Y-%m-%d %H:%M", time.localtime(entry["time"]))
-            prompt = entry["prompt"].replace("\n", " ")
-            prompt = prompt if len(prompt) <= 70 else prompt[:67] + "..."
-            rows.append((f"{when} · {prompt} · {', '.join(m or '?' for m in entry['models'])}", entry["id"]))
-        return rows
 
     # ---------------------------------------------------------------- layout
     def build(self) -> gr.Blocks:
@@ -211,6 +201,8 @@ class PlaygroundApp:
                                 with gr.Row(elem_classes=["gp-pane-actions"]):
                                     pane_buttons.append((
                                         gr.Button("↻ re-roll", size="sm", elem_id=f"gp-reroll-{i}"),
+                                        gr.Button("■ stop", size="sm", elem_id=f"gp-stop-{i}"),
+                                        gr.Button("⧉ duplicate", size="sm", elem_id=f"gp-duplicate-{i}"),
                                         gr.Button("◀ sample", size="sm", elem_id=f"gp-prev-{i}"),
                                         gr.Button("sample ▶", size="sm", elem_id=f"gp-next-{i}"),
                                     ))
@@ -221,15 +213,6 @@ class PlaygroundApp:
                         export_html = gr.Button("Export HTML", size="sm", elem_id="gp-export-html")
                         export_png = gr.Button("Export PNG card", size="sm", elem_id="gp-export-png")
                         export_file = gr.File(label="Export", elem_id="gp-export-file", height=60, visible=False)
-                with gr.Tab("History", id="history") as history_tab:
-                    with gr.Row():
-                        history_query = gr.Textbox(label="Search prompts", elem_id="gp-history-query", scale=3)
-                        history_refresh = gr.Button("Search", scale=1, elem_id="gp-history-search")
-                    history_pick = gr.Dropdown([], label="Past comparisons (newest first)", elem_id="gp-history-pick")
-                    with gr.Row():
-                        history_open = gr.Button("Restore", variant="primary", elem_id="gp-history-restore")
-                        history_delete = gr.Button("Delete", variant="stop", elem_id="gp-history-delete")
-                    history_status = gr.Markdown("")
 
             named = {"prompt": prompt, "system": system, "image": image, "temperature": temperature,
                      "top_p": top_p, "top_k": top_k, "max_tokens": max_tokens, "seed": seed,
@@ -266,7 +249,26 @@ class PlaygroundApp:
             wire_url_state(demo, prompt=prompt, models=models, note=url_note, known_models=known,
                            no_model=NO_MODEL, run_inputs=list(named.values()), run_outputs=outputs, on_run=on_run)
 
-            for slot, (reroll, prev, nxt) in enumerate(pane_buttons):
+            pane_inputs = [c for trio in pane_controls for c in trio]
+
+            def on_duplicate(slot: int, *values: Any):
+                """Copy a pane's model and settings into the first empty pane slot."""
+                trios = [list(values[i:i + 3]) for i in range(0, len(values), 3)]
+                empty = [i for i, trio in enumerate(trios) if not trio[0]]
+                if not trios[slot][0]:
+                    raise gr.Error(f"Pane {slot + 1} has no model to duplicate.")
+                if not empty:
+                    raise gr.Error(f"All {MAX_PANES} panes are in use: clear one first.")
+                trios[empty[0]] = list(trios[slot])
+                return [value for trio in trios for value in trio]
+
+            for slot, (reroll, stop_one, duplicate, prev, nxt) in enumerate(pane_buttons):
+                def on_stop_one(request: gr.Request, slot=slot):
+                    return self.sessions.stop_pane(session_id(request), slot)
+
+                stop_one.click(on_stop_one, None, [status], api_name=f"stop_{slot}", queue=False)
+                duplicate.click(lambda *v, slot=slot: on_duplicate(slot, *v), pane_inputs, pane_inputs,
+                                api_name=f"duplicate_{slot}", queue=False)
                 def on_reroll(request: gr.Request, slot=slot):
                     yield from self.sessions.reroll(session_id(request), slot)
 
@@ -290,33 +292,9 @@ class PlaygroundApp:
             export_html.click(on_export_html, None, export_file, api_name="export_html")
             export_png.click(on_export_png, None, export_file, api_name="export_png")
 
-            def on_history(query: str):
-                rows = self.history_choices(query)
-                return gr.update(choices=rows, value=rows[0][1] if rows else None), (
-                    f"{len(rows)} comparison(s)" if self.runtime.cache is not None else "the cache is off")
-
-            def on_restore(request: gr.Request, entry_id: str):
-                session = session_id(request)
-                pane_outputs, restored_prompt = self.sessions.restore(session, entry_id)
-                # The pane pickers follow the restored panes, so Run (and the URL) mean this comparison.
-                restored = [pane.model for pane in self.sessions.view(session).panes]
-                pickers = [restored[i] if i < len(restored) and restored[i] in known else NO_MODEL
-                           for i in range(MAX_PANES)]
-                return pane_outputs + pickers + [restored_prompt, gr.Tabs(selected="compare")]
-
-            def on_delete(entry_id: str, query: str):
-                if self.runtime.cache is not None and entry_id:
-                    self.runtime.cache.delete_comparison(entry_id)
-                return on_history(query)
-
-            history_outputs = [history_pick, history_status]
-            history_tab.select(on_history, [history_query], history_outputs, api_visibility="private")
-            history_refresh.click(on_history, [history_query], history_outputs, api_name="history")
-            history_query.submit(on_history, [history_query], history_outputs, api_visibility="private")
-            history_delete.click(on_delete, [history_pick, history_query], history_outputs,
-                                 api_name="history_delete")
-            history_open.click(on_restore, [history_pick], outputs + models + [prompt, tabs],
-                               api_name="history_restore")
+            with tabs:
+                build_history_tab(self, session_id, outputs, models, prompt, tabs, known, NO_MODEL)
+                build_models_tab(self)
         return demo
 
 
@@ -355,7 +333,8 @@ def serve(args, runtime: Runtime) -> int:
     if message:
         print(message, flush=True)
     # A public link is reachable by anyone: rate-limit runs per address there.
-    app = PlaygroundApp(runtime, runs_per_minute=20 if args.share else 0)
+    app = PlaygroundApp(runtime, runs_per_minute=20 if args.share else 0,
+                        max_prompt_chars=runtime.config.max_prompt_chars)
     demo, _ = launch(app, args.host, args.port, share=args.share, auth=auth,
                      open_browser=not args.no_browser, block=False)
     print(f"gemma-playground is running at {demo.local_url}", flush=True)

@@ -34,6 +34,7 @@ class SessionView:
     drawings: dict[int, list[Drawing]] = field(default_factory=dict)
     shown: dict[int, int] = field(default_factory=dict)  # slot -> state version on screen
     running: list[Comparison] = field(default_factory=list)
+    slot_runs: dict[int, Any] = field(default_factory=dict)  # slot -> the pane run filling it
     chart_finished: int = 0  # panes finished when the chart was last drawn
     image_missing: bool = False  # restored from History: the image itself is not kept
 
@@ -88,6 +89,8 @@ class Sessions:
                 label: str) -> Iterator[list[Any]]:
         """Run `comparison`, copying its panes into `slots` of the view, yielding outputs."""
         view.running.append(comparison)
+        for slot, run in zip(slots, comparison.runs):
+            view.slot_runs[slot] = run
         full = True
         try:
             comparison.start()
@@ -127,6 +130,15 @@ class Sessions:
         for comparison in list(view.running):
             comparison.stop()
         return "stopping…"
+
+    def stop_pane(self, session: str, slot: int) -> str:
+        """Stop one pane; the others go on."""
+        view = self.view(session)
+        run = view.slot_runs.get(slot)
+        if run is None or run.state.finished or not any(run in c.runs for c in view.running):
+            return f"pane {slot + 1} is not running"
+        run.stop("cancelled")
+        return f"stopping pane {slot + 1}…"
 
     def reroll(self, session: str, slot: int) -> Iterator[list[Any]]:
         """Run one pane again (cache not read) and store the answer as a new sample."""
