@@ -30,6 +30,14 @@ def _markdown():
     md = MarkdownIt("commonmark", {"html": False, "linkify": False, "typographer": False})
     md.enable("table").enable("strikethrough")
     md.disable("image")  # a remote image in an answer would make every viewer's browser fetch it
+
+    def link_open(renderer, tokens, idx, options, env):
+        # A link the model wrote opens in a new tab, without our page as opener or referrer.
+        tokens[idx].attrSet("rel", "noopener noreferrer nofollow")
+        tokens[idx].attrSet("target", "_blank")
+        return renderer.renderToken(tokens, idx, options, env)
+
+    md.add_render_rule("link_open", link_open)
     return md
 
 
