@@ -415,3 +415,27 @@ def test_real_server_cancel_stops_promptly(llama_server):
                 t0 = time.monotonic()
                 ctx.cancel.set()
     assert time.monotonic() - t0 < 1.0
+
+
+@pytest.mark.slow
+def test_real_server_fills_the_picker_and_runs_beside_a_local_pane(llama_server):
+    """The whole path a user takes: --openai-base-url, the picker lists the server's models,
+    and an openai: pane answers next to a local one."""
+    from playground.catalog import Catalog
+    from playground.config import AppConfig
+    from playground.runner import PaneRequest, run_comparison
+    from playground.runtime import Runtime
+    from playground.ui.app import PlaygroundApp
+
+    config = AppConfig(n_ctx=512)
+    runtime = Runtime(config, Catalog(config, scan_disk=False, openai_base_url=llama_server + "/v1"))
+    try:
+        choices = [value for _, value in PlaygroundApp(runtime).model_choices()]
+        assert f"openai:{ALIAS}" in choices
+        settings = GenerationSettings(temperature=0.0, max_tokens=12, seed=1)
+        local, remote = run_comparison(runtime, ChatRequest("Say hello."),
+                                       [PaneRequest("gemma-3-270m", settings), PaneRequest(f"openai:{ALIAS}", settings)])
+        assert local.error is None and remote.error is None, (local.error, remote.error)
+        assert remote.source == "openai" and remote.text and remote.metrics.tokens_per_s
+    finally:
+        runtime.close()

@@ -87,3 +87,27 @@ def test_idle_timeout_stops_a_silent_pane(runtime):
     result = run_comparison(runtime, ChatRequest("Write a long story."), [PaneRequest("gemma-3-270m", settings)])[0]
     assert result.finish_reason == "timeout"
     assert any("0.5 s limit" in n for n in result.notes)
+
+
+def test_idle_limit_stops_a_silent_api_stream_and_stop_is_prompt(runtime, monkeypatch):
+    """An API model that goes silent (the fake Gemini server waits 30 s before its first chunk)
+    is stopped by the idle limit; the user's Stop on another silent stream acts within a second."""
+    from fake_gemini import FakeGemini, Scenario, text_chunks
+
+    with FakeGemini(Scenario(chunks=text_chunks(["late"]), first_delay_s=30)) as fake:
+        monkeypatch.setenv("GOOGLE_GEMINI_BASE_URL", fake.base_url)
+        runtime.env = {"GEMINI_API_KEY": "AIza-test-key"}
+        runtime.limits.idle_s = 0.5
+        started = time.monotonic()
+        result = run_comparison(runtime, ChatRequest("hi"), [PaneRequest("gemini:gemma-4-31b-it", SHORT)])[0]
+        assert time.monotonic() - started < 5
+        assert result.finish_reason == "timeout" and "stopped: no token for 0.5 s" in result.notes
+
+        runtime.limits.idle_s = 120
+        comparison = Comparison(runtime, ChatRequest("hi"), [PaneRequest("gemini:gemma-4-31b-it", SHORT)]).start()
+        time.sleep(0.5)
+        stopped_at = time.monotonic()
+        comparison.stop()
+        states = comparison.wait()
+        assert time.monotonic() - stopped_at < 1.0
+        assert states[0].finish_reason == "cancelled"
