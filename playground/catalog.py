@@ -129,12 +129,15 @@ class Catalog:
                 if model_id in self.entries or model_id in self.discovered:
                     continue
                 self.discovered[model_id] = path
+                # LM Studio and the hub keep a vision model's projector next to its weights
+                projector = next(iter(sorted(path.parent.glob("mmproj*.gguf"))), None)
                 self.entries[model_id] = ModelEntry(
                     label=f"{path.stem} (found in {directory})",
                     kind="llama",
                     family=_guess_family(path.name),
                     path=str(path),
-                    vision=(path.parent / "mmproj").exists() or any(path.parent.glob("mmproj*.gguf")),
+                    mmproj_path=str(projector) if projector else None,
+                    vision=projector is not None,
                 )
 
     def ids(self) -> list[str]:

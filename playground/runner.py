@@ -77,11 +77,16 @@ class _PaneRun:
         self.spec: ModelSpec | None = None
         self.stop_reason = "cancelled"
         self.last_event = time.monotonic()
-        self.started = time.monotonic()
+        self.started = time.monotonic()  # pane start: total_s and queue_s count from here
+        self.running_since: float | None = None  # slot acquired: the time limits count from here
+        self.stop_seen: float | None = None  # when the watchdog first saw this pane stopping
+        self.abandoned = False  # given up on after a stop: its thread may no longer write
         self.thread: threading.Thread | None = None
         self.state = PaneState(index=index, model=pane.model, label=pane.model,
                                settings=pane.settings.model_dump())
-        self.detector = LoopDetector(self.runtime.limits.loop)
+        # one detector each: the answer and the thinking grow apart
+        self.detectors = {"text": LoopDetector(self.runtime.limits.loop),
+                          "thinking": LoopDetector(self.runtime.limits.loop)}
         try:
             self.spec = self.runtime.catalog.resolve(pane.model)
             self.state.label = self.spec.label
@@ -98,6 +103,9 @@ class _PaneRun:
             self.state.version += 1
 
     def _fail(self, message: str) -> None:
+        from playground.keys import redact
+
+        message = redact(message, [k for k in (self.runtime.gemini_key(),) if k])
         self._update(status="error", error=message, finish_reason="error", status_note="")
 
     def snapshot(self) -> PaneState:
@@ -126,7 +134,8 @@ class _PaneRun:
                 if not self.runtime.slots.acquire(self, self.ctx.cancel):
                     raise Cancelled()
                 holds_slot = True
-            self.state.metrics.queue_s = time.monotonic() - self.started
+            self.running_since = time.monotonic()
+            self.state.metrics.queue_s = self.running_since - self.started
             self._update(status="running", status_note="")
             self._consume(adapter.stream(self.comparison.request, self.pane.settings, self.ctx))
         except Cancelled:
@@ -139,14 +148,15 @@ class _PaneRun:
             if holds_slot:
                 self.runtime.slots.release()
             with self.lock:
-                self.state.metrics.total_s = round(time.monotonic() - self.started, 4)
-                if self.state.status == "running":  # stream ended without Finish
-                    self.state.status, self.state.finish_reason = "done", self.state.finish_reason or "stop"
-                self.state.version += 1
+                if not self.abandoned:  # an abandoned pane was already finished by the watchdog
+                    self.state.metrics.total_s = round(time.monotonic() - self.started, 4)
+                    self.state.version += 1
             self.comparison.pane_finished(self)
 
     def _finish_stopped(self) -> None:
         with self.lock:
+            if self.abandoned:
+                return
             # cancelled by the user, loop or timeout: the text so far is kept either way
             self.state.status = "stopped"
             self.state.finish_reason = self.stop_reason
@@ -156,6 +166,7 @@ class _PaneRun:
     def _consume(self, events) -> None:
         m = self.state.metrics
         request_started = time.monotonic()
+        local = self.spec is not None and self.spec.is_local
         first = last = None
         counted = 0
         usage: dict[str, int] = {}
@@ -169,17 +180,19 @@ class _PaneRun:
                         m.ttft_s = round(now - request_started, 4)
                     last = now
                     counted += 1
-                    if counted % 16 == 0:  # a live rate while streaming; the final one is exact
+                    if local and counted % 16 == 0:  # live rate (a local chunk is one token)
                         m.tokens_per_s = round((counted - 1) / (now - first), 2) if now > first else None
                     with self.lock:
+                        if self.abandoned:
+                            raise Cancelled()  # late output of a pane already given up on
                         if isinstance(event, TextDelta):
                             self.state.text += event.text
-                            grown = self.state.text
+                            grown, detector = self.state.text, self.detectors["text"]
                         else:
                             self.state.thinking += event.text
-                            grown = self.state.thinking
+                            grown, detector = self.state.thinking, self.detectors["thinking"]
                         self.state.version += 1
-                    loop = self.detector.check(grown)
+                    loop = detector.check(grown)
                     if loop is not None:
                         with self.lock:
                             self.state.notes.append(loop.describe())
@@ -210,7 +223,11 @@ class _PaneRun:
             if first is not None and last is not None and last > first and tokens > 1:
                 m.tokens_per_s = round((tokens - 1) / (last - first), 2)
         with self.lock:
+            if self.abandoned:
+                return
             self.state.status = "done"
+            # a stream that ended without saying why is not called complete (nor cached)
+            self.state.finish_reason = self.state.finish_reason or "unknown"
             self.state.created_at = time.time()
             self.state.status_note = ""
             self.state.version += 1
@@ -244,11 +261,16 @@ class Comparison:
         return hit
 
     def pane_finished(self, run: _PaneRun) -> None:
-        if self.runtime.cache is not None and run.state.status == "done" and not run.state.cached \
-                and run.state.index not in self._finished:
-            from playground.cache_bridge import store
+        try:
+            if self.runtime.cache is not None and run.state.status == "done" and not run.state.cached \
+                    and not run.abandoned and run.state.index not in self._finished:
+                from playground.cache_bridge import store
 
-            store(self.runtime, run)
+                store(self.runtime, run)
+        finally:  # whatever storing did, the comparison must still end
+            self._mark_finished(run)
+
+    def _mark_finished(self, run: _PaneRun) -> None:
         with self._guard:
             first_report = run.state.index not in self._finished
             self._finished.add(run.state.index)  # a set: an abandoned pane may report twice
@@ -283,9 +305,9 @@ class Comparison:
         states = [run.snapshot() for run in self.runs]
         for run, state in zip(self.runs, states):
             if state.status == "queued" and state.error is None:
-                pos, waiting = self.runtime.slots.position(run)
+                pos, total = self.runtime.slots.position(run)
                 if pos:
-                    state.status_note = f"queued ({pos} of {waiting})"
+                    state.status_note = f"queued ({pos} of {total})"
         return states
 
     def _watchdog(self) -> None:
@@ -295,10 +317,11 @@ class Comparison:
         for run in self.runs:
             if run.state.finished or run.ctx.cancel.is_set():
                 continue
-            active = run.state.status in ("running", "loading")
-            if now - run.started > limits.total_s:
+            if run.running_since is None:
+                continue  # still queued for a local slot: waiting is not the model's fault
+            if now - run.running_since > limits.total_s:
                 note = f"stopped: no answer within the {limits.total_s:g} s limit"
-            elif active and run.state.status == "running" and now - run.last_event > limits.idle_s:
+            elif run.state.status == "running" and now - max(run.last_event, run.running_since) > limits.idle_s:
                 note = f"stopped: no token for {limits.idle_s:g} s"
             else:
                 continue
@@ -317,16 +340,17 @@ class Comparison:
     def _abandon_stuck(self, give_up_s: float) -> None:
         for run in self.runs:
             if run.ctx.cancel.is_set() and not run.state.finished:
-                run.__dict__.setdefault("_stop_seen", time.monotonic())
-                if time.monotonic() - run.__dict__["_stop_seen"] > give_up_s:
+                run.stop_seen = run.stop_seen or time.monotonic()
+                if time.monotonic() - run.stop_seen > give_up_s:
                     with run.lock:
+                        run.abandoned = True
                         run.state.status = "stopped"
                         run.state.finish_reason = run.stop_reason
                         run.state.notes.append("the model did not stop in time; its late output is dropped")
                         run.state.version += 1
                     self.pane_finished(run)
 
-    def wait(self, timeout_s: float | None = None) -> list[PaneResult]:
+    def wait(self) -> list[PaneResult]:
         for _ in self.snapshots():
             pass
         return [run.snapshot().to_result() for run in self.runs]

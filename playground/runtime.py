@@ -36,11 +36,13 @@ class LocalSlots:
         self._running = 0
 
     def position(self, ticket: object) -> tuple[int, int]:
-        """(1-based position among waiters, number waiting) or (0, n) once running."""
+        """(place in line, panes in line) counting those already running: with one running and
+        two waiting, the waiters are 2 of 3 and 3 of 3. (0, n) once this ticket runs."""
         with self._cond:
+            total = self._running + len(self._waiting)
             if ticket in self._waiting:
-                return self._waiting.index(ticket) + 1, len(self._waiting)
-            return 0, len(self._waiting)
+                return self._running + self._waiting.index(ticket) + 1, total
+            return 0, total
 
     def acquire(self, ticket: object, cancel: threading.Event, poll_s: float = 0.1) -> bool:
         with self._cond:
@@ -90,13 +92,19 @@ class Runtime:
                               n_threads=threads, n_gpu_layers=self.config.n_gpu_layers)
         self.slots = LocalSlots(self.config.local_slots)
         self.cache = cache
+        self._adapters: dict[tuple, Adapter] = {}
+        self._adapters_lock = threading.Lock()
         self.limits = limits or Limits(total_s=self.config.pane_total_s, idle_s=self.config.pane_idle_s,
                                        loop=self.config.loop)
         _register_builtin_adapters()
 
     def gemini_key(self) -> str | None:
-        return (self.env.get("GEMINI_API_KEY") or self.env.get("GOOGLE_API_KEY")
-                or self.config.gemini_api_key or None)
+        from playground.keys import resolve_gemini_key
+
+        try:
+            return resolve_gemini_key(self.config.gemini_api_key, self.env)
+        except ModelError:
+            return None
 
     def availability(self, spec: ModelSpec) -> tuple[bool, str]:
         return availability(spec, self.gemini_key() is not None)
@@ -108,9 +116,22 @@ class Runtime:
         factory = ADAPTER_FACTORIES.get(spec.kind)
         if factory is None:
             raise ModelError(f"no adapter registered for kind '{spec.kind}'")
-        return factory(self, spec)
+        if spec.is_local:
+            return factory(self, spec)  # cheap: the loaded weights live in the shared pool
+        # API adapters are kept per model: what one learned about its server (this model rejects
+        # system instructions, that server rejects stream_options) holds for the next run.
+        key = (spec.kind, spec.id, spec.entry.base_url, self.gemini_key() if spec.kind == "gemini" else None)
+        with self._adapters_lock:
+            if key not in self._adapters:
+                self._adapters[key] = factory(self, spec)
+            return self._adapters[key]
 
     def close(self) -> None:
+        for adapter in self._adapters.values():
+            close = getattr(adapter, "close", None)
+            if close is not None:
+                close()
+        self._adapters.clear()
         self.pool.close()
         if self.cache is not None:
             self.cache.close()

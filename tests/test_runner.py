@@ -33,7 +33,7 @@ def test_second_local_pane_waits_in_the_queue_and_says_so(runtime):
     notes = set()
     for states in comparison.snapshots(0.02):
         notes.update(s.status_note for s in states if s.status == "queued")
-    assert "queued (1 of 2)" in notes and "queued (2 of 2)" in notes
+    assert "queued (2 of 3)" in notes and "queued (3 of 3)" in notes
     results = [s.to_result() for s in comparison.snapshot()]
     assert results[2].metrics.queue_s > results[0].metrics.queue_s
 
@@ -111,3 +111,17 @@ def test_idle_limit_stops_a_silent_api_stream_and_stop_is_prompt(runtime, monkey
         states = comparison.wait()
         assert time.monotonic() - stopped_at < 1.0
         assert states[0].finish_reason == "cancelled"
+
+
+def test_a_loop_in_the_answer_is_caught_after_long_thinking(runtime, monkeypatch):
+    """Thinking and answer grow apart; a loop in the answer is caught however long the thinking."""
+    from fake_gemini import FakeGemini, Scenario, text_chunks
+
+    thoughts = [f"Step {i}: consider the pelican's wing number {i * 7}. " for i in range(120)]
+    with FakeGemini(Scenario(chunks=text_chunks(["Here:\n"] + ["---\n"] * 400, thoughts=thoughts))) as fake:
+        monkeypatch.setenv("GOOGLE_GEMINI_BASE_URL", fake.base_url)
+        runtime.env = {"GEMINI_API_KEY": "AIza-test-key"}
+        result = run_comparison(runtime, ChatRequest("hi"), [PaneRequest("gemini:gemma-4-31b-it", SHORT)])[0]
+    assert len(result.thinking) > 5000
+    assert result.finish_reason == "loop"
+    assert any(n.startswith("stopped: repeating") for n in result.notes)

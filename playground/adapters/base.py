@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import threading
 from dataclasses import dataclass, field
-from typing import Callable, Iterator, Protocol, Union
+from typing import Iterator, Protocol, Union
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -126,5 +126,3 @@ class Adapter(Protocol):
         self, request: ChatRequest, settings: GenerationSettings, ctx: StreamContext
     ) -> Iterator[Event]: ...
 
-
-AdapterFactory = Callable[..., Adapter]

@@ -54,8 +54,11 @@ def available_memory_bytes() -> int | None:
 
 
 def check_memory(path: Path, n_ctx: int) -> None:
-    """Estimate RAM before loading: weights (file size) + KV cache + a margin."""
-    needed = path.stat().st_size * 1.1 + n_ctx * 256 * 1024 // 1024 + 300 * 1024**2
+    """A rough RAM estimate before loading: the weights (file size, +10%), a KV cache allowance
+    of 64 KiB per context token (small models need less, 30B-class models at long contexts
+    more) and 300 MB for buffers. It only has to catch the hopeless cases before llama.cpp
+    tries and the OS kills the whole app."""
+    needed = path.stat().st_size * 1.1 + n_ctx * 64 * 1024 + 300 * 1024**2
     free = available_memory_bytes()
     if free is not None and needed > free:
         raise ModelError(
@@ -124,14 +127,15 @@ class LlamaPool:
                 model = self._models.get(key)
                 if model is not None:
                     self._models.move_to_end(key)
+                    model.users += 1  # counted in the same critical section: never evicted now
             if model is None:
                 started = time.perf_counter()
                 model = self._load(path, mmproj)
                 load_s = time.perf_counter() - started
                 with self._guard:
+                    model.users += 1
                     self._models[key] = model
             with self._guard:
-                model.users += 1
                 self._evict_unused()
         try:
             with model.lock:
@@ -231,7 +235,13 @@ class LlamaLocalAdapter:
         ]})
         chunks = model.vision_handler(llama=model.llm, messages=messages, stream=True,
                                       enable_thinking=settings.thinking, **self._sampling(settings))
-        yield from self._relay(chunks, ctx, lambda c: c["choices"][0].get("delta", {}).get("content") or "")
+        try:
+            yield from self._relay(chunks, ctx, lambda c: c["choices"][0].get("delta", {}).get("content") or "")
+        except ValueError as exc:
+            if "n_ctx" in str(exc):  # the handler's own check, raised on the first chunk
+                raise ModelError(f"the prompt with its image does not fit this model's context "
+                                 f"({exc}): shorten the prompt or raise n_ctx in the config.") from None
+            raise
 
     def _relay(self, chunks: Iterator[dict], ctx: StreamContext, text_of) -> Iterator[Event]:
         from playground.adapters.thoughts import ThoughtSplitter

@@ -38,6 +38,12 @@ def static_text(name: str) -> str:
 
 
 def client_address(request: gr.Request) -> str:
+    """Who is asking, for the rate limit. Behind the share tunnel every request comes from the
+    local tunnel client, so the forwarded address (set by the tunnel) is preferred."""
+    headers = getattr(request, "headers", None) or {}
+    forwarded = headers.get("x-forwarded-for", "") if hasattr(headers, "get") else ""
+    if forwarded:
+        return forwarded.split(",")[0].strip()
     client = getattr(request, "client", None)
     return getattr(client, "host", None) or "unknown"
 
@@ -59,13 +65,21 @@ def optional_seed(value: Any) -> int | None:
 
 class PlaygroundApp:
     def __init__(self, runtime: Runtime, default_models: list[str] | None = None,
-                 runs_per_minute: int = 0, max_prompt_chars: int = MAX_PROMPT_CHARS):
+                 runs_per_minute: int = 0, max_prompt_chars: int = MAX_PROMPT_CHARS,
+                 allow_downloads: bool = True):
         self.runtime = runtime
         self.limiter = RateLimiter(runs_per_minute)
         self.max_prompt_chars = max_prompt_chars
+        self.allow_downloads = allow_downloads  # off on a shared link: strangers must not fill the disk
         self.sessions = Sessions(runtime)
         self.default_models = default_models or ["gemma-3-270m", "gemma-3-270m"]
         self.export_dir = tempfile.mkdtemp(prefix="gemma-playground-export-")
+
+    def check_rate(self, request: gr.Request) -> None:
+        try:
+            self.limiter.check(client_address(request))
+        except RateLimited as exc:
+            raise gr.Error(str(exc)) from None
 
     # ---------------------------------------------------------------- model picker
     def model_choices(self) -> list[tuple[str, str]]:
@@ -224,10 +238,7 @@ class PlaygroundApp:
 
             def on_run(request: gr.Request, *values: Any):
                 chat, panes, bypass_cache = self.parse_form(dict(zip(names, values)))
-                try:
-                    self.limiter.check(client_address(request))
-                except RateLimited as exc:
-                    raise gr.Error(str(exc)) from None
+                self.check_rate(request)
                 yield from self.sessions.run(session_id(request), chat, panes, bypass_cache)
 
             def on_stop(request: gr.Request):
@@ -270,6 +281,7 @@ class PlaygroundApp:
                 duplicate.click(lambda *v, slot=slot: on_duplicate(slot, *v), pane_inputs, pane_inputs,
                                 api_name=f"duplicate_{slot}", queue=False)
                 def on_reroll(request: gr.Request, slot=slot):
+                    self.check_rate(request)
                     yield from self.sessions.reroll(session_id(request), slot)
 
                 def on_prev(request: gr.Request, slot=slot):
@@ -334,7 +346,7 @@ def serve(args, runtime: Runtime) -> int:
         print(message, flush=True)
     # A public link is reachable by anyone: rate-limit runs per address there.
     app = PlaygroundApp(runtime, runs_per_minute=20 if args.share else 0,
-                        max_prompt_chars=runtime.config.max_prompt_chars)
+                        max_prompt_chars=runtime.config.max_prompt_chars, allow_downloads=not args.share)
     demo, _ = launch(app, args.host, args.port, share=args.share, auth=auth,
                      open_browser=not args.no_browser, block=False)
     print(f"gemma-playground is running at {demo.local_url}", flush=True)

@@ -45,6 +45,9 @@ def build_models_tab(app: Any) -> None:
         status = gr.Markdown("", elem_id="gp-download-status")
 
     def on_download(model_id: str, progress=gr.Progress(track_tqdm=True)):
+        if not app.allow_downloads:
+            raise gr.Error("Downloads are off on a shared link: run `gemma-playground download MODEL` "
+                           "on the machine itself.")
         if not model_id:
             raise gr.Error("Pick a model to download.")
         spec = app.runtime.catalog.resolve(model_id)

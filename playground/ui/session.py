@@ -7,6 +7,7 @@ them all the same way. No gradio components are created here, only updates.
 
 from __future__ import annotations
 
+import tempfile
 import threading
 import time
 from collections import OrderedDict
@@ -95,9 +96,11 @@ class Sessions:
         try:
             comparison.start()
             for states in comparison.snapshots(SNAPSHOT_INTERVAL_S):
-                for slot, state in zip(slots, states):
+                for slot, run, state in zip(slots, comparison.runs, states):
                     state.index = slot
-                    if slot < len(view.states):
+                    # A slot belongs to the last run put in it: a newer run, re-roll or restore
+                    # has taken it over, and this older stream must not write it back.
+                    if view.slot_runs.get(slot) is run and slot < len(view.states):
                         view.states[slot] = state
                         if not state.finished:
                             view.drawings.pop(slot, None)
@@ -120,7 +123,7 @@ class Sessions:
         comparison = Comparison(self.runtime, request, panes, use_cache=not bypass_cache)
         view.request, view.panes, view.image_missing = request, list(panes), False
         view.states = [run.snapshot() for run in comparison.runs]
-        view.drawings, view.shown = {}, {}
+        view.drawings, view.shown, view.slot_runs = {}, {}, {}
         yield from self._stream(view, comparison, list(range(len(panes))), "run")
 
     def stop(self, session: str) -> str:
@@ -147,6 +150,9 @@ class Sessions:
             raise gr.Error("Nothing to re-roll yet: run a comparison first.")
         if view.image_missing:
             raise gr.Error("This comparison was restored without its image: run it again with the image.")
+        previous = view.slot_runs.get(slot)
+        if previous is not None:
+            previous.stop("cancelled")  # one stream per pane: the re-roll replaces it
         comparison = Comparison(self.runtime, view.request, [view.panes[slot]], use_cache=False,
                                 record_history=False)
         yield from self._stream(view, comparison, [slot], f"re-roll pane {slot + 1}")
@@ -180,7 +186,8 @@ class Sessions:
         drawings = {s.index: view.drawings.get(s.index) or drawings_for(s.text, s.finish_reason)
                     for s in view.states}
         stamp = time.strftime("%Y%m%d-%H%M%S")
-        path = Path(directory) / f"gemma-comparison-{stamp}.{kind}"
+        folder = Path(tempfile.mkdtemp(prefix="export-", dir=directory))  # one per export: no collisions
+        path = folder / f"gemma-comparison-{stamp}.{kind}"
         if kind == "html":
             path.write_text(export_html(view.request, view.states, drawings), encoding="utf-8")
         else:
@@ -198,7 +205,7 @@ class Sessions:
             comparison.stop()
         view.request = ChatRequest(prompt=entry["prompt"], system=entry.get("system"))
         view.image_missing = bool(entry.get("image_sha"))
-        view.panes, view.states, view.drawings, view.shown = [], [], {}, {}
+        view.panes, view.states, view.drawings, view.shown, view.slot_runs = [], [], {}, {}, {}
         for slot, pane in enumerate(entry["panes"][:MAX_PANES]):
             settings = GenerationSettings(**(pane.get("settings") or {}))
             view.panes.append(PaneRequest(pane["model"], settings))
