@@ -118,3 +118,24 @@ def test_gemma4_prompt_switches_thinking_on_and_off():
     text, stops, _ = build_prompt("gemma3", ChatRequest("hi", system="sys"), False, None)
     assert text == "<start_of_turn>user\nsys\n\nhi<end_of_turn>\n<start_of_turn>model\n"
     assert "<end_of_turn>" in stops
+
+
+def test_stop_interrupts_reading_a_long_prompt_within_a_second(tiny_gguf):
+    """No token comes out while llama.cpp reads the prompt; Stop must still act within 1 s."""
+    pool = LlamaPool(max_loaded=1, n_ctx=8192)
+    try:
+        adapter = LlamaLocalAdapter(pool, tiny_gguf, family="gemma3")
+        # warm: load the model, so the timing below is prompt reading only
+        collect(adapter, ChatRequest("hi"), GenerationSettings(max_tokens=1))
+        ctx = StreamContext()
+        long_prompt = " ".join(f"pelican{i} rides bicycle{i % 17} along harbour{i % 29}." for i in range(500))
+        timer = threading.Timer(0.3, ctx.cancel.set)
+        started = time.monotonic()
+        timer.start()
+        with pytest.raises(Cancelled):
+            collect(adapter, ChatRequest(long_prompt), GenerationSettings(max_tokens=4), ctx)
+        assert time.monotonic() - started < 1.3
+        # the model still works afterwards
+        assert "".join(e.text for e in collect(adapter, ChatRequest("Say hi."), GREEDY) if isinstance(e, TextDelta))
+    finally:
+        pool.close()

@@ -68,6 +68,29 @@ def check_memory(path: Path, n_ctx: int) -> None:
         )
 
 
+class PromptAbort:
+    """Lets Stop interrupt llama.cpp while it reads the prompt, which on a CPU can take a minute
+    for a long prompt on a big model and yields no chunk to check the cancel flag between.
+
+    llama.cpp calls the abort callback between graph nodes; a Python callback costs a GIL
+    round trip each time, so it is armed only until the first token arrives (decoding is
+    interrupted between tokens instead, for free)."""
+
+    def __init__(self, llm: Any, cancel: threading.Event):
+        import llama_cpp
+
+        self._lib = llama_cpp
+        self._ctx = llm._ctx.ctx
+        self._callback = llama_cpp.ggml_abort_callback(lambda _data: cancel.is_set())
+        llama_cpp.llama_set_abort_callback(self._ctx, self._callback, None)
+        self.armed = True
+
+    def disarm(self) -> None:
+        if self.armed:
+            self._lib.llama_set_abort_callback(self._ctx, self._lib.ggml_abort_callback(), None)
+            self.armed = False
+
+
 @dataclass
 class LoadedModel:
     llm: Any
@@ -221,7 +244,7 @@ class LlamaLocalAdapter:
         if settings.seed is not None:
             llm.set_seed(settings.seed)
         chunks = llm.create_completion(tokens, stream=True, stop=stops, **sampling)
-        yield from self._relay(chunks, ctx, lambda c: c["choices"][0].get("text") or "")
+        yield from self._relay(llm, chunks, ctx, lambda c: c["choices"][0].get("text") or "")
 
     def _stream_vision(self, model: LoadedModel, request: ChatRequest,
                        settings: GenerationSettings, ctx: StreamContext) -> Iterator[Event]:
@@ -236,21 +259,24 @@ class LlamaLocalAdapter:
         chunks = model.vision_handler(llama=model.llm, messages=messages, stream=True,
                                       enable_thinking=settings.thinking, **self._sampling(settings))
         try:
-            yield from self._relay(chunks, ctx, lambda c: c["choices"][0].get("delta", {}).get("content") or "")
+            yield from self._relay(model.llm, chunks, ctx,
+                                   lambda c: c["choices"][0].get("delta", {}).get("content") or "")
         except ValueError as exc:
             if "n_ctx" in str(exc):  # the handler's own check, raised on the first chunk
                 raise ModelError(f"the prompt with its image does not fit this model's context "
                                  f"({exc}): shorten the prompt or raise n_ctx in the config.") from None
             raise
 
-    def _relay(self, chunks: Iterator[dict], ctx: StreamContext, text_of) -> Iterator[Event]:
+    def _relay(self, llm: Any, chunks: Iterator[dict], ctx: StreamContext, text_of) -> Iterator[Event]:
         from playground.adapters.thoughts import ThoughtSplitter
 
         splitter = ThoughtSplitter()
         generated = thinking = 0
         finish = "stop"
+        abort = PromptAbort(llm, ctx.cancel)
         try:
             for chunk in chunks:
+                abort.disarm()  # the prompt is read: from here, cancel is checked per token
                 if ctx.cancel.is_set():
                     raise Cancelled()
                 reason = chunk["choices"][0].get("finish_reason")
@@ -262,7 +288,12 @@ class LlamaLocalAdapter:
                 if any(isinstance(e, ThoughtDelta) for e in events):
                     thinking += 1
                 yield from events
+        except RuntimeError as exc:
+            if ctx.cancel.is_set():  # llama_decode returned "aborted": the user pressed Stop
+                raise Cancelled() from None
+            raise ModelError(f"llama.cpp failed while generating: {exc}") from None
         finally:
+            abort.disarm()
             # Closing the generator stops decoding now instead of at max_tokens.
             close = getattr(chunks, "close", None)
             if close is not None:
