@@ -172,6 +172,18 @@ class PlaygroundApp:
                             with gr.Group(elem_id="gp-examples"):
                                 build_examples(prompt, image, image_panel)
                         with gr.Column(scale=2):
+                            # The pane pickers sit beside the prompt, one line each, so the panes
+                            # themselves start within the first screen of a laptop.
+                            pane_models = []
+                            with gr.Group(elem_id="gp-pane-models"):
+                                for row_start in range(0, MAX_PANES, 2):
+                                    with gr.Row():
+                                        for i in range(row_start, row_start + 2):
+                                            default = (self.default_models[i] if i < len(self.default_models)
+                                                       else NO_MODEL)
+                                            pane_models.append(gr.Dropdown(choices, value=default, min_width=160,
+                                                                           label=f"Pane {i + 1}",
+                                                                           elem_id=f"gp-model-{i}"))
                             with gr.Accordion("Parameters (all panes)", open=False):
                                 temperature = gr.Slider(0, 2, value=defaults.temperature, step=0.05, label="Temperature",
                                                         elem_id="gp-temperature")
@@ -186,22 +198,18 @@ class PlaygroundApp:
                                                   elem_id="gp-seed")
                                 thinking = gr.Checkbox(value=defaults.thinking, label="Thinking")
                                 bypass = gr.Checkbox(value=False, label="Bypass cache for this run")
-                    pane_controls = []
-                    with gr.Accordion("Panes: models and per-pane settings", open=True):
-                        for row_start in (0, 3):
-                            with gr.Row():
-                                for i in range(row_start, row_start + 3):
-                                    with gr.Column(min_width=200):
-                                        default = self.default_models[i] if i < len(self.default_models) else NO_MODEL
-                                        model = gr.Dropdown(choices, value=default, label=f"Pane {i + 1} model",
-                                                            elem_id=f"gp-model-{i}")
-                                        with gr.Row():
-                                            pane_thinking = gr.Dropdown(THINKING_CHOICES, value="default",
-                                                                        label="Thinking", min_width=80,
-                                                                        elem_id=f"gp-thinking-{i}")
-                                            pane_temp = gr.Textbox("", label="Temperature", placeholder="as above",
-                                                                   min_width=80, elem_id=f"gp-temp-{i}")
-                                        pane_controls.append((model, pane_thinking, pane_temp))
+                            pane_controls = []
+                            with gr.Accordion("Per-pane thinking and temperature", open=False,
+                                              elem_id="gp-pane-settings"):
+                                for i, model in enumerate(pane_models):
+                                    with gr.Row():
+                                        pane_thinking = gr.Dropdown(THINKING_CHOICES, value="default",
+                                                                    label=f"Pane {i + 1} thinking", min_width=80,
+                                                                    elem_id=f"gp-thinking-{i}")
+                                        pane_temp = gr.Textbox("", label=f"Pane {i + 1} temperature",
+                                                               placeholder="as in Parameters", min_width=80,
+                                                               elem_id=f"gp-temp-{i}")
+                                    pane_controls.append((model, pane_thinking, pane_temp))
                     with gr.Row(elem_id="gp-compare-tools", equal_height=True):
                         baseline = gr.Radio([(f"Pane {i + 1}", i) for i in range(MAX_PANES)], value=0,
                                             label="Diff baseline", elem_id="gp-diff-baseline", scale=3)
@@ -216,7 +224,7 @@ class PlaygroundApp:
                                     pane_buttons.append((
                                         gr.Button("↻ re-roll", size="sm", elem_id=f"gp-reroll-{i}"),
                                         gr.Button("■ stop", size="sm", elem_id=f"gp-stop-{i}"),
-                                        gr.Button("⧉ duplicate", size="sm", elem_id=f"gp-duplicate-{i}"),
+                                        gr.Button("+ duplicate", size="sm", elem_id=f"gp-duplicate-{i}"),
                                         gr.Button("◀ sample", size="sm", elem_id=f"gp-prev-{i}"),
                                         gr.Button("sample ▶", size="sm", elem_id=f"gp-next-{i}"),
                                     ))
