@@ -1,9 +1,9 @@
 """API panes must run in parallel: N Gemini panes together should take about as long as the
 slowest one alone.
 
-Runs GeminiAdapter (real google-genai SDK) against the loopback fake Gemini API with latency
-added per chunk (default: 4 panes × 20 chunks × 50 ms, the last pane 1.5× slower), once each
-pane alone and then all panes at once, one thread per adapter stream (as the runner does).
+Runs the real runner (Comparison → GeminiAdapter → the real google-genai SDK) against the
+loopback fake Gemini API with latency added per chunk (default: 4 panes × 20 chunks × 50 ms,
+the last pane 1.5× slower), once each pane alone and then all panes in one comparison.
 Prints wall times and ratio = parallel wall / slowest single pane; exits 1 when the median
 ratio over the repeats is above --max-ratio (default 1.1).
 
@@ -16,7 +16,6 @@ import argparse
 import os
 import statistics
 import sys
-import threading
 import time
 from pathlib import Path
 
@@ -25,47 +24,21 @@ sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
 
 from fake_gemini import FakeGemini, Scenario, text_chunks  # noqa: E402
 
-from playground.adapters.base import (  # noqa: E402
-    ChatRequest,
-    Finish,
-    GenerationSettings,
-    StreamContext,
-    TextDelta,
-)
-from playground.adapters.gemini import GeminiAdapter  # noqa: E402
+from playground.adapters.base import ChatRequest, GenerationSettings  # noqa: E402
+from playground.catalog import Catalog  # noqa: E402
+from playground.config import AppConfig  # noqa: E402
+from playground.runner import PaneRequest, run_comparison  # noqa: E402
+from playground.runtime import Runtime  # noqa: E402
 
 KEY = "bench-fake-key"
 
 
-def run_pane(adapter: GeminiAdapter, out: dict, t_start: float) -> None:
-    """One pane: drain the stream, note first-token and finish times (relative to t_start)."""
-    ctx = StreamContext()
-    chars = 0
-    first = None
-    finish = None
-    try:
-        for ev in adapter.stream(ChatRequest("Draw a pelican"), GenerationSettings(), ctx):
-            if isinstance(ev, TextDelta):
-                chars += len(ev.text)
-                if first is None:
-                    first = time.perf_counter() - t_start
-            elif isinstance(ev, Finish):
-                finish = ev.reason
-    except Exception as exc:  # reported, and the run fails below
-        out["error"] = repr(exc)
-    out.update(chars=chars, ttft=first, finish=finish, done=time.perf_counter() - t_start)
-
-
-def run_parallel(adapters: list[GeminiAdapter]) -> tuple[float, list[dict]]:
-    results: list[dict] = [{} for _ in adapters]
-    t0 = time.perf_counter()
-    threads = [threading.Thread(target=run_pane, args=(a, r, t0), name=f"pane-{i}")
-               for i, (a, r) in enumerate(zip(adapters, results))]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=120)
-    return time.perf_counter() - t0, results
+def run_panes(runtime: Runtime, models: list[str]) -> tuple[float, list]:
+    """One comparison of these Gemini panes through the runner; (wall seconds, results)."""
+    panes = [PaneRequest(f"gemini:{m}", GenerationSettings()) for m in models]
+    started = time.perf_counter()
+    results = run_comparison(runtime, ChatRequest("Draw a pelican"), panes, use_cache=False)
+    return time.perf_counter() - started, results
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -86,33 +59,30 @@ def main(argv: list[str] | None = None) -> int:
             factor = args.slow_factor if i == len(models) - 1 else 1.0
             fake.set(Scenario(chunks=text_chunks([f"tok{j} " for j in range(args.chunks)]),
                               chunk_delay_s=args.delay_ms / 1000 * factor), model=m)
-        adapters = [GeminiAdapter(m, KEY, timeout_s=30, max_retries=0) for m in models]
+        config = AppConfig()
+        runtime = Runtime(config, Catalog(config, scan_disk=False), env={"GEMINI_API_KEY": KEY})
         # Warm-up: SDK import and client creation are paid once per process, not per pane.
-        for a in adapters:
-            run_pane(a, {}, time.perf_counter())
+        run_panes(runtime, models)
 
         ratios = []
         failed = False
         for rep in range(args.repeats):
             singles = []
-            for a in adapters:
-                r: dict = {}
-                t0 = time.perf_counter()
-                run_pane(a, r, t0)
-                singles.append(r["done"])
-                failed |= "error" in r
-            wall, results = run_parallel(adapters)
-            failed |= any("error" in r or r.get("finish") != "stop" for r in results)
+            for m in models:
+                wall_one, (result,) = run_panes(runtime, [m])
+                singles.append(wall_one)
+                failed |= result.error is not None
+            wall, results = run_panes(runtime, models)
+            failed |= any(r.error is not None or r.finish_reason != "stop" for r in results)
             ratio = wall / max(singles)
             ratios.append(ratio)
             print(f"run {rep + 1}: singles " + " ".join(f"{s:.3f}" for s in singles)
                   + f" s | parallel {wall:.3f} s | ratio {ratio:.3f}"
-                  + " | ttft " + " ".join(f"{r['ttft']:.3f}" for r in results if r.get("ttft")))
+                  + " | ttft " + " ".join(f"{r.metrics.ttft_s:.3f}" for r in results if r.metrics.ttft_s))
             for r in results:
-                if "error" in r:
-                    print("  pane error:", r["error"])
-        for a in adapters:
-            a.close()
+                if r.error:
+                    print("  pane error:", r.error)
+        runtime.close()
 
     median = statistics.median(ratios)
     print(f"{args.panes} Gemini panes ({args.chunks} chunks x {args.delay_ms:g} ms, last pane "
