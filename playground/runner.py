@@ -7,6 +7,7 @@ others. The caller reads throttled snapshots (`snapshots()`), never one update p
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import threading
 import time
@@ -105,6 +106,9 @@ class _PaneRun:
     def _fail(self, message: str) -> None:
         from playground.keys import redact
 
+        if self.abandoned:
+            return  # the watchdog already closed this pane; a late error changes nothing
+
         message = redact(message, [k for k in (self.runtime.gemini_key(),) if k])
         self._update(status="error", error=message, finish_reason="error", status_note="")
 
@@ -137,7 +141,10 @@ class _PaneRun:
             self.running_since = time.monotonic()
             self.state.metrics.queue_s = self.running_since - self.started
             self._update(status="running", status_note="")
-            self._consume(adapter.stream(self.comparison.request, self.pane.settings, self.ctx))
+            # closing() ends the adapter's stream at once (frees a local model's lock and slot,
+            # closes an HTTP stream) when we stop reading early: loop, timeout, Stop.
+            with contextlib.closing(adapter.stream(self.comparison.request, self.pane.settings, self.ctx)) as events:
+                self._consume(events)
         except Cancelled:
             self._finish_stopped()
         except ModelError as exc:
