@@ -1,7 +1,7 @@
 """What one browser session sees, and the handlers that change it: run, stop, re-roll a pane,
 browse a pane's cached samples, restore a comparison from History.
 
-Every handler returns the same output list (see `PaneOutputs`), so the Gradio layer binds
+Every pane handler returns the same output list (see `Sessions.outputs`), so the Gradio layer binds
 them all the same way. No gradio components are created here, only updates.
 """
 
