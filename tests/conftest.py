@@ -60,3 +60,24 @@ def wait_for(predicate, timeout_s: float = 30.0, interval_s: float = 0.05):
             return value
         time.sleep(interval_s)
     raise AssertionError(f"condition not met within {timeout_s} s")
+
+
+class LaunchedApp:
+    """The real app launched on 127.0.0.1 (a free port), closed by `close()`."""
+
+    def __init__(self, cache_dir=None, env=None, auth=None, n_ctx=1024):
+        from playground.cache import ResponseCache
+        from playground.catalog import Catalog
+        from playground.config import AppConfig
+        from playground.runtime import Runtime
+        from playground.ui.app import PlaygroundApp, launch
+
+        config = AppConfig(n_ctx=n_ctx)
+        self.cache = ResponseCache(cache_dir) if cache_dir is not None else None
+        self.runtime = Runtime(config, Catalog(config, scan_disk=False), cache=self.cache, env=env)
+        self.demo, _ = launch(PlaygroundApp(self.runtime), port=free_port(), auth=auth, block=False)
+        self.url = self.demo.local_url.rstrip("/")
+
+    def close(self) -> None:
+        self.demo.close()
+        self.runtime.close()

@@ -9,7 +9,7 @@ import sys
 
 import pytest
 
-from conftest import free_port
+from conftest import LaunchedApp
 from fake_gemini import FakeGemini, Scenario, text_chunks
 from test_ui_client import pane_html, run_args
 
@@ -67,17 +67,10 @@ def test_without_a_key_the_reason_is_plain(fake):
 def test_app_shows_a_local_and_an_api_pane_side_by_side(fake, monkeypatch):
     from gradio_client import Client
 
-    from playground.catalog import Catalog
-    from playground.config import AppConfig
-    from playground.runtime import Runtime
-    from playground.ui.app import PlaygroundApp, launch
-
     monkeypatch.setenv("GOOGLE_GEMINI_BASE_URL", fake.base_url)
-    config = AppConfig(n_ctx=512)
-    runtime = Runtime(config, Catalog(config, scan_disk=False), env={"GEMINI_API_KEY": KEY})
-    demo, _ = launch(PlaygroundApp(runtime), port=free_port(), block=False)
+    app = LaunchedApp(env={"GEMINI_API_KEY": KEY}, n_ctx=512)
     try:
-        client = Client(demo.local_url, verbose=False)
+        client = Client(app.url, verbose=False)
         job = client.submit(*run_args("Draw a pelican.", ["gemma-3-270m", "gemini:gemma-4-31b-it"],
                                       max_tokens=16, thinking=True), api_name="/run")
         job.result(timeout=120)
@@ -88,5 +81,4 @@ def test_app_shows_a_local_and_an_api_pane_side_by_side(fake, monkeypatch):
         assert "removed duplicate attribute x1" in api
         assert KEY not in local + api
     finally:
-        demo.close()
-        runtime.close()
+        app.close()

@@ -22,7 +22,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import ROOT, free_port
+from conftest import ROOT, LaunchedApp
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -65,19 +65,9 @@ def browser():
 
 @pytest.fixture(scope="module")
 def app(tmp_path_factory):
-    from playground.cache import ResponseCache
-    from playground.catalog import Catalog
-    from playground.config import AppConfig
-    from playground.runtime import Runtime
-    from playground.ui.app import PlaygroundApp, launch
-
-    config = AppConfig(n_ctx=1024)
-    cache = ResponseCache(tmp_path_factory.mktemp("browser-cache"))
-    runtime = Runtime(config, Catalog(config, scan_disk=False), cache=cache)
-    demo, _ = launch(PlaygroundApp(runtime), port=free_port(), block=False)
-    yield demo.local_url.rstrip("/"), cache
-    demo.close()
-    runtime.close()
+    launched = LaunchedApp(cache_dir=tmp_path_factory.mktemp("browser-cache"))
+    yield launched.url, launched.cache
+    launched.close()
 
 
 class Page:

@@ -6,23 +6,10 @@ import time
 
 import pytest
 
-from conftest import free_port
+from conftest import LaunchedApp
 from test_ui_client import pane_html, run_args
 
 pytestmark = pytest.mark.slow
-
-
-def start_app(cache_dir):
-    from playground.cache import ResponseCache
-    from playground.catalog import Catalog
-    from playground.config import AppConfig
-    from playground.runtime import Runtime
-    from playground.ui.app import PlaygroundApp, launch
-
-    config = AppConfig(n_ctx=512)
-    runtime = Runtime(config, Catalog(config, scan_disk=False), cache=ResponseCache(cache_dir))
-    demo, _ = launch(PlaygroundApp(runtime), port=free_port(), block=False)
-    return demo, runtime
 
 
 def test_restore_after_restart_then_reroll_adds_a_sample(tmp_path, capsys):
@@ -31,9 +18,9 @@ def test_restore_after_restart_then_reroll_adds_a_sample(tmp_path, capsys):
     from playground.cli import main
 
     cache_dir = tmp_path / "cache"
-    demo, runtime = start_app(cache_dir)
+    app = LaunchedApp(cache_dir=cache_dir, n_ctx=512)
     try:
-        client = Client(demo.local_url, verbose=False)
+        client = Client(app.url, verbose=False)
         args = run_args("History test: name a fish.", ["gemma-3-270m", "gemma-3-270m"],
                         max_tokens=16, seed=None, temperature=0.5)
         args[10 + 3 + 2] = 0.9  # pane 2 at another temperature: two cache keys, one sample each
@@ -42,12 +29,11 @@ def test_restore_after_restart_then_reroll_adds_a_sample(tmp_path, capsys):
         answers = [pane_html(job.outputs(), i) for i in (0, 1)]
         assert all("gp-status-done" in a for a in answers)
     finally:
-        demo.close()
-        runtime.close()
+        app.close()
 
-    demo, runtime = start_app(cache_dir)  # a new process would see the same: the cache is on disk
+    app = LaunchedApp(cache_dir=cache_dir, n_ctx=512)  # a new process would see the same: the cache is on disk
     try:
-        client = Client(demo.local_url, verbose=False)
+        client = Client(app.url, verbose=False)
         picked, status = client.predict("name a fish", api_name="/history")
         entry_id = picked["value"] if isinstance(picked, dict) else picked  # a dropdown update
         assert entry_id and status == "1 comparison(s)"
@@ -68,7 +54,6 @@ def test_restore_after_restart_then_reroll_adds_a_sample(tmp_path, capsys):
         stats = json.loads(capsys.readouterr().out)
         assert stats["comparisons"] >= 1 and stats["samples"] >= 3
         assert client.predict(entry_id, "", api_name="/history_delete")[1] == "0 comparison(s)"
-        assert runtime.cache.get_comparison(entry_id) is None
+        assert app.cache.get_comparison(entry_id) is None
     finally:
-        demo.close()
-        runtime.close()
+        app.close()

@@ -6,7 +6,7 @@ import time
 
 import pytest
 
-from conftest import free_port
+from conftest import LaunchedApp
 from test_ui_client import pane_html, run_args
 
 pytestmark = pytest.mark.slow
@@ -23,18 +23,9 @@ def rss_mb() -> float:
 
 @pytest.fixture(scope="module")
 def loaded_app(tmp_path_factory):
-    from playground.cache import ResponseCache
-    from playground.catalog import Catalog
-    from playground.config import AppConfig
-    from playground.runtime import Runtime
-    from playground.ui.app import PlaygroundApp, launch
-
-    config = AppConfig(n_ctx=512)
-    runtime = Runtime(config, Catalog(config, scan_disk=False), cache=ResponseCache(tmp_path_factory.mktemp("load")))
-    demo, _ = launch(PlaygroundApp(runtime), port=free_port(), block=False)
-    yield demo.local_url, runtime
-    demo.close()
-    runtime.close()
+    app = LaunchedApp(cache_dir=tmp_path_factory.mktemp("load"), n_ctx=512)
+    yield app.url, app.runtime
+    app.close()
 
 
 def hammer(url, args, expect):

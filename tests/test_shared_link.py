@@ -10,7 +10,7 @@ import urllib.request
 
 import pytest
 
-from conftest import free_port, wait_for
+from conftest import LaunchedApp, free_port, wait_for
 
 pytestmark = pytest.mark.slow
 SECRET = "AIzaSy-test-secret-key-do-not-leak-123"
@@ -27,17 +27,9 @@ def http_get(url):
 @pytest.fixture(scope="module")
 def guarded_app(tmp_path_factory):
     """The app behind a login, with a Gemini key in its environment."""
-    from playground.catalog import Catalog
-    from playground.config import AppConfig
-    from playground.runtime import Runtime
-    from playground.ui.app import PlaygroundApp, launch
-
-    config = AppConfig(n_ctx=512)
-    runtime = Runtime(config, Catalog(config, scan_disk=False), env={"GEMINI_API_KEY": SECRET})
-    demo, _ = launch(PlaygroundApp(runtime), port=free_port(), auth=("alice", "pw-123"), block=False)
-    yield demo.local_url.rstrip("/")
-    demo.close()
-    runtime.close()
+    app = LaunchedApp(env={"GEMINI_API_KEY": SECRET}, auth=("alice", "pw-123"), n_ctx=512)
+    yield app.url
+    app.close()
 
 
 def test_without_login_neither_the_ui_nor_its_api_is_reachable(guarded_app):

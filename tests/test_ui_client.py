@@ -4,7 +4,7 @@ import time
 
 import pytest
 
-from conftest import free_port
+from conftest import LaunchedApp
 
 pytestmark = pytest.mark.slow
 gradio_client = pytest.importorskip("gradio_client")
@@ -12,19 +12,9 @@ gradio_client = pytest.importorskip("gradio_client")
 
 @pytest.fixture(scope="module")
 def app_url(tmp_path_factory):
-    from playground.cache import ResponseCache
-    from playground.catalog import Catalog
-    from playground.config import AppConfig
-    from playground.runtime import Runtime
-    from playground.ui.app import PlaygroundApp, launch
-
-    config = AppConfig(n_ctx=1024)
-    cache = ResponseCache(tmp_path_factory.mktemp("ui-cache"))
-    runtime = Runtime(config, Catalog(config, scan_disk=False), cache=cache)
-    demo, _ = launch(PlaygroundApp(runtime), port=free_port(), block=False)
-    yield demo.local_url
-    demo.close()
-    runtime.close()
+    launched = LaunchedApp(cache_dir=tmp_path_factory.mktemp("ui-cache"))
+    yield launched.url + "/"
+    launched.close()
 
 
 def run_args(prompt, models, **overrides):
