@@ -23,7 +23,7 @@ def test_restore_after_restart_then_reroll_adds_a_sample(tmp_path, capsys):
         client = Client(app.url, verbose=False)
         args = run_args("History test: name a fish.", ["gemma-3-270m", "gemma-3-270m"],
                         max_tokens=16, seed=None, temperature=0.5)
-        args[10 + 3 + 2] = 0.9  # pane 2 at another temperature: two cache keys, one sample each
+        args[10 + 5 + 2] = "0.9"  # pane 2 at another temperature: two cache keys, one sample each
         job = client.submit(*args, api_name="/run")
         job.result(timeout=120)
         answers = [pane_html(job.outputs(), i) for i in (0, 1)]

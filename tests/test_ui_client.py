@@ -24,7 +24,7 @@ def run_args(prompt, models, **overrides):
     form.update(overrides)
     args = list(form.values())
     for i in range(6):
-        args += [models[i] if i < len(models) else "", "default", None]
+        args += [models[i] if i < len(models) else "", "default", "", "", ""]
     return args
 
 
@@ -111,12 +111,12 @@ def test_per_pane_stop_leaves_the_other_pane_running(app_url):
 
 def test_duplicate_copies_a_pane_into_the_first_empty_slot(app_url):
     client = gradio_client.Client(app_url, verbose=False)
-    controls = ["gemma-3-270m", "on", "0.3", "gemma-3-270m", "default", "", "", "default", "",
-                "", "default", "", "", "default", "", "", "default", ""]
+    controls = ["gemma-3-270m", "on", "0.3", "64", "7", "gemma-3-270m", "default", "", "", ""] + \
+        ["", "default", "", "", ""] * 4
     result = client.predict(*controls, api_name="/duplicate_0")
-    assert list(result[6:9]) == ["gemma-3-270m", "on", "0.3"]
-    assert list(result[:6]) == controls[:6]
-    full = ["gemma-3-270m", "default", ""] * 6
+    assert list(result[10:15]) == ["gemma-3-270m", "on", "0.3", "64", "7"]
+    assert list(result[:10]) == controls[:10]
+    full = ["gemma-3-270m", "default", "", "", ""] * 6
     with pytest.raises(Exception, match="All 6 panes are in use"):
         client.predict(*full, api_name="/duplicate_0")
 
@@ -127,7 +127,7 @@ def test_too_long_prompt_and_bad_parameters_are_refused(app_url):
         client.predict(*run_args("x" * 100_001, ["gemma-3-270m"]), api_name="/run")
     args = run_args("hi", ["gemma-3-270m"])
     args[12] = "7"  # pane 1 temperature, out of range
-    with pytest.raises(Exception, match="Pane 1: Input should be less than or equal to 2"):
+    with pytest.raises(Exception, match="Pane 1 temperature: Input should be less than or equal to 2"):
         client.predict(*args, api_name="/run")
     with pytest.raises(Exception, match="No model picked"):
         client.predict(*run_args("hi", []), api_name="/run")
@@ -137,3 +137,18 @@ def test_models_tab_download_fails_at_the_network_edge_with_a_sentence(app_url, 
     client = gradio_client.Client(app_url, verbose=False)
     with pytest.raises(Exception, match="cannot download unsloth/gemma-4-E2B-it-GGUF"):
         client.predict("gemma-4-e2b", api_name="/download")
+
+
+def test_each_pane_can_have_its_own_max_tokens_and_seed(app_url):
+    import re
+
+    client = gradio_client.Client(app_url, verbose=False)
+    args = run_args("Describe the sea.", ["gemma-3-270m", "gemma-3-270m"], max_tokens=32, seed=None,
+                    bypass_cache=True)
+    args[10 + 3], args[10 + 4] = "5", "11"  # pane 1: max tokens 5, seed 11; pane 2 as in Parameters
+    job = client.submit(*args, api_name="/run")
+    job.result(timeout=120)
+    first, second = pane_html(job.outputs(), 0), pane_html(job.outputs(), 1)
+    assert "max 5 · seed 11" in first and "max 32 · thinking" in second
+    tokens = int(re.search(r"(\d+) tokens", first).group(1))
+    assert tokens <= 5

@@ -29,6 +29,7 @@ from playground.ui.session import MAX_PANES, Sessions
 from playground.ui.url_state import wire_url_state
 
 NO_MODEL = ""
+PANE_FIELDS = ("model", "thinking", "temperature", "max_tokens", "seed")  # per pane, in /run's order
 THINKING_CHOICES = [("default", "default"), ("on", "on"), ("off", "off")]
 MAX_PROMPT_CHARS = 100_000
 
@@ -132,15 +133,16 @@ class PlaygroundApp:
             overrides: dict[str, Any] = {}
             if form[f"thinking_{i}"] in ("on", "off"):
                 overrides["thinking"] = form[f"thinking_{i}"] == "on"
-            pane_temperature = form[f"temperature_{i}"]
-            if isinstance(pane_temperature, str):
-                pane_temperature = pane_temperature.strip()
-            if pane_temperature not in (None, ""):
-                overrides["temperature"] = pane_temperature
+            for name in ("temperature", "max_tokens", "seed"):  # empty = as in Parameters
+                value = form.get(f"{name}_{i}")
+                value = value.strip() if isinstance(value, str) else value
+                if value not in (None, ""):
+                    overrides[name] = value
             try:
                 settings = GenerationSettings(**(base.model_dump() | overrides))
             except ValidationError as exc:
-                raise gr.Error(f"Pane {i + 1}: {exc.errors()[0]['msg']}") from None
+                first = exc.errors()[0]
+                raise gr.Error(f"Pane {i + 1} {first['loc'][0]}: {first['msg']}") from None
             panes.append(PaneRequest(model, settings))
         if not panes:
             raise gr.Error("No model picked: choose at least one model for a pane.")
@@ -199,17 +201,21 @@ class PlaygroundApp:
                                 thinking = gr.Checkbox(value=defaults.thinking, label="Thinking")
                                 bypass = gr.Checkbox(value=False, label="Bypass cache for this run")
                             pane_controls = []
-                            with gr.Accordion("Per-pane thinking and temperature", open=False,
+                            with gr.Accordion("Per-pane settings (empty = as in Parameters)", open=False,
                                               elem_id="gp-pane-settings"):
                                 for i, model in enumerate(pane_models):
                                     with gr.Row():
                                         pane_thinking = gr.Dropdown(THINKING_CHOICES, value="default",
-                                                                    label=f"Pane {i + 1} thinking", min_width=80,
+                                                                    label=f"Pane {i + 1} thinking", min_width=70,
                                                                     elem_id=f"gp-thinking-{i}")
-                                        pane_temp = gr.Textbox("", label=f"Pane {i + 1} temperature",
-                                                               placeholder="as in Parameters", min_width=80,
+                                        # Textboxes: an empty gr.Number would send 0, not "as above"
+                                        pane_temp = gr.Textbox("", label="temperature", min_width=60,
                                                                elem_id=f"gp-temp-{i}")
-                                    pane_controls.append((model, pane_thinking, pane_temp))
+                                        pane_max = gr.Textbox("", label="max tokens", min_width=60,
+                                                              elem_id=f"gp-max-tokens-{i}")
+                                        pane_seed = gr.Textbox("", label="seed", min_width=60,
+                                                               elem_id=f"gp-seed-{i}")
+                                    pane_controls.append((model, pane_thinking, pane_temp, pane_max, pane_seed))
                     with gr.Row(elem_id="gp-compare-tools", equal_height=True):
                         baseline = gr.Radio([(f"Pane {i + 1}", i) for i in range(MAX_PANES)], value=0,
                                             label="Diff baseline", elem_id="gp-diff-baseline", scale=3)
@@ -239,8 +245,8 @@ class PlaygroundApp:
             named = {"prompt": prompt, "system": system, "image": image, "temperature": temperature,
                      "top_p": top_p, "top_k": top_k, "max_tokens": max_tokens, "seed": seed,
                      "thinking": thinking, "bypass_cache": bypass}
-            for i, (model, pane_thinking, pane_temp) in enumerate(pane_controls):
-                named |= {f"model_{i}": model, f"thinking_{i}": pane_thinking, f"temperature_{i}": pane_temp}
+            for i, controls in enumerate(pane_controls):
+                named |= {f"{field}_{i}": control for field, control in zip(PANE_FIELDS, controls)}
             names = list(named)
             outputs = columns + htmls + [gallery, chart, status]
 
@@ -263,23 +269,24 @@ class PlaygroundApp:
                                 (diff_on, "(v) => window.gp && window.gp.setDiff(v)"),
                                 (sync_on, "(v) => window.gp && window.gp.setSync(v)")):
                 control.change(None, inputs=[control], outputs=None, js=js, queue=False, api_visibility="private")
-            models = [model for model, _, _ in pane_controls]
+            models = [controls[0] for controls in pane_controls]
             known = [value for _, value in choices if value != NO_MODEL]
             wire_url_state(demo, prompt=prompt, models=models, note=url_note, known_models=known,
                            no_model=NO_MODEL, run_inputs=list(named.values()), run_outputs=outputs, on_run=on_run)
 
-            pane_inputs = [c for trio in pane_controls for c in trio]
+            pane_inputs = [c for controls in pane_controls for c in controls]
 
             def on_duplicate(slot: int, *values: Any):
                 """Copy a pane's model and settings into the first empty pane slot."""
-                trios = [list(values[i:i + 3]) for i in range(0, len(values), 3)]
-                empty = [i for i, trio in enumerate(trios) if not trio[0]]
-                if not trios[slot][0]:
+                width = len(PANE_FIELDS)
+                pane_values = [list(values[i:i + width]) for i in range(0, len(values), width)]
+                empty = [i for i, values_of_pane in enumerate(pane_values) if not values_of_pane[0]]
+                if not pane_values[slot][0]:
                     raise gr.Error(f"Pane {slot + 1} has no model to duplicate.")
                 if not empty:
                     raise gr.Error(f"All {MAX_PANES} panes are in use: clear one first.")
-                trios[empty[0]] = list(trios[slot])
-                return [value for trio in trios for value in trio]
+                pane_values[empty[0]] = list(pane_values[slot])
+                return [value for values_of_pane in pane_values for value in values_of_pane]
 
             for slot, (reroll, stop_one, duplicate, prev, nxt) in enumerate(pane_buttons):
                 def on_stop_one(request: gr.Request, slot=slot):

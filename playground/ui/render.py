@@ -129,7 +129,9 @@ def render_pane(state: PaneState, drawings: list[Drawing] | None = None) -> str:
     if state.samples > 1:
         badge += f'<span class="gp-badge gp-sample">sample {state.sample} of {state.samples}</span>'
     settings = state.settings or {}
-    knobs = f"t={settings.get('temperature')} · thinking {'on' if settings.get('thinking') else 'off'}"
+    knobs = (f"t={settings.get('temperature')} · max {settings.get('max_tokens')}"
+             + (f" · seed {settings['seed']}" if settings.get("seed") is not None else "")
+             + f" · thinking {'on' if settings.get('thinking') else 'off'}")
     head = (f'<div class="gp-head"><span class="gp-model">{_esc(state.label)}</span>'
             f'<span class="gp-source">{_esc(state.source)}</span>'
             f'<span class="gp-state" data-status="{_esc(state.status)}">{_esc(status_text(state))}</span>{badge}</div>'
