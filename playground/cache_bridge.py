@@ -62,20 +62,9 @@ def lookup(runtime: "Runtime", run: "_PaneRun", read: bool) -> bool:
         return False
     number, result = free[-1]
     claimed.add(number)
-    show_sample(run, result, number, len(samples))
-    return True
-
-
-def show_sample(run: "_PaneRun", result: Any, number: int, count: int) -> None:
     with run.lock:
-        s = run.state
-        s.text, s.thinking = result.text, result.thinking
-        s.metrics, s.notes = result.metrics, list(result.notes)
-        s.finish_reason, s.error = result.finish_reason, None
-        s.created_at, s.cached = result.created_at, True
-        s.status, s.status_note = "cached", ""
-        s.sample, s.samples = number, count
-        s.version += 1
+        run.state.show_cached(result, number, len(samples))
+    return True
 
 
 def store(runtime: "Runtime", run: "_PaneRun") -> None:

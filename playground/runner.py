@@ -59,6 +59,16 @@ class PaneState:
     def finished(self) -> bool:
         return self.status in TERMINAL
 
+    def show_cached(self, result: PaneResult, number: int, count: int) -> None:
+        """Show a stored answer here: badge "cached", its original metrics, notes and time."""
+        self.text, self.thinking = result.text, result.thinking
+        self.metrics, self.notes = result.metrics, list(result.notes)
+        self.finish_reason, self.error = result.finish_reason, None
+        self.created_at, self.cached = result.created_at, True
+        self.status, self.status_note = "cached", ""
+        self.sample, self.samples = number, count
+        self.version += 1
+
     def to_result(self) -> PaneResult:
         return PaneResult(model=self.model, source=self.source, settings=dict(self.settings),
                           text=self.text, thinking=self.thinking, finish_reason=self.finish_reason,

@@ -7,6 +7,7 @@ them all the same way. No gradio components are created here, only updates.
 
 from __future__ import annotations
 
+import copy
 import tempfile
 import threading
 import time
@@ -170,7 +171,9 @@ class Sessions:
         position = numbers.index(state.sample) if state.sample in numbers else len(numbers) - 1
         position = max(0, min(len(numbers) - 1, position + step))
         number, result = samples[position]
-        view.states[slot] = state_from_result(state, result, number, len(samples))
+        shown = copy.deepcopy(state)  # a new object: the old one may still be on its way out
+        shown.show_cached(result, number, len(samples))
+        view.states[slot] = shown
         view.drawings.pop(slot, None)
         return self.outputs(view, False, f"pane {slot + 1}: sample {position + 1} of {len(samples)}")
 
@@ -227,16 +230,4 @@ class Sessions:
             state.error = pane.get("error") or "this answer was not cached (it failed or was stopped)"
             return
         number, result = chosen[0]
-        filled = state_from_result(state, result, number, len(samples))
-        state.__dict__.update(filled.__dict__)
-
-
-def state_from_result(state: PaneState, result: Any, number: int, count: int) -> PaneState:
-    """A cached PaneResult shown in a pane: badge "cached", original metrics and time."""
-    return PaneState(
-        index=state.index, model=state.model, label=state.label, source=state.source, facts=state.facts,
-        settings=state.settings, status="cached", text=result.text, thinking=result.thinking,
-        notes=list(result.notes), finish_reason=result.finish_reason, metrics=result.metrics,
-        cached=True, created_at=result.created_at, sample=number, samples=count,
-        cache_key=state.cache_key, version=state.version + 1,
-    )
+        state.show_cached(result, number, len(samples))
