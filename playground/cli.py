@@ -213,13 +213,9 @@ def print_human(results) -> None:
 
 def cmd_models(args: argparse.Namespace) -> int:
     runtime = build_runtime(args, with_cache=False)
-    rows = []
-    for model_id in runtime.catalog.ids():
-        spec = runtime.catalog.resolve(model_id)
-        ok, reason = runtime.availability(spec)
-        rows.append({"id": model_id, "label": spec.label, "source": spec.source, "ready": ok,
-                     "status": reason, "facts": spec.facts(),
-                     "path": str(spec.path) if spec.path else None})
+    rows = [{"id": spec.id, "label": spec.label, "source": spec.source, "ready": ok, "status": reason,
+             "facts": spec.facts(), "path": str(spec.path) if spec.path else None}
+            for spec, ok, reason in runtime.model_statuses()]
     if args.json:
         print(json.dumps(rows, indent=2, ensure_ascii=False))
     else:

@@ -109,6 +109,16 @@ class Runtime:
     def availability(self, spec: ModelSpec) -> tuple[bool, str]:
         return availability(spec, self.gemini_key() is not None)
 
+    def model_statuses(self, extra_ids: list[str] = ()) -> list[tuple[ModelSpec, bool, str]]:
+        """Every catalog model (plus `extra_ids`) with whether it can run now and, if not, why:
+        the one listing behind `gemma-playground models`, the UI's picker and its Models tab."""
+        out = []
+        for model_id in list(self.catalog.ids()) + list(extra_ids):
+            spec = self.catalog.resolve(model_id)
+            ok, reason = self.availability(spec)
+            out.append((spec, ok, reason))
+        return out
+
     def adapter_for(self, spec: ModelSpec) -> Adapter:
         ok, reason = self.availability(spec)
         if not ok:

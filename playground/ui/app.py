@@ -85,19 +85,17 @@ class PlaygroundApp:
     # ---------------------------------------------------------------- model picker
     def model_choices(self) -> list[tuple[str, str]]:
         ready, unready = [], []
-        ids = list(self.runtime.catalog.ids())
+        served = []
         base_url = self.runtime.catalog.openai_base_url
         if base_url:
             from playground.adapters.openai_compat import list_models
 
             try:  # the server's own /v1/models, so users pick what it actually serves
-                ids += [f"openai:{m}" for m in list_models(base_url)]
+                served = [f"openai:{m}" for m in list_models(base_url)]
             except Exception as exc:
                 print(f"warning: cannot list models at {base_url}: {exc}", file=sys.stderr)
-        for model_id in ids:
-            spec = self.runtime.catalog.resolve(model_id)
-            ok, reason = self.runtime.availability(spec)
-            (ready if ok else unready).append((spec.label if ok else f"{spec.label} — {reason}", model_id))
+        for spec, ok, reason in self.runtime.model_statuses(served):
+            (ready if ok else unready).append((spec.label if ok else f"{spec.label} — {reason}", spec.id))
         return [("(no model)", NO_MODEL)] + ready + unready
 
     # ---------------------------------------------------------------- form → request

@@ -11,11 +11,9 @@ from playground.download import DownloadError, download_model, files_to_download
 
 def models_table(app: Any) -> str:
     rows = []
-    for model_id in app.runtime.catalog.ids():
-        spec = app.runtime.catalog.resolve(model_id)
-        ok, reason = app.runtime.availability(spec)
+    for spec, ok, reason in app.runtime.model_statuses():
         mark = "✓" if ok else "✗"
-        rows.append(f"<tr><td>{mark}</td><td>{html.escape(model_id)}</td><td>{html.escape(spec.source)}</td>"
+        rows.append(f"<tr><td>{mark}</td><td>{html.escape(spec.id)}</td><td>{html.escape(spec.source)}</td>"
                     f"<td>{html.escape(reason)}</td><td>{html.escape(spec.facts())}</td></tr>")
     return ("<table class='gp-models'><thead><tr><th></th><th>model</th><th>source</th><th>status</th>"
             f"<th>facts</th></tr></thead><tbody>{''.join(rows)}</tbody></table>")
@@ -23,15 +21,14 @@ def models_table(app: Any) -> str:
 
 def downloadable(app: Any) -> list[tuple[str, str]]:
     out = []
-    for model_id in app.runtime.catalog.ids():
-        spec = app.runtime.catalog.resolve(model_id)
+    for spec, _, _ in app.runtime.model_statuses():
         try:
             files_to_download(spec)
         except DownloadError:
             continue
         if spec.path is None:
             size = f" (≈{spec.entry.size_gb:g} GB)" if spec.entry.size_gb else ""
-            out.append((f"{spec.label}{size}", model_id))
+            out.append((f"{spec.label}{size}", spec.id))
     return out
 
 
