@@ -170,6 +170,16 @@ class _PaneRun:
                     self.state.version += 1
             self.comparison.pane_finished(self)
 
+    def abandon(self) -> None:
+        """Give up on a pane whose thread did not end after its stop (stuck in a read): show it
+        stopped now; from here its thread may not write to it any more."""
+        with self.lock:
+            self.abandoned = True
+            self.state.status = "stopped"
+            self.state.finish_reason = self.stop_reason
+            self.state.notes.append("the model did not stop in time; its late output is dropped")
+            self.state.version += 1
+
     def _finish_stopped(self) -> None:
         with self.lock:
             if self.abandoned:
@@ -359,12 +369,7 @@ class Comparison:
             if run.ctx.cancel.is_set() and not run.state.finished:
                 run.stop_seen = run.stop_seen or time.monotonic()
                 if time.monotonic() - run.stop_seen > give_up_s:
-                    with run.lock:
-                        run.abandoned = True
-                        run.state.status = "stopped"
-                        run.state.finish_reason = run.stop_reason
-                        run.state.notes.append("the model did not stop in time; its late output is dropped")
-                        run.state.version += 1
+                    run.abandon()
                     self.pane_finished(run)
 
     def wait(self) -> list[PaneResult]:

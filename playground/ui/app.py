@@ -31,7 +31,6 @@ from playground.ui.url_state import wire_url_state
 NO_MODEL = ""
 PANE_FIELDS = ("model", "thinking", "temperature", "max_tokens", "seed")  # per pane, in /run's order
 THINKING_CHOICES = [("default", "default"), ("on", "on"), ("off", "off")]
-MAX_PROMPT_CHARS = 100_000
 
 
 def static_text(name: str) -> str:
@@ -66,11 +65,10 @@ def optional_seed(value: Any) -> int | None:
 
 class PlaygroundApp:
     def __init__(self, runtime: Runtime, default_models: list[str] | None = None,
-                 runs_per_minute: int = 0, max_prompt_chars: int = MAX_PROMPT_CHARS,
-                 allow_downloads: bool = True):
+                 runs_per_minute: int = 0, allow_downloads: bool = True):
         self.runtime = runtime
         self.limiter = RateLimiter(runs_per_minute)
-        self.max_prompt_chars = max_prompt_chars
+        self.max_prompt_chars = runtime.config.max_prompt_chars
         self.allow_downloads = allow_downloads  # off on a shared link: strangers must not fill the disk
         self.sessions = Sessions(runtime)
         self.default_models = default_models or ["gemma-3-270m", "gemma-3-270m"]
@@ -277,14 +275,14 @@ class PlaygroundApp:
             def on_duplicate(slot: int, *values: Any):
                 """Copy a pane's model and settings into the first empty pane slot."""
                 width = len(PANE_FIELDS)
-                pane_values = [list(values[i:i + width]) for i in range(0, len(values), width)]
-                empty = [i for i, values_of_pane in enumerate(pane_values) if not values_of_pane[0]]
-                if not pane_values[slot][0]:
+                panes = [list(values[i:i + width]) for i in range(0, len(values), width)]
+                empty = [i for i, pane in enumerate(panes) if not pane[0]]  # pane[0] is its model
+                if not panes[slot][0]:
                     raise gr.Error(f"Pane {slot + 1} has no model to duplicate.")
                 if not empty:
                     raise gr.Error(f"All {MAX_PANES} panes are in use: clear one first.")
-                pane_values[empty[0]] = list(pane_values[slot])
-                return [value for values_of_pane in pane_values for value in values_of_pane]
+                panes[empty[0]] = list(panes[slot])
+                return [value for pane in panes for value in pane]
 
             for slot, (reroll, stop_one, duplicate, prev, nxt) in enumerate(pane_buttons):
                 def on_stop_one(request: gr.Request, slot=slot):
@@ -359,7 +357,7 @@ def serve(args, runtime: Runtime) -> int:
         print(message, flush=True)
     # A public link is reachable by anyone: rate-limit runs per address there.
     app = PlaygroundApp(runtime, runs_per_minute=20 if args.share else 0,
-                        max_prompt_chars=runtime.config.max_prompt_chars, allow_downloads=not args.share)
+                        allow_downloads=not args.share)
     demo, _ = launch(app, args.host, args.port, share=args.share, auth=auth,
                      open_browser=not args.no_browser, block=False)
     print(f"gemma-playground is running at {demo.local_url}", flush=True)
