@@ -212,7 +212,10 @@ class LlamaLocalAdapter:
             yield Status("this model cannot see images: it answered from the text alone")
             request = ChatRequest(prompt=request.prompt, system=request.system)
         yield Status("loading model")
-        with self.pool.use(self.path, self.mmproj if request.image else None) as (model, load_s):
+        # Always keyed with the projector (when the model has one): a vision model asked with and
+        # then without an image is loaded once, not twice. The handler loads its projector
+        # lazily, on the first image.
+        with self.pool.use(self.path, self.mmproj) as (model, load_s):
             yield Loaded(load_s)
             ctx.check()
             if request.image is not None:
