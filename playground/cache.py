@@ -52,7 +52,6 @@ __all__ = [
     "ResponseCache",
     "SafeJSONDisk",
     "api_identity",
-    "cache_main",
     "default_cache_dir",
     "gguf_identity",
     "image_digest",
@@ -398,10 +397,3 @@ def open_cache(
             f"The response cache at {path} could not be opened ({type(exc).__name__}: {exc}). "
             "The response cache is off for this run."
         )
-
-
-def cache_main(argv: list[str]) -> int:
-    """`gemma-playground cache stats|clear|path [--cache-dir DIR] [--json]`."""
-    from .cache_cli import main
-
-    return main(argv)

@@ -6,7 +6,8 @@ import json
 
 import pytest
 
-from playground.cache import ResponseCache, cache_main
+from playground.cache import ResponseCache
+from playground.cache_cli import main as cache_main
 from playground.result import PaneResult
 
 

@@ -20,6 +20,7 @@ from lxml import etree
 from . import geometry
 from . import tokens as tk
 from .common import Report, plural, short, strict_parser
+from .tree import Comment, Element, count, serialize, walk
 from .vocab import (
     ALL_SVG_ELEMENTS, ALLOWED_ATTRIBUTES, ATTRIBUTE_CASE, ELEMENT_CASE, HTML_ONLY, HTML_VOID,
     LEAF_CHILDREN, LEAF_ELEMENTS, PRESENTATION_ATTRIBUTES, SVG_NS, XLINK_NS,
@@ -37,26 +38,6 @@ class RepairOutcome:
     warnings: list[str] = field(default_factory=list)
     truncated: bool = False  # the text ended inside the drawing (open elements or a cut tag)
     closed_at_end: int = 0  # how many open elements we closed at the end
-
-
-class _El:
-    __slots__ = ("name", "attrs", "children", "orphan")
-
-    def __init__(self, name: str, attrs: dict[str, str], orphan: bool = False) -> None:
-        self.name, self.attrs, self.orphan = name, attrs, orphan
-        self.children: list[_El | str | _Comment] = []
-
-    def add_text(self, text: str) -> None:
-        # Pieces stay separate (joined on output): merging with += is quadratic.
-        if text and not self.orphan:
-            self.children.append(text)
-
-
-class _Comment:
-    __slots__ = ("body",)
-
-    def __init__(self, body: str) -> None:
-        self.body = body
 
 
 def _canon_element(name: str, report: Report | None) -> str:
@@ -121,20 +102,20 @@ def _attributes(tag: tk.StartTag, name: str, report: Report) -> dict[str, str]:
     return attrs
 
 
-def _build(tokens: list[tk.Token], report: Report) -> tuple[_El | None, bool, int]:
+def _build(tokens: list[tk.Token], report: Report) -> tuple[Element | None, bool, int]:
     """Rebuild a tree from tokens. Returns (root, ended_inside_the_drawing, closed_at_end)."""
-    root: _El | None = None
-    stack: list[_El] = []
+    root: Element | None = None
+    stack: list[Element] = []
     # Counts of open element names, kept in step with the stack: scanning the stack per tag
     # would make 10^5 nested <g> quadratic.
     open_names: dict[str, int] = {}
     unwrapped: dict[str, int] = {}  # open HTML tags we removed, so their end tags go too
 
-    def push(el: _El) -> None:
+    def push(el: Element) -> None:
         stack.append(el)
         open_names[el.name] = open_names.get(el.name, 0) + 1
 
-    def pop() -> _El:
+    def pop() -> Element:
         el = stack.pop()
         open_names[el.name] -= 1
         return el
@@ -153,7 +134,7 @@ def _build(tokens: list[tk.Token], report: Report) -> tuple[_El | None, bool, in
                 continue
             if tok.name != "svg":
                 report(f"renamed <{tok.name}> to <svg>")
-            root = _El("svg", _attributes(tok, "svg", report))
+            root = Element("svg", _attributes(tok, "svg", report))
             if not tok.self_closing:
                 push(root)
             continue
@@ -182,7 +163,7 @@ def _build(tokens: list[tk.Token], report: Report) -> tuple[_El | None, bool, in
             if tok.unterminated:
                 report(f"closed the tag <{name}> that was missing its '>'")
             orphan = top.orphan or len(stack) >= MAX_DEPTH
-            el = _El(name, attrs, orphan)
+            el = Element(name, attrs, orphan)
             if orphan:
                 dropped_deep += 1
             else:
@@ -226,7 +207,7 @@ def _build(tokens: list[tk.Token], report: Report) -> tuple[_El | None, bool, in
                 body += " " if body.endswith("-") else ""
                 report("replaced '--' inside a comment (XML forbids it)")
             if not top.orphan:
-                top.children.append(_Comment(body))
+                top.children.append(Comment(body))
         elif isinstance(tok, tk.Skipped):
             report(f"removed the declaration {short(tok.raw)}")
         elif isinstance(tok, tk.Partial):
@@ -247,20 +228,7 @@ def _build(tokens: list[tk.Token], report: Report) -> tuple[_El | None, bool, in
     return root, truncated, closed
 
 
-def _walk(root: _El):
-    """Pre-order over elements, iterative (trees can be 100 deep; chains far longer)."""
-    stack = [root]
-    while stack:
-        el = stack.pop()
-        yield el
-        stack.extend(c for c in reversed(el.children) if isinstance(c, _El))
-
-
-def _count(el: _El) -> int:
-    return sum(1 for _ in _walk(el))
-
-
-def _fix_namespaces(root: _El, report: Report) -> None:
+def _fix_namespaces(root: Element, report: Report) -> None:
     """Give the root the SVG namespace; drop names whose prefix is declared nowhere."""
     xmlns = root.attrs.get("xmlns")
     if xmlns is None:
@@ -273,7 +241,7 @@ def _fix_namespaces(root: _El, report: Report) -> None:
         report(f'replaced xmlns:xlink="{short(root.attrs["xmlns:xlink"])}" with "{XLINK_NS}"')
         root.attrs["xmlns:xlink"] = XLINK_NS
     needs_xlink = False
-    stack: list[tuple[_El, frozenset[str]]] = [(root, frozenset({"xml"}))]
+    stack: list[tuple[Element, frozenset[str]]] = [(root, frozenset({"xml"}))]
     while stack:
         el, scope = stack.pop()
         for key, value in list(el.attrs.items()):
@@ -290,17 +258,17 @@ def _fix_namespaces(root: _El, report: Report) -> None:
                 continue
             del el.attrs[key]
             report(f"removed attribute {key} on <{el.name}> (undeclared namespace prefix {prefix})")
-        kept: list[_El | str | _Comment] = []
+        kept: list[Element | str | Comment] = []
         for child in el.children:
-            if isinstance(child, _El) and ":" in child.name:
+            if isinstance(child, Element) and ":" in child.name:
                 prefix = child.name.split(":", 1)[0]
                 if prefix not in scope and f"xmlns:{prefix}" not in child.attrs:
-                    inside = _count(child) - 1
+                    inside = count(child) - 1
                     extra = f" and {plural(inside, 'element')} inside it" if inside else ""
                     report(f"removed <{child.name}>{extra} (undeclared namespace prefix {prefix})")
                     continue
             kept.append(child)
-            if isinstance(child, _El):
+            if isinstance(child, Element):
                 stack.append((child, scope))
         el.children = kept
     if needs_xlink and "xmlns:xlink" not in root.attrs:
@@ -308,46 +276,10 @@ def _fix_namespaces(root: _El, report: Report) -> None:
         report(f'added xmlns:xlink="{XLINK_NS}" (the drawing uses xlink: attributes)')
 
 
-def _fix_geometry(root: _El, report: Report) -> None:
-    for el in _walk(root):
+def _fix_geometry(root: Element, report: Report) -> None:
+    for el in walk(root):
         for sentence in geometry.fix_shape_data(el.name, el.attrs):
             report(sentence)
-
-
-_NEEDS_ESCAPE_RE = re.compile(r'[&<>"\t\n]')
-
-
-def _escape(text: str, attr: bool) -> str:
-    if not _NEEDS_ESCAPE_RE.search(text):
-        return text  # the common case: plain numbers and names
-    text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-    if attr:
-        # XML turns these into spaces anyway; writing spaces keeps the output stable.
-        text = text.replace('"', "&quot;").replace("\t", " ").replace("\n", " ")
-    return text
-
-
-def _serialize(root: _El) -> str:
-    out: list[str] = []
-    stack: list[tuple[object, bool]] = [(root, False)]
-    while stack:
-        node, closing = stack.pop()
-        if closing:
-            out.append(f"</{node.name}>")  # type: ignore[attr-defined]
-        elif isinstance(node, str):
-            out.append(_escape(node, False))
-        elif isinstance(node, _Comment):
-            out.append(f"<!--{node.body}-->")
-        else:
-            assert isinstance(node, _El)
-            attrs = "".join(f' {k}="{_escape(v, True)}"' for k, v in node.attrs.items())
-            if not node.children:
-                out.append(f"<{node.name}{attrs}/>")
-                continue
-            out.append(f"<{node.name}{attrs}>")
-            stack.append((node, True))
-            stack.extend((c, False) for c in reversed(node.children))
-    return "".join(out)
 
 
 def _recover(text: str, error: Exception, report: Report) -> str | None:
@@ -402,7 +334,7 @@ def repair(raw: str) -> RepairOutcome:
     for sentence in size_fixes:
         report(sentence)
     warnings.extend(size_warnings)
-    out: str | None = _serialize(root)
+    out: str | None = serialize(root)
     try:
         etree.fromstring(out.encode(), strict_parser())
     except etree.XMLSyntaxError as error:
