@@ -136,6 +136,9 @@ class _PaneRun:
             return
         if self.comparison.try_cache(self):
             return
+        if self.spec is not None and self.spec.is_local:
+            # Line up here, in pane order: pane 1 runs first, not whichever thread is quickest.
+            self.runtime.slots.reserve(self)
         self.thread = threading.Thread(target=self._run, name=f"pane-{self.state.index}", daemon=True)
         self.thread.start()
 
@@ -164,6 +167,8 @@ class _PaneRun:
         finally:
             if holds_slot:
                 self.runtime.slots.release()
+            else:
+                self.runtime.slots.discard(self)  # failed before its turn: leave the line
             with self.lock:
                 if not self.abandoned:  # an abandoned pane was already finished by the watchdog
                     self.state.metrics.total_s = round(time.monotonic() - self.started, 4)

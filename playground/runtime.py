@@ -44,9 +44,23 @@ class LocalSlots:
                 return self._running + self._waiting.index(ticket) + 1, total
             return 0, total
 
+    def reserve(self, ticket: object) -> None:
+        """Take a place in line now (in pane order, from the starting thread), wait later."""
+        with self._cond:
+            if ticket not in self._waiting:
+                self._waiting.append(ticket)
+
+    def discard(self, ticket: object) -> None:
+        """Leave the line without running (the pane failed before it waited)."""
+        with self._cond:
+            if ticket in self._waiting:
+                self._waiting.remove(ticket)
+                self._cond.notify_all()
+
     def acquire(self, ticket: object, cancel: threading.Event, poll_s: float = 0.1) -> bool:
         with self._cond:
-            self._waiting.append(ticket)
+            if ticket not in self._waiting:
+                self._waiting.append(ticket)
             try:
                 while not (self._running < self.slots and self._waiting[0] is ticket):
                     if cancel.is_set():

@@ -125,3 +125,18 @@ def test_a_loop_in_the_answer_is_caught_after_long_thinking(runtime, monkeypatch
     assert len(result.thinking) > 5000
     assert result.finish_reason == "loop"
     assert any(n.startswith("stopped: repeating") for n in result.notes)
+
+
+def test_local_panes_run_in_pane_order_and_a_failing_one_leaves_the_line(runtime, tmp_path):
+    bogus = tmp_path / "bogus.gguf"
+    bogus.write_text("not a model")
+    settings = GenerationSettings(temperature=0.7, max_tokens=8, seed=1)
+    for _ in range(3):  # thread start order is racy; the line must not be
+        comparison = Comparison(runtime, ChatRequest("Hi."), [
+            PaneRequest("gemma-3-270m", settings), PaneRequest("gemma-4-e4b", settings),  # not on disk
+            PaneRequest(str(bogus), settings), PaneRequest("gemma-3-270m", settings)]).start()
+        results = comparison.wait()
+        assert results[0].metrics.queue_s < results[3].metrics.queue_s
+        assert "not downloaded" in results[1].error and "not a GGUF" in results[2].error
+        assert results[3].error is None
+        assert runtime.slots.busy() == 0
