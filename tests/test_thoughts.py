@@ -7,8 +7,12 @@ import time
 
 import pytest
 
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from playground.adapters.base import Cancelled, StreamContext, TextDelta, ThoughtDelta
 from playground.adapters.thoughts import (
+    CHANNEL,
     GEMMA_CLOSE,
     GEMMA_OPEN,
     THINK_CLOSE,
@@ -87,8 +91,15 @@ def test_text_that_only_looks_like_a_marker_start_is_released():
     s = ThoughtSplitter()
     assert s.feed("a <") == [TextDelta("a ")]
     assert s.feed("p>") == [TextDelta("<p>")]
-    assert s.feed("x <thin") == [TextDelta("x ")]
-    assert s.flush() == [TextDelta("<thin")]
+    assert s.feed("x <|chan") == [TextDelta("x ")]
+    assert s.feed("ge") == [TextDelta("<|change")]
+    assert s.flush() == []
+
+
+def test_a_partial_think_tag_mid_answer_is_released_at_once():
+    s = ThoughtSplitter()
+    assert s.feed("Use <thi") == [TextDelta("Use <thi")]
+    assert s.flush() == []
 
 
 def test_gemma_empty_prefilled_thought_block_yields_nothing():
@@ -117,7 +128,7 @@ def test_unclosed_thought_stays_thought_at_flush():
 
 def test_deltas_from_one_feed_are_merged_and_never_empty():
     s = ThoughtSplitter()
-    out = s.feed("a" * 5 + THINK_OPEN + "t" + THINK_CLOSE + "b")
+    out = s.feed("a" * 5 + GEMMA_OPEN + "\nt" + GEMMA_CLOSE + "b")
     assert out == [TextDelta("aaaaa"), ThoughtDelta("t"), TextDelta("b")]
 
 
@@ -129,6 +140,129 @@ def test_answer_whitespace_inside_text_is_kept():
 
 def test_split_all_helper():
     assert split_all(GEMMA) == ("<svg>pelican</svg>", "Let me think about pelicans.")
+
+
+# ---- an answer that mentions a marker keeps every word -----------------------------------
+
+
+def test_think_tag_mentioned_mid_answer_stays_in_the_answer():
+    text = "Use `<think>` tags like this. The model writes <think>plan</think> first."
+    assert run([text])[:2] == (text, "")
+
+
+def test_closing_think_tag_mentioned_mid_answer_stays_in_the_answer():
+    text = "Close the block with </think> and go on."
+    assert run([text])[:2] == (text, "")
+
+
+def test_think_tag_after_leading_whitespace_opens_a_thought():
+    assert run(["\n  <think>plan</think>\n\nAnswer"])[:2] == ("Answer", "plan")
+
+
+def test_think_tag_split_across_deltas_opens_a_thought():
+    assert run(["<thi", "nk>plan</th", "ink>Answer"])[:2] == ("Answer", "plan")
+
+
+def test_think_tags_are_plain_text_for_a_model_that_does_not_use_them():
+    text = "<think>is a tag</think> in some models."
+    assert run([text], think_tags=False)[:2] == (text, "")
+
+
+def test_gemma_thought_still_separates_when_think_tags_are_off():
+    assert run([GEMMA], think_tags=False)[:2] == ("<svg>pelican</svg>", "Let me think about pelicans.")
+
+
+def test_gemma_thought_is_not_closed_by_a_think_closer():
+    text = f"{GEMMA_OPEN}\nmaybe </think> here{GEMMA_CLOSE}Answer"
+    assert run([text])[:2] == ("Answer", "maybe </think> here")
+
+
+def test_think_thought_is_not_closed_by_a_gemma_closer():
+    assert run([f"{THINK_OPEN}a{GEMMA_CLOSE}b{THINK_CLOSE}c"])[:2] == ("c", "a<channel|>b")
+
+
+def test_think_tag_mentioned_inside_a_thought_stays_in_the_thought():
+    assert run([f"{GEMMA_OPEN}\nshould I use <think>?{GEMMA_CLOSE}No."])[:2] == (
+        "No.", "should I use <think>?")
+
+
+def test_split_all_takes_the_think_tags_flag():
+    assert split_all("<think>x</think>y", think_tags=False) == ("<think>x</think>y", "")
+
+
+# ---- Gemma 4's stray channel markers -----------------------------------------------------
+
+
+def test_bare_channel_marker_is_consumed_not_shown():
+    assert run([f"{CHANNEL}Hello there"])[:2] == ("Hello there", "")
+
+
+def test_bare_channel_marker_mid_answer_is_consumed():
+    assert run([f"Hello {CHANNEL}there"])[:2] == ("Hello there", "")
+
+
+def test_bare_channel_marker_is_held_until_it_cannot_be_a_thought():
+    s = ThoughtSplitter()
+    assert s.feed(f"Hi {CHANNEL}tho") == [TextDelta("Hi ")]
+    assert s.feed("se") == [TextDelta("those")]
+
+
+def test_bare_channel_marker_at_the_very_end_is_consumed():
+    assert run(["Answer", CHANNEL])[:2] == ("Answer", "")
+
+
+def test_trailing_empty_thought_block_is_dropped():
+    assert run(["The answer.", f"{GEMMA_OPEN}\n{GEMMA_CLOSE}"])[:2] == ("The answer.", "")
+
+
+def test_lone_trailing_channel_closer_is_dropped():
+    assert run(["The answer.", GEMMA_CLOSE])[:2] == ("The answer.", "")
+
+
+# ---- streaming: nothing held longer than needed, any split gives the same result ----------
+
+
+def test_leading_whitespace_waits_for_the_first_word_then_streams():
+    s = ThoughtSplitter()
+    assert s.feed("\n  ") == []
+    assert s.feed("Hi") == [TextDelta("\n  Hi")]
+
+
+def test_whitespace_only_answer_is_released_at_flush():
+    s = ThoughtSplitter()
+    assert s.feed("\n") == []
+    assert s.flush() == [TextDelta("\n")]
+
+
+def test_plain_answer_streams_with_nothing_held():
+    s = ThoughtSplitter()
+    assert s.feed("Hello, world") == [TextDelta("Hello, world")]
+
+
+def test_nothing_is_held_after_flush():
+    s = ThoughtSplitter()
+    s.feed(f"{GEMMA_OPEN}\nthinking <chan")
+    assert s.flush() == [ThoughtDelta("<chan")]
+    assert s.flush() == []
+
+
+PIECES = [GEMMA_OPEN, GEMMA_CLOSE, CHANNEL, THINK_OPEN, THINK_CLOSE, "<|chan", "<th", "</thi",
+          "nel>", "thought", "\n", "  ", "<", ">", "|", "a", "Answer", "<svg/>", "`"]
+
+
+@settings(max_examples=300, deadline=None)
+@given(pieces=st.lists(st.sampled_from(PIECES), max_size=12),
+       cuts=st.lists(st.integers(min_value=0, max_value=200), max_size=8),
+       think_tags=st.booleans(), start_in_thought=st.booleans())
+def test_any_split_into_deltas_gives_the_same_result_as_feeding_it_whole(
+        pieces, cuts, think_tags, start_in_thought):
+    text = "".join(pieces)
+    bounds = sorted({min(c, len(text)) for c in cuts})
+    chunks = [text[a:b] for a, b in zip([0] + bounds, bounds + [len(text)])]
+    kw = {"think_tags": think_tags, "start_in_thought": start_in_thought}
+    answer, thought, deltas = run(chunks, **kw)
+    assert (answer, thought) == run([text], **kw)[:2]
+    assert all(d.text for d in deltas)
 
 
 # ---- pull_cancellable -------------------------------------------------------------------
