@@ -13,7 +13,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
-SUBCOMMANDS = ("serve", "compare", "models", "download", "svg", "cache")
+SUBCOMMANDS = ("serve", "compare", "models", "download", "svg", "cache", "votes", "leaderboard")
 
 
 class UsageError(Exception):
@@ -81,6 +81,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     sub.add_parser("svg", help="extract, repair and render the SVGs in a saved answer", add_help=False)
     sub.add_parser("cache", help="cache stats|clear|path", add_help=False)
+    from playground.judging.cli import add_parsers as add_judging_parsers
+
+    add_judging_parsers(sub)  # votes, leaderboard
     return parser
 
 
@@ -266,6 +269,9 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     handlers = {"serve": cmd_serve, "compare": cmd_compare, "models": cmd_models,
                 "download": cmd_download}
+    from playground.judging.cli import HANDLERS as judging_handlers
+
+    handlers.update(judging_handlers)
     try:
         return handlers[args.command](args)
     except UsageError as exc:
