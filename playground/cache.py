@@ -8,12 +8,18 @@ Layout inside one ``diskcache.Cache`` (LRU eviction, size-limited):
   entry that points at sample 3 still finds sample 3 (or nothing, once it was trimmed).
   The diskcache tag holds the sample count, so ``stats()`` is one SQL aggregate.
 * ``h:<id>``   → one full comparison (prompt, system, image hash, panes with key + sample).
-* ``hist-index`` → summaries of every comparison, oldest first, so ``history()`` is one read.
+
+The comparison index (what History lists and searches) is a SQLite table in
+``history.sqlite3`` beside diskcache's ``cache.db`` (see history_store): recording is one
+INSERT, search is full-text, and nothing is removed unless ``history_max`` is set or the
+user deletes or clears. Caches written before it had a ``hist-index`` blob; it is imported
+into the table on first open and then removed.
 
 Read-modify-writes run inside ``cache.transact()`` (SQLite ``BEGIN IMMEDIATE``), which
 serialises writers across threads and processes. Values are zlib-compressed JSON written
-by :class:`SafeJSONDisk`, which also refuses to unpickle anything it finds: whoever can
-write the cache directory must not be able to run code in the app.
+by :class:`SafeJSONDisk`, which also refuses to unpickle anything it finds and never
+reads or removes a file outside the cache folder: whoever can write the cache directory
+must not be able to run code in the app or reach the user's other files.
 
 Failures while opening raise :class:`CacheUnavailable`; failures later raise
 :class:`CacheError`. Callers warn once and carry on without the cache.
@@ -34,15 +40,11 @@ from typing import Any, Iterator
 import diskcache
 
 from .adapters.base import ChatRequest, GenerationSettings
-from .cache_disk import CacheError, CacheUnavailable, SafeJSONDisk, describe_error, json_safe
-from .cache_keys import (
-    CACHE_FORMAT_VERSION,
-    api_identity,
-    derive_key,
-    gguf_identity,
-    image_digest,
-    key_material,
-)
+from .cache_disk import (CacheError, CacheUnavailable, SafeJSONDisk, describe_error, json_safe,
+                         refuse_escaping_databases)
+from .cache_keys import (CACHE_FORMAT_VERSION, api_identity, comparison_key, derive_key, gguf_identity,
+                         image_digest, key_material)
+from .history_store import HISTORY_DB, HistoryStore, legacy_rows
 from .result import PaneResult
 
 __all__ = [
@@ -62,14 +64,13 @@ __all__ = [
 ENV_CACHE_DIR = "GEMMA_PLAYGROUND_CACHE_DIR"
 DEFAULT_SIZE_LIMIT = 2 * 1024**3
 DEFAULT_MAX_SAMPLES = 8
-DEFAULT_HISTORY_MAX = 1000
-# history() searches the index, which keeps at most this much of each prompt: the index is
-# rewritten on every comparison, so a pasted 100 KB document must not ride along.
-INDEX_TEXT_CHARS = 4000
+# None = History keeps every comparison until the user deletes one or clears the cache.
+DEFAULT_HISTORY_MAX: int | None = None
 
 _RESP = "r:"
 _HIST = "h:"
-_INDEX = "hist-index"
+_LEGACY_INDEX = "hist-index"  # the pre-table index: one JSON list, imported once
+_DB_FILES = (diskcache.core.DBNAME, HISTORY_DB)
 
 
 def default_cache_dir() -> Path:
@@ -95,10 +96,13 @@ class ResponseCache:
         size_limit: int = DEFAULT_SIZE_LIMIT,
         *,
         max_samples: int = DEFAULT_MAX_SAMPLES,
-        history_max: int = DEFAULT_HISTORY_MAX,
+        history_max: int | None = DEFAULT_HISTORY_MAX,
         timeout: float = 10.0,
+        history_fts: bool | None = None,
     ) -> None:
-        if max_samples < 1 or history_max < 1 or size_limit < 1:
+        """`history_max` None keeps every comparison; a number keeps the newest that many.
+        `history_fts` False forces the LIKE search (tests); None uses FTS5 when available."""
+        if max_samples < 1 or (history_max is not None and history_max < 1) or size_limit < 1:
             raise ValueError("size_limit, max_samples and history_max must be positive")
         path = Path(directory).expanduser()
         self.directory = path
@@ -115,6 +119,7 @@ class ResponseCache:
             ) from exc
         if not os.access(path, os.R_OK | os.W_OK | os.X_OK):
             raise CacheUnavailable(f"The cache directory {path} is not readable and writable by this user.")
+        refuse_escaping_databases(path, _DB_FILES)
         try:
             self._cache = diskcache.Cache(
                 str(path),
@@ -128,13 +133,21 @@ class ResponseCache:
         try:
             # A database with a valid header but damaged pages opens fine; one real read
             # (plus the schema diskcache expects) surfaces it now rather than mid-comparison.
-            self._cache.get(_INDEX)
+            self._cache.get(_LEGACY_INDEX)
             self._cache.volume()
         except (sqlite3.Error, OSError, diskcache.Timeout) as exc:
             self._cache.close()
             raise CacheUnavailable(f"The cache at {path} is damaged ({describe_error(exc)}).{_hint(path, exc)}") from exc
         except (ValueError, zlib.error):
-            pass  # a foreign index value is ignored and rewritten on the next comparison
+            pass  # a foreign legacy index is ignored (and removed by _import_legacy_index)
+        try:
+            self._history = HistoryStore(path / HISTORY_DB, timeout=timeout, fts=history_fts)
+            self._import_legacy_index()
+        except (sqlite3.Error, OSError, diskcache.Timeout) as exc:
+            self._cache.close()
+            raise CacheUnavailable(
+                f"The history index at {path / HISTORY_DB} cannot be opened ({describe_error(exc)})."
+                f"{_hint(path, exc, HISTORY_DB)}") from exc
 
     # ---- plumbing -------------------------------------------------------------------
 
@@ -162,14 +175,14 @@ class ResponseCache:
             return entry
         return {"v": CACHE_FORMAT_VERSION, "next": 1, "samples": []}
 
-    def _read_index(self) -> list[dict[str, Any]]:
-        index = self._get(_INDEX)
-        if isinstance(index, dict) and isinstance(index.get("entries"), list):
-            return [e for e in index["entries"] if isinstance(e, dict) and isinstance(e.get("id"), str)]
-        return []
-
-    def _write_index(self, entries: list[dict[str, Any]]) -> None:
-        self._cache.set(_INDEX, {"v": CACHE_FORMAT_VERSION, "entries": entries})
+    def _import_legacy_index(self) -> None:
+        """Move a pre-table ``hist-index`` blob into the table, then drop the blob (once)."""
+        if _LEGACY_INDEX not in self._cache:
+            return
+        legacy = self._get(_LEGACY_INDEX)
+        entries = legacy.get("entries") if isinstance(legacy, dict) else None
+        self._history.add_many(legacy_rows(entries, lambda entry_id: self._get(_HIST + entry_id)))
+        self._cache.delete(_LEGACY_INDEX)
 
     # ---- answers --------------------------------------------------------------------
 
@@ -263,50 +276,29 @@ class ResponseCache:
         now = time.time()
         entry_id = f"{int(now * 1000):012x}-{secrets.token_hex(4)}"  # sorts by time
         models = [p.get("model") for p in panes]
-        entry = {
-            "v": CACHE_FORMAT_VERSION,
-            "id": entry_id,
-            "time": now,
-            "prompt": prompt,
-            "system": system,
-            "image_sha": image_sha,
-            "models": models,
-            "panes": panes,
-        }
-        summary = {
-            "id": entry_id,
-            "time": now,
-            "prompt": prompt[:INDEX_TEXT_CHARS],
-            "prompt_truncated": len(prompt) > INDEX_TEXT_CHARS,
-            "system": None if system is None else system[:INDEX_TEXT_CHARS],
-            "image_sha": image_sha,
-            "models": models,
-        }
-        with self._guard("write"), self._cache.transact():
+        entry = {"v": CACHE_FORMAT_VERSION, "id": entry_id, "time": now, "prompt": prompt, "system": system,
+                 "image_sha": image_sha, "models": models, "panes": panes}
+        key = comparison_key(prompt=prompt, system=system, image_sha=image_sha, panes=panes)
+        # The record first, then the index row: a crash in between leaves an unlisted record
+        # that LRU eviction ages out, never a listed entry that cannot be restored.
+        with self._guard("write"):
             self._cache.set(_HIST + entry_id, entry)
-            index = self._read_index()
-            index.append(summary)
-            for old in index[: -self.history_max]:
-                self._cache.delete(_HIST + old["id"])
-            self._write_index(index[-self.history_max :])
+            self._history.add(entry_id=entry_id, time=now, key=key, prompt=prompt, system=system,
+                              image_sha=image_sha, models=models)
+            if self.history_max is not None:
+                for old in self._history.trim(self.history_max):
+                    self._cache.delete(_HIST + old)
         return entry_id
 
     def history(self, query: str = "", limit: int = 100) -> list[dict[str, Any]]:
         """Comparison summaries, newest first, whose prompt contains `query` (any case).
 
         A summary has id, time, prompt (first 4000 chars), prompt_truncated, system,
-        image_sha and models; get_comparison(id) gives the panes.
+        image_sha and models; get_comparison(id) gives the panes. Any query is safe: it is
+        matched as plain text, never as search syntax.
         """
-        needle = query.casefold()
         with self._guard("read"):
-            index = self._read_index()
-        out = []
-        for summary in reversed(index):
-            if len(out) >= limit:
-                break
-            if needle in str(summary.get("prompt", "")).casefold():
-                out.append(summary)
-        return out
+            return self._history.search(str(query), int(limit))
 
     def get_comparison(self, entry_id: str) -> dict[str, Any] | None:
         """The full comparison (with panes), or None if deleted, trimmed or evicted."""
@@ -321,14 +313,10 @@ class ResponseCache:
 
     def delete_comparison(self, entry_id: str) -> bool:
         """Forget one comparison (its cached answers stay). True if it existed."""
-        with self._guard("write"), self._cache.transact():
-            existed = bool(self._cache.delete(_HIST + entry_id))
-            index = self._read_index()
-            kept = [e for e in index if e["id"] != entry_id]
-            if len(kept) != len(index):
-                self._write_index(kept)
-                existed = True
-        return existed
+        with self._guard("write"):
+            listed = self._history.remove(entry_id)
+            stored = bool(self._cache.delete(_HIST + entry_id))
+        return listed or stored
 
     # ---- maintenance ----------------------------------------------------------------
 
@@ -342,7 +330,7 @@ class ResponseCache:
                     "SELECT COUNT(*), COALESCE(SUM(tag), 0) FROM Cache"
                     " WHERE typeof(tag) = 'integer'"
                 ).fetchone()
-            comparisons = len(self._read_index())
+            comparisons = self._history.count()
             size = self._cache.volume()
         return {
             "entries": int(entries),
@@ -356,9 +344,11 @@ class ResponseCache:
     def clear(self) -> None:
         """Remove every answer and the whole history."""
         with self._guard("clear"):
+            self._history.clear()
             self._cache.clear()
 
     def close(self) -> None:
+        self._history.close()
         self._cache.close()
 
     def __enter__(self) -> "ResponseCache":
@@ -368,11 +358,11 @@ class ResponseCache:
         self.close()
 
 
-def _hint(path: Path, exc: BaseException) -> str:
+def _hint(path: Path, exc: BaseException, name: str = diskcache.core.DBNAME) -> str:
     # Only a damaged database earns advice, and it names the one file, never the folder:
     # --cache-dir may point at a folder holding other things.
     if isinstance(exc, sqlite3.DatabaseError) and not isinstance(exc, sqlite3.OperationalError):
-        return f" Move or delete {path / diskcache.core.DBNAME} to start a fresh cache."
+        return f" Move or delete {path / name} to start a fresh {'history' if name == HISTORY_DB else 'cache'}."
     return ""
 
 
@@ -384,7 +374,7 @@ def open_cache(
     """(cache, None) or (None, warning sentence). Never raises.
 
     `directory` None means :func:`default_cache_dir`. `options` go to ResponseCache
-    (max_samples, history_max, timeout).
+    (max_samples, history_max, timeout, history_fts).
     """
     path: Any = directory
     try:

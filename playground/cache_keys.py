@@ -171,3 +171,27 @@ def derive_key(
         adapter=adapter, model_id=model_id, identity=identity, settings=settings, request=request
     )
     return hashlib.sha256(canonical_json(material).encode("utf-8")).hexdigest()
+
+
+def comparison_key(
+    *, prompt: str, system: str | None, image_sha: str | None, panes: list[dict[str, Any]]
+) -> str:
+    """Hash (64 hex) of what defines a comparison: prompt, system prompt, image and each
+    pane's model and settings, in pane order. Equal for identical re-runs, so History can
+    later fold them into one entry; answers, errors and timings do not enter it.
+
+    Never raises on odd text: a lone surrogate is hashed as its escaped code point.
+    """
+    material = {
+        "format": CACHE_FORMAT_VERSION,
+        "prompt": prompt,
+        "system": system,
+        "image_sha": image_sha,
+        "panes": [
+            {"model": p.get("model"), "settings": p.get("settings") or {}}
+            for p in panes
+            if isinstance(p, dict)
+        ],
+    }
+    text = json.dumps(material, sort_keys=True, separators=(",", ":"), ensure_ascii=True, default=str)
+    return hashlib.sha256(text.encode("ascii")).hexdigest()
