@@ -197,3 +197,19 @@ def test_help_lists_the_subcommands_and_flags(argv, expected, capsys):
     with pytest.raises(SystemExit) as exc:
         main(argv)
     assert exc.value.code == 0 and expected in capsys.readouterr().out
+
+
+def test_the_config_cache_dir_is_the_store_when_no_flag_is_given(tmp_path, monkeypatch, capsys):
+    folder = tmp_path / "from-config"
+    config = tmp_path / "with-dir.toml"
+    config.write_text(f'cache_dir = "{folder.as_posix()}"\n', encoding="utf-8")
+    monkeypatch.setenv("GEMMA_PLAYGROUND_CONFIG", str(config))
+    assert run(capsys, "votes", "import", write(tmp_path / "v.jsonl", jsonl(simulate(2, STRENGTHS))))[0] == 0
+    assert VoteStore(folder).count() == 2
+
+
+def test_a_broken_config_exits_two_naming_the_file(tmp_path, capsys):
+    bad = tmp_path / "bad.toml"
+    bad.write_text("cache_dir = [unclosed\n", encoding="utf-8")
+    code, _, err = run(capsys, "votes", "export", "--config", str(bad))
+    assert code == 2 and "bad.toml" in err

@@ -168,3 +168,15 @@ def test_speed_quality_reads_metrics_of_cached_answers(tmp_path):
 def test_tiny_bootstraps_still_return_intervals(resamples):
     board = fit_leaderboard(simulate(30, STRENGTHS), resamples=resamples)
     assert all(m.ci_low <= m.ci_high for m in board.models)
+
+
+def test_pairwise_fit_agrees_with_choix_plackett_luce_on_strict_rankings():
+    import choix
+
+    votes = simulate(400, STRENGTHS)
+    names = sorted(STRENGTHS)
+    data = [[names.index(m) for group in v.model_ranking() for m in group] for v in votes]
+    pl = choix.ilsr_rankings(len(names), data, alpha=0.1) * ELO_SCALE + 1000
+    board = fit_leaderboard(votes, resamples=1)
+    for i, name in enumerate(names):
+        assert abs(board.standing(name).score - pl[i]) < 25  # Elo points; neighbours are ~120 apart

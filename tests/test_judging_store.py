@@ -230,3 +230,22 @@ def test_votes_survive_kill_minus_9_mid_writes(tmp_path):
         assert con.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
     store.add(vote())  # and the store still takes votes
     assert store.count() == count + 1
+
+
+def test_open_votes_never_raises_and_says_why(tmp_path):
+    from playground.judging.votes import open_votes
+
+    (tmp_path / "f").write_text("x")
+    store, warning = open_votes(tmp_path / "f")
+    assert store is None and "Votes cannot be saved" in warning
+    store, warning = open_votes(tmp_path / "ok")
+    assert warning is None and store.count() == 0
+
+
+def test_history_panes_are_accepted_as_they_are(tmp_path):
+    # what record_comparison keeps per pane: extra keys (label, source, error) are ignored
+    panes = [{"model": "a", "label": "A", "source": "local", "settings": {"seed": 1}, "key": "k", "sample": 3,
+              "error": None, "finish_reason": "stop"},
+             {"model": "b", "label": "B", "source": "gemini", "settings": {}, "key": None, "sample": None}]
+    stored = VoteStore(tmp_path).add(prompt="p", panes=panes, ranking=[[1], [0]], comparison_id="c1", blind=True)
+    assert stored.panes[0] == Pane("a", {"seed": 1}, sample=3, key="k")

@@ -8,7 +8,7 @@ Importing this package is cheap: numpy and choix load only when a leaderboard is
 """
 
 from .ranking import Leaderboard, ModelStanding, SpeedPoint, WinMatrix, fit_leaderboard, leaderboard, speed_quality
-from .votes import Pane, Vote, VoteError, VoteStore, VoteStoreError, make_vote
+from .votes import Pane, Vote, VoteError, VoteStore, VoteStoreError, make_vote, open_votes
 
 __all__ = [
     "Leaderboard",
@@ -23,5 +23,6 @@ __all__ = [
     "fit_leaderboard",
     "leaderboard",
     "make_vote",
+    "open_votes",
     "speed_quality",
 ]

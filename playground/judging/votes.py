@@ -34,6 +34,7 @@ __all__ = [
     "VoteStore",
     "VoteStoreError",
     "make_vote",
+    "open_votes",
     "parse_when",
 ]
 
@@ -483,3 +484,15 @@ def _decode(text: Any) -> Vote | None:
     except (TypeError, ValueError):
         return None
 
+
+
+def open_votes(directory: str | os.PathLike[str] | None = None) -> tuple[VoteStore | None, str | None]:
+    """(store, None) or (None, warning sentence); never raises — for the UI, which must start
+    (and keep comparing) even when the vote store cannot be opened. `directory` None means
+    the default cache folder; pass the response cache's folder to keep both together."""
+    try:
+        return VoteStore(directory), None
+    except VoteStoreError as exc:
+        return None, f"{exc} Votes cannot be saved in this run."
+    except Exception as exc:  # noqa: BLE001 - voting is optional, comparing is not
+        return None, f"The vote store could not be opened ({type(exc).__name__}: {exc}). Votes cannot be saved in this run."
