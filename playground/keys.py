@@ -7,9 +7,10 @@ HTTP libraries and servers sometimes echo a key back (in a URL, a header dump, a
 
 from __future__ import annotations
 
+import logging
 import os
 import re
-from typing import Iterable, Mapping
+from typing import Callable, Iterable, Mapping
 
 from playground.adapters.base import ModelError
 
@@ -60,3 +61,54 @@ def redact(text: str, secrets: Iterable[str | None] = ()) -> str:
         else:
             out = pattern.sub(REDACTED, out)
     return out
+
+
+def secrets_in(env: Mapping[str, str], names: Iterable[str | None], config_key: str | None = None) -> list[str]:
+    """The values of the named environment variables (plus a key from the config file): every
+    secret this process may send somewhere, so that :func:`redact` can remove it by value even
+    where it has no key shape (an OpenAI-compatible server's token, say)."""
+    found = [config_key] + [env.get(name) for name in set(names) if name]
+    return [value.strip() for value in found if value and value.strip()]
+
+
+def redactor(secrets: Iterable[str | None]) -> Callable[[str], str]:
+    """`redact` bound to a fixed set of secrets."""
+    kept = [s for s in secrets if s]
+    return lambda text: redact(text, kept)
+
+
+class RedactingFilter(logging.Filter):
+    """A logging filter that passes every record through :func:`redact` before any handler
+    writes it: a server error that echoes a key must not reach a log file either."""
+
+    def __init__(self, secrets: Iterable[str | None] = ()) -> None:
+        super().__init__()
+        self._redact = redactor(secrets)
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        try:
+            message = record.getMessage()
+        except Exception:  # noqa: BLE001 - a badly formatted record is left to logging
+            return True
+        if record.exc_info and not record.exc_text:
+            record.exc_text = logging.Formatter().formatException(record.exc_info)
+        record.msg, record.args = self._redact(message), None
+        if record.exc_text:
+            record.exc_text = self._redact(record.exc_text)
+        record.exc_info = None if record.exc_text else record.exc_info
+        return True
+
+
+def install_log_redaction(secrets: Iterable[str | None]) -> RedactingFilter:
+    """Attach a :class:`RedactingFilter` to every handler that exists now (the root logger's and
+    those libraries such as uvicorn set up on their own loggers). Call it after the server has
+    configured its logging."""
+    log_filter = RedactingFilter(secrets)
+    loggers = [logging.getLogger()] + [
+        logger for logger in logging.root.manager.loggerDict.values() if isinstance(logger, logging.Logger)
+    ]
+    for logger in loggers:
+        for handler in logger.handlers:
+            if log_filter not in handler.filters:
+                handler.addFilter(log_filter)
+    return log_filter

@@ -51,6 +51,7 @@ class PaneResult:
     notes: list[str] = field(default_factory=list)  # e.g. "system prompt folded into user turn"
     cached: bool = False
     created_at: float | None = None  # unix time the answer was generated
+    request: dict[str, Any] | None = None  # what the model was given (see adapters.base.RequestSent)
 
     @property
     def complete(self) -> bool:

@@ -15,15 +15,22 @@ from dataclasses import dataclass, field
 from typing import Iterator
 
 from playground.adapters.base import (
-    Cancelled, ChatRequest, Finish, GenerationSettings, Loaded, ModelError, Status,
+    Cancelled, ChatRequest, Finish, GenerationSettings, Loaded, ModelError, RequestSent, Status,
     StreamContext, TextDelta, ThoughtDelta, Usage,
 )
 from playground.catalog import ModelSpec, UnknownModel
+from playground.keys import redactor, secrets_in
 from playground.loop import LoopDetector
 from playground.result import Metrics, PaneResult
 from playground.runtime import Runtime
 
 TERMINAL = {"done", "error", "stopped", "cached"}
+
+
+def runtime_secrets(runtime: Runtime) -> list[str]:
+    """Every key this runtime may send: the Gemini key and each OpenAI-compatible entry's key."""
+    names = [entry.api_key_env for entry in runtime.catalog.entries.values()]
+    return secrets_in(runtime.env, names, runtime.gemini_key())
 
 
 @dataclass(frozen=True)
@@ -53,6 +60,7 @@ class PaneState:
     sample: int = 1
     samples: int = 1
     cache_key: str | None = None
+    request: dict | None = None  # what the model was given, shown folded in the pane
     version: int = 0  # bumped on every change, so the UI can skip unchanged panes
 
     @property
@@ -65,6 +73,7 @@ class PaneState:
         self.metrics, self.notes = result.metrics, list(result.notes)
         self.finish_reason, self.error = result.finish_reason, None
         self.created_at, self.cached = result.created_at, True
+        self.request = result.request
         self.status, self.status_note = "cached", ""
         self.sample, self.samples = number, count
         self.version += 1
@@ -73,7 +82,8 @@ class PaneState:
         return PaneResult(model=self.model, source=self.source, settings=dict(self.settings),
                           text=self.text, thinking=self.thinking, finish_reason=self.finish_reason,
                           error=self.error, metrics=copy.copy(self.metrics), notes=list(self.notes),
-                          cached=self.cached, created_at=self.created_at)
+                          cached=self.cached, created_at=self.created_at,
+                          request=copy.deepcopy(self.request))
 
 
 class _PaneRun:
@@ -93,6 +103,7 @@ class _PaneRun:
         self.stop_seen: float | None = None  # when the watchdog first saw this pane stopping
         self.abandoned = False  # given up on after a stop: its thread may no longer write
         self.thread: threading.Thread | None = None
+        self.redact = redactor(runtime_secrets(self.runtime))
         self.state = PaneState(index=index, model=pane.model, label=pane.model,
                                settings=pane.settings.model_dump())
         # one detector each: the answer and the thinking grow apart
@@ -114,13 +125,18 @@ class _PaneRun:
             self.state.version += 1
 
     def _fail(self, message: str) -> None:
-        from playground.keys import redact
-
         if self.abandoned:
             return  # the watchdog already closed this pane; a late error changes nothing
+        self._update(status="error", error=self.redact(message), finish_reason="error", status_note="")
 
-        message = redact(message, [k for k in (self.runtime.gemini_key(),) if k])
-        self._update(status="error", error=message, finish_reason="error", status_note="")
+    def _redacted(self, events):
+        """The adapter's events with every status word redacted: the one door through which a
+        server's words (retry notes, warnings) reach the pane's status line, its notes, the
+        cache and the CLI. Errors take the other door, `_fail`."""
+        for event in events:
+            if isinstance(event, Status):
+                event = Status(self.redact(event.message))
+            yield event
 
     def snapshot(self) -> PaneState:
         with self.lock:
@@ -157,7 +173,7 @@ class _PaneRun:
             # closing() ends the adapter's stream at once (frees a local model's lock and slot,
             # closes an HTTP stream) when we stop reading early: loop, timeout, Stop.
             with contextlib.closing(adapter.stream(self.comparison.request, self.pane.settings, self.ctx)) as events:
-                self._consume(events)
+                self._consume(self._redacted(events))
         except Cancelled:
             self._finish_stopped()
         except ModelError as exc:
@@ -243,6 +259,8 @@ class _PaneRun:
                             if not event.message.startswith("retrying"):
                                 self.state.notes.append(event.message)
                             self.state.version += 1
+                elif isinstance(event, RequestSent):
+                    self._update(request=event.details)
                 elif isinstance(event, Usage):
                     usage.update({k: v for k, v in vars(event).items() if v is not None})
                 elif isinstance(event, Finish):

@@ -138,6 +138,7 @@ class Scenario:
     known_models: frozenset[str] | None = None  # None: any model exists
     first_delay_s: float = 0.0  # silence before the first chunk (a thinking model)
     chunk_delay_s: float = 0.0  # latency before every chunk
+    echo_key_in_status: bool = False  # a careless server: its error status word carries the key
 
 
 @dataclass
@@ -196,8 +197,9 @@ class _Handler(BaseHTTPRequestHandler):
         self.wfile.flush()
 
     def _send_error(self, code: int, message: str | None = None, *, reason: str | None = None,
-                    headers: dict[str, str] | None = None, retry_delay: str | None = None) -> None:
-        status = _STATUS_NAMES.get(code, "UNKNOWN")
+                    headers: dict[str, str] | None = None, retry_delay: str | None = None,
+                    status: str | None = None) -> None:
+        status = status or _STATUS_NAMES.get(code, "UNKNOWN")
         body = error_body(code, status, message or _MESSAGES.get(code, status),
                           reason=reason, retry_delay=retry_delay)
         self._send_json(code, body, headers)
@@ -256,7 +258,10 @@ class _Handler(BaseHTTPRequestHandler):
         attempt = owner._count_attempt(req.model)
         if attempt <= sc.fail_first:
             headers = {"Retry-After": sc.retry_after} if sc.retry_after else {}
-            self._send_error(sc.fail_status, headers=headers, retry_delay=sc.retry_delay)
+            status = None
+            if sc.echo_key_in_status:
+                status = f"{_STATUS_NAMES.get(sc.fail_status, 'UNKNOWN')}_{req.headers.get('x-goog-api-key', '')}"
+            self._send_error(sc.fail_status, headers=headers, retry_delay=sc.retry_delay, status=status)
             return
         chunks = copy.deepcopy(sc.chunks)
         if req.rpc == "generateContent":

@@ -95,7 +95,23 @@ class Finish:
     reason: str
 
 
-Event = Union[TextDelta, ThoughtDelta, Status, Loaded, Usage, Finish]
+@dataclass(frozen=True)
+class RequestSent:
+    """What the model was actually given, for the "what the model saw" fold: for a local model
+    the rendered prompt text, its token count, the stop strings and the sampling values; for an
+    API the request body (images as type and size, never bytes; never a key). JSON-able."""
+
+    details: dict
+
+
+def image_summary(image: "ImageInput | None") -> dict | None:
+    """An image as it is described in a RequestSent: type and size, not the bytes."""
+    if image is None:
+        return None
+    return {"mime_type": image.mime, "bytes": len(image.data)}
+
+
+Event = Union[TextDelta, ThoughtDelta, Status, Loaded, Usage, Finish, RequestSent]
 
 
 class ModelError(Exception):

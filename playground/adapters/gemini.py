@@ -27,6 +27,8 @@ from playground.adapters.base import (
     ChatRequest,
     Event,
     Finish,
+    RequestSent,
+    image_summary,
     GenerationSettings,
     ModelError,
     Status,
@@ -160,6 +162,22 @@ class GeminiAdapter:
         )
         return contents, config
 
+    def describe_request(self, request: ChatRequest, contents: list[Any], config: Any) -> dict[str, Any]:
+        """The request body as sent (the key travels in a header, never here); image bytes are
+        replaced by their type and size."""
+        parts: list[dict[str, Any]] = []
+        for part in contents[0].parts:
+            if getattr(part, "inline_data", None) is not None:
+                parts.append({"inline_data": image_summary(request.image)})
+            else:
+                parts.append({"text": part.text})
+        return {
+            "api": "gemini",
+            "model": self.model,
+            "contents": [{"role": "user", "parts": parts}],
+            "config": config.model_dump(mode="json", exclude_none=True),
+        }
+
     # ---- streaming ---------------------------------------------------------------------
 
     def stream(
@@ -179,6 +197,7 @@ class GeminiAdapter:
             contents, config = self.build_request(
                 request, settings, fold_system=fold, send_thinking=send_thinking
             )
+            yield RequestSent(self.describe_request(request, contents, config))
             progress = _Progress()
             try:
                 chunks = pull_cancellable(

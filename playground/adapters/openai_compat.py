@@ -25,6 +25,8 @@ from playground.adapters.base import (
     ChatRequest,
     Event,
     Finish,
+    RequestSent,
+    image_summary,
     GenerationSettings,
     ModelError,
     Status,
@@ -158,6 +160,19 @@ class OpenAICompatAdapter:
                 kwargs["extra_body"] = extra
         return kwargs
 
+    def describe_request(self, request: ChatRequest, kwargs: dict[str, Any]) -> dict[str, Any]:
+        """The body sent to /chat/completions (the key travels in a header, never here), with an
+        image's data URI replaced by its type and size."""
+        body = {k: v for k, v in kwargs.items() if k != "extra_body"} | dict(kwargs.get("extra_body") or {})
+        messages = []
+        for message in body["messages"]:
+            content = message["content"]
+            if isinstance(content, list):
+                content = [{"type": "image_url", "image_url": image_summary(request.image)}
+                           if item.get("type") == "image_url" else item for item in content]
+            messages.append({**message, "content": content})
+        return {"api": "openai", "base_url": self.base_url, **body, "messages": messages}
+
     def stream(
         self, request: ChatRequest, settings: GenerationSettings, ctx: StreamContext
     ) -> Iterator[Event]:
@@ -166,6 +181,7 @@ class OpenAICompatAdapter:
         plain = self.plain_requests
         while True:
             kwargs = self.build_request(request, settings, plain=plain)
+            yield RequestSent(self.describe_request(request, kwargs))
             splitter = ThoughtSplitter()
             text_chars = thought_chars = 0
             finish: str | None = None
