@@ -1,0 +1,158 @@
+"""The runner's thread logic on scripted adapters (the fast tier): no model, timing set by the test.
+
+Queue order and positions, isolation of failures, cache claims between identical panes, the
+total and idle limits, abandoning a stream that ignores Stop, the loop stop, re-rolls that add
+samples. The same paths on the real tiny model are in test_runner.py (slow).
+"""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from playground.adapters.base import ChatRequest, Finish, GenerationSettings, ModelError, Status, TextDelta
+from playground.runner import Comparison, PaneRequest
+from playground.runtime import Limits
+from scripted import Raise, ScriptedAdapter, Sleep, Stuck, answer, local_model, scripted_runtime
+
+SETTINGS = GenerationSettings(max_tokens=64)
+
+
+@pytest.fixture
+def make(tmp_path):
+    made = []
+
+    def build(scripts, **kw):
+        runtime = scripted_runtime(scripts, **kw)
+        made.append(runtime)
+        return runtime
+
+    yield build
+    for runtime in made:
+        runtime.close()
+
+
+def run(runtime, models, prompt="hi", **kw):
+    comparison = Comparison(runtime, ChatRequest(prompt), [PaneRequest(m, SETTINGS) for m in models], **kw)
+    seen = []
+    for states in comparison.start().snapshots(interval_s=0.01, give_up_s=0.5):
+        seen.append(states)
+    return comparison, seen
+
+
+def test_local_panes_run_one_at_a_time_in_pane_order_while_api_panes_run_at_once(tmp_path, make):
+    a, b = local_model(tmp_path, "a"), local_model(tmp_path, "b")
+    scripts = {a: ScriptedAdapter(answer("first local", delay=0.05), is_local=True),
+               b: ScriptedAdapter(answer("second local", delay=0.05), is_local=True),
+               "gemini:api": ScriptedAdapter(answer("api", delay=0.05))}
+    runtime = make(scripts)
+    comparison, seen = run(runtime, [b, a, "gemini:api"])  # pane 1 is model b
+    (b_start, b_end), (a_start, a_end) = scripts[b].calls[0], scripts[a].calls[0]
+    assert b_end <= a_start, "the second local pane started before the first one ended"
+    api_start = scripts["gemini:api"].calls[0][0]
+    assert api_start < b_end, "the API pane waited for the local queue"
+    notes = {s.status_note for states in seen for s in states if s.status == "queued"}
+    assert "queued (2 of 2)" in notes
+    assert [s.text for s in seen[-1]] == ["second local", "first local", "api"]
+
+
+def test_a_failing_pane_leaves_the_line_and_never_stops_the_others(tmp_path, make):
+    a, b = local_model(tmp_path, "a"), local_model(tmp_path, "b")
+    runtime = make({a: ScriptedAdapter([Raise(ModelError("the file is damaged"))], is_local=True),
+                    b: ScriptedAdapter(answer("fine"), is_local=True)})
+    _, seen = run(runtime, [a, b])
+    first, second = seen[-1]
+    assert first.status == "error" and first.error == "the file is damaged"
+    assert second.status == "done" and second.text == "fine"
+
+
+def test_an_unexpected_exception_stays_in_its_pane_as_an_internal_error(make):
+    runtime = make({"gemini:x": ScriptedAdapter([TextDelta("par"), Raise(KeyError("boom"))]),
+                    "gemini:y": ScriptedAdapter(answer("ok"))})
+    _, seen = run(runtime, ["gemini:x", "gemini:y"])
+    broken, fine = seen[-1]
+    assert broken.error.startswith("internal error: KeyError") and broken.text == "par"
+    assert fine.text == "ok" and fine.error is None
+
+
+def test_the_idle_limit_stops_a_silent_stream_and_keeps_its_text(make):
+    runtime = make({"gemini:slow": ScriptedAdapter([TextDelta("so far"), Sleep(30), Finish("stop")])},
+                   limits=Limits(total_s=60, idle_s=0.3))
+    started = time.monotonic()
+    _, seen = run(runtime, ["gemini:slow"])
+    state = seen[-1][0]
+    assert time.monotonic() - started < 5
+    assert state.status == "stopped" and state.finish_reason == "timeout"
+    assert state.text == "so far" and any("no token for" in n for n in state.notes)
+
+
+def test_the_total_limit_stops_a_pane_that_keeps_talking(make):
+    runtime = make({"gemini:chatty": ScriptedAdapter(answer("blah " * 400, delay=0.01))},
+                   limits=Limits(total_s=0.3, idle_s=60))
+    _, seen = run(runtime, ["gemini:chatty"])
+    state = seen[-1][0]
+    assert state.finish_reason == "timeout" and any("limit" in n for n in state.notes)
+
+
+def test_a_stream_that_ignores_stop_is_abandoned_and_its_late_output_dropped(make):
+    runtime = make({"gemini:deaf": ScriptedAdapter([TextDelta("early"), Stuck(1.5), TextDelta(" late"),
+                                                    Finish("stop")])})
+    comparison = Comparison(runtime, ChatRequest("hi"), [PaneRequest("gemini:deaf", SETTINGS)]).start()
+    time.sleep(0.2)
+    comparison.stop()
+    started = time.monotonic()
+    states = list(comparison.snapshots(interval_s=0.01, give_up_s=0.3))
+    assert time.monotonic() - started < 1.4, "the caller waited for the deaf stream"
+    final = states[-1][0]
+    assert final.status == "stopped" and final.text == "early"
+    assert any("did not stop in time" in n for n in final.notes)
+    time.sleep(1.6)  # the stuck read returns; what it says must not reach the pane
+    assert comparison.snapshot()[0].text == "early"
+
+
+def test_a_repeating_answer_is_stopped_as_a_loop_with_its_text_kept(make):
+    runtime = make({"gemini:loopy": ScriptedAdapter(answer("la la la " * 200, chunk=9))})
+    _, seen = run(runtime, ["gemini:loopy"])
+    state = seen[-1][0]
+    assert state.finish_reason == "loop" and state.status == "stopped"
+    assert state.text.startswith("la la la") and len(state.text) < len("la la la " * 200)
+    assert any("repeating" in n for n in state.notes)
+
+
+def test_retry_notes_show_in_the_status_line_but_not_in_the_notes(make):
+    runtime = make({"gemini:retry": ScriptedAdapter([Status("retrying in 1 s (1 of 3): 503"), Sleep(0.05),
+                                                     Status("system prompt folded into the user turn"),
+                                                     *answer("ok")])})
+    _, seen = run(runtime, ["gemini:retry"])
+    assert any(s.status_note.startswith("retrying") for states in seen for s in states)
+    assert seen[-1][0].notes == ["system prompt folded into the user turn"]
+
+
+def test_identical_panes_each_get_their_own_cached_sample_then_run_fresh(tmp_path, make):
+    from playground.cache import ResponseCache
+
+    cache = ResponseCache(tmp_path / "cache")
+    script = ScriptedAdapter(answer("an answer"))
+    runtime = make({"gemini:same": script}, cache=cache)
+    run(runtime, ["gemini:same"])
+    run(runtime, ["gemini:same"], use_cache=False)  # a second sample next to the first
+    assert len(script.calls) == 2
+    _, seen = run(runtime, ["gemini:same"] * 3)
+    states = seen[-1]
+    assert [s.cached for s in states] == [True, True, False]
+    assert len({s.sample for s in states}) == 3, "two panes showed the same sample"
+    assert len(script.calls) == 3  # only the third pane ran
+
+
+def test_stop_reaches_a_pane_still_waiting_for_a_local_slot(tmp_path, make):
+    a, b = local_model(tmp_path, "a"), local_model(tmp_path, "b")
+    runtime = make({a: ScriptedAdapter([TextDelta("x"), Sleep(30)], is_local=True),
+                    b: ScriptedAdapter(answer("never"), is_local=True)})
+    comparison = Comparison(runtime, ChatRequest("hi"), [PaneRequest(a, SETTINGS), PaneRequest(b, SETTINGS)])
+    comparison.start()
+    time.sleep(0.2)
+    comparison.stop()
+    final = list(comparison.snapshots(interval_s=0.01, give_up_s=2))[-1]
+    assert [s.status for s in final] == ["stopped", "stopped"]
+    assert final[1].text == "" and runtime.slots.busy() == 0
