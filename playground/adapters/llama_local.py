@@ -22,6 +22,15 @@ from playground.adapters.base import (
 from playground.adapters.chat_format import build_prompt
 
 GGUF_MAGIC = b"GGUF"
+# llama.cpp pads the context to a multiple of this; llama-cpp-python 0.3.36 then reports the
+# padded size from n_ctx() but sizes its token buffer with the requested one, so a prompt in
+# between passes every length check and fails with a numpy broadcast error. Asking for a
+# padded size keeps the two equal.
+N_CTX_PAD = 256
+
+
+def padded_n_ctx(n_ctx: int) -> int:
+    return -(-n_ctx // N_CTX_PAD) * N_CTX_PAD
 
 
 def check_gguf_file(path: Path) -> None:
@@ -129,7 +138,7 @@ class LlamaPool:
             except Exception as exc:
                 raise ModelError(f"cannot load the image projector {mmproj.name}: {exc}") from None
         try:
-            llm = Llama(model_path=str(path), n_ctx=self.n_ctx, n_threads=self.n_threads,
+            llm = Llama(model_path=str(path), n_ctx=padded_n_ctx(self.n_ctx), n_threads=self.n_threads,
                         n_gpu_layers=self.n_gpu_layers, chat_handler=handler, verbose=False)
         except (ValueError, RuntimeError, OSError) as exc:
             raise ModelError(
@@ -259,24 +268,39 @@ class LlamaLocalAdapter:
             {"type": "image_url", "image_url": {"url": request.image.data_uri()}},
             {"type": "text", "text": request.prompt},
         ]})
-        chunks = model.vision_handler(llama=model.llm, messages=messages, stream=True,
-                                      enable_thinking=settings.thinking, **self._sampling(settings))
+        # The handler reads the whole prompt, image included, inside this call (before the
+        # first chunk): Stop must be able to interrupt it, and its n_ctx check raises here.
+        abort = PromptAbort(model.llm, ctx.cancel)
         try:
+            try:
+                chunks = model.vision_handler(llama=model.llm, messages=messages, stream=True,
+                                              enable_thinking=settings.thinking,
+                                              **self._sampling(settings))
+            except (ValueError, RuntimeError) as exc:
+                if ctx.cancel.is_set():  # the abort callback stopped llama_decode: Stop was pressed
+                    raise Cancelled() from None
+                if "n_ctx" in str(exc):
+                    raise ModelError(f"the prompt with its image does not fit this model's context "
+                                     f"({exc}): shorten the prompt or raise n_ctx in the config.") from None
+                raise ModelError(f"llama.cpp could not read the image with this model's projector "
+                                 f"({exc}).") from None
+            # Streamed chunks carry no usage; the handler leaves the prompt (text + image tokens)
+            # in the context, so its length is the prompt's token count.
+            yield Usage(prompt_tokens=model.llm.n_tokens)
             yield from self._relay(model.llm, chunks, ctx,
-                                   lambda c: c["choices"][0].get("delta", {}).get("content") or "")
-        except ValueError as exc:
-            if "n_ctx" in str(exc):  # the handler's own check, raised on the first chunk
-                raise ModelError(f"the prompt with its image does not fit this model's context "
-                                 f"({exc}): shorten the prompt or raise n_ctx in the config.") from None
-            raise
+                                   lambda c: c["choices"][0].get("delta", {}).get("content") or "",
+                                   abort=abort)
+        finally:
+            abort.disarm()  # never leave the callback armed: it would outlive this request
 
-    def _relay(self, llm: Any, chunks: Iterator[dict], ctx: StreamContext, text_of) -> Iterator[Event]:
+    def _relay(self, llm: Any, chunks: Iterator[dict], ctx: StreamContext, text_of,
+               abort: PromptAbort | None = None) -> Iterator[Event]:
         from playground.adapters.thoughts import ThoughtSplitter
 
         splitter = ThoughtSplitter()
         generated = thinking = 0
         finish = "stop"
-        abort = PromptAbort(llm, ctx.cancel)
+        abort = abort or PromptAbort(llm, ctx.cancel)
         try:
             for chunk in chunks:
                 abort.disarm()  # the prompt is read: from here, cancel is checked per token

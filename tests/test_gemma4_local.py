@@ -1,0 +1,289 @@
+"""The real Gemma 4 path: a tiny gemma4-architecture GGUF (random weights, made by
+tests/fixtures/tiny_gemma4.py) through the real llama-cpp-python and our local adapter.
+
+Random weights decide nothing, so the tests that look at the generated text force it: the
+Llama's create_completion gets a logits processor that allows exactly one token per step (the
+tokens of a scripted reply). Everything else is the production path: our prompt from the file's
+own chat template, llama.cpp's sampling loop, its end-of-generation check, its detokenizer and the
+streamed chunks, our thought splitter.
+"""
+
+from __future__ import annotations
+
+import io
+import zlib
+import struct
+from contextlib import contextmanager
+
+import pytest
+
+from playground.adapters.base import (
+    ChatRequest, Finish, GenerationSettings, ImageInput, ModelError, StreamContext, TextDelta,
+    ThoughtDelta, Usage,
+)
+from playground.adapters.chat_format import build_prompt, gemma4_prompt
+from playground.adapters.llama_local import LlamaLocalAdapter, LlamaPool
+
+pytestmark = pytest.mark.slow
+GREEDY = GenerationSettings(temperature=0, max_tokens=32, seed=1)
+
+
+@pytest.fixture(scope="session")
+def tiny_gemma4():
+    from fixtures.tiny_gemma4 import build
+
+    return build()
+
+
+@pytest.fixture(scope="module")
+def pool():
+    pool = LlamaPool(max_loaded=2, n_ctx=512, n_threads=2)
+    yield pool
+    pool.close()
+
+
+def loaded_llm(pool, path, mmproj=None):
+    with pool.use(path, mmproj) as (model, _):
+        return model.llm
+
+
+class ForceTokens:
+    """A logits processor that lets through only the next token of a script."""
+
+    def __init__(self, ids: list[int]):
+        self.ids = ids
+        self.start: int | None = None
+
+    def __call__(self, input_ids, scores):
+        import numpy as np
+
+        if self.start is None:
+            self.start = len(input_ids)
+        step = len(input_ids) - self.start
+        scores[:] = -np.inf
+        scores[self.ids[min(step, len(self.ids) - 1)]] = 0.0
+        return scores
+
+
+@contextmanager
+def scripted(llm, reply: str):
+    """Make the model answer `reply` (its tokens, special tokens included) and record what it
+    was asked: yields a dict that receives the prompt tokens of each completion."""
+    from llama_cpp import LogitsProcessorList
+
+    ids = llm.tokenize(reply.encode("utf-8"), add_bos=False, special=True)
+    seen: dict = {"ids": ids, "prompts": []}
+    original = llm.create_completion
+
+    def create_completion(prompt, *args, **kwargs):
+        seen["prompts"].append(prompt)
+        kwargs["logits_processor"] = LogitsProcessorList([ForceTokens(ids)])
+        return original(prompt, *args, **kwargs)
+
+    llm.create_completion = create_completion
+    try:
+        yield seen
+    finally:
+        del llm.create_completion
+
+
+def run(adapter, request, settings=GREEDY):
+    events = list(adapter.stream(request, settings, StreamContext()))
+    answer = "".join(e.text for e in events if isinstance(e, TextDelta))
+    thinking = "".join(e.text for e in events if isinstance(e, ThoughtDelta))
+    usage = {k: v for e in events if isinstance(e, Usage) for k, v in vars(e).items() if v is not None}
+    return events, answer, thinking, usage
+
+
+# ---- the file ------------------------------------------------------------------------------
+
+def test_tiny_gemma4_is_small_and_loads_as_gemma4(pool, tiny_gemma4):
+    assert tiny_gemma4.model.stat().st_size < 8_000_000
+    llm = loaded_llm(pool, tiny_gemma4.model)
+    meta = llm.metadata
+    assert meta["general.architecture"] == "gemma4"
+    assert meta["tokenizer.ggml.model"] == "gemma4"
+    assert meta["gemma4.attention.shared_kv_layers"] == "2"
+    assert (meta["general.basename"], meta["general.size_label"]) == ("gemma-4", "E2B")
+    assert float(meta["general.sampling.temp"]) == 1.0 and meta["general.sampling.top_k"] == "64"
+
+
+def test_channel_markers_show_in_text_and_turn_markers_do_not(pool, tiny_gemma4):
+    """The official conversion makes <|channel>/<channel|> USER_DEFINED and the turn markers
+    CONTROL: detokenized without special tokens, only the channel markers remain."""
+    llm = loaded_llm(pool, tiny_gemma4.model)
+    ids = llm.tokenize(b"<|turn>model\n<|channel>thought\nhmm<channel|>Hi<turn|>", add_bos=False, special=True)
+    single = {t: llm.tokenize(t.encode(), add_bos=False, special=True)
+              for t in ("<|turn>", "<turn|>", "<|channel>", "<channel|>", "<|think|>")}
+    assert all(len(v) == 1 for v in single.values()), single
+    assert llm.detokenize(ids).decode() == "model\n<|channel>thought\nhmm<channel|>Hi"
+    # plain text is tokenized by the gemma4 BPE tokenizer and comes back unchanged
+    text = "Draw a pelican riding a bicycle, then say “done” — 2×3 = 6."
+    assert llm.detokenize(llm.tokenize(text.encode(), add_bos=False)).decode() == text
+
+
+# ---- the prompt ----------------------------------------------------------------------------
+
+def test_metadata_template_renders_thinking_on_and_off(pool, tiny_gemma4):
+    llm = loaded_llm(pool, tiny_gemma4.model)
+    template = llm.metadata["tokenizer.chat_template"]
+    on, stops, has_bos = build_prompt("gemma4", ChatRequest("hi", system="be brief"), True, template)
+    assert on == "<bos><|turn>system\n<|think|>\nbe brief<turn|>\n<|turn>user\nhi<turn|>\n<|turn>model\n"
+    assert has_bos and "<turn|>" in stops
+    off, _, _ = build_prompt("gemma4", ChatRequest("hi"), False, template)
+    assert off == "<bos><|turn>user\nhi<turn|>\n<|turn>model\n<|channel>thought\n<channel|>"
+    on_no_system, _, _ = build_prompt("gemma4", ChatRequest("hi"), True, template)
+    assert on_no_system == "<bos><|turn>system\n<|think|>\n<turn|>\n<|turn>user\nhi<turn|>\n<|turn>model\n"
+    # the built-in fallback (for a Gemma 4 GGUF without a template) says the same
+    for request, thinking, text in ((ChatRequest("hi", system="be brief"), True, on),
+                                    (ChatRequest("hi"), False, off)):
+        assert "<bos>" + gemma4_prompt(request, thinking) == text
+
+
+@pytest.mark.parametrize("thinking", [True, False])
+def test_the_model_is_given_the_rendered_prompt_once_with_one_bos(pool, tiny_gemma4, thinking):
+    llm = loaded_llm(pool, tiny_gemma4.model)
+    adapter = LlamaLocalAdapter(pool, tiny_gemma4.model, family="gemma4")
+    with scripted(llm, "ok<turn|>") as seen:
+        _, answer, _, usage = run(adapter, ChatRequest("hi", system="be brief"),
+                                  GREEDY.model_copy(update={"thinking": thinking}))
+    (prompt,) = seen["prompts"]
+    assert prompt.count(llm.token_bos()) == 1 and prompt[0] == llm.token_bos()
+    expected = build_prompt("gemma4", ChatRequest("hi", system="be brief"), thinking,
+                            llm.metadata["tokenizer.chat_template"])[0]
+    assert llm.detokenize(prompt, special=True).decode() == expected
+    assert usage["prompt_tokens"] == len(prompt)
+    assert answer == "ok"
+
+
+# ---- generation ----------------------------------------------------------------------------
+
+def test_generation_stops_at_turn_end(pool, tiny_gemma4):
+    """<turn|> is Gemma 4's end of generation: nothing after it is generated or shown."""
+    llm = loaded_llm(pool, tiny_gemma4.model)
+    adapter = LlamaLocalAdapter(pool, tiny_gemma4.model, family="gemma4")
+    with scripted(llm, "The answer<turn|>LEAKED text after the turn") as seen:
+        events, answer, thinking, usage = run(adapter, ChatRequest("hi"))
+    assert answer == "The answer" and thinking == ""
+    assert events[-1] == Finish("stop")
+    reply_tokens = len(llm.tokenize(b"The answer", add_bos=False))
+    assert usage["completion_tokens"] == reply_tokens  # <turn|> itself is not counted
+
+
+def test_thoughts_in_the_stream_are_split_from_the_answer(pool, tiny_gemma4):
+    llm = loaded_llm(pool, tiny_gemma4.model)
+    adapter = LlamaLocalAdapter(pool, tiny_gemma4.model, family="gemma4")
+    reply = "<|channel>thought\nThe user says hi. I should greet back.<channel|>Hello! How can I help?<turn|>"
+    with scripted(llm, reply):
+        events, answer, thinking, usage = run(adapter, ChatRequest("hi"),
+                                              GREEDY.model_copy(update={"thinking": True}))
+    assert thinking == "The user says hi. I should greet back."
+    assert answer == "Hello! How can I help?"
+    # streamed token by token: several deltas of each kind, thinking first
+    kinds = [type(e) for e in events if isinstance(e, (TextDelta, ThoughtDelta))]
+    assert kinds.count(ThoughtDelta) > 3 and kinds.count(TextDelta) > 3
+    assert kinds.index(TextDelta) > kinds.index(ThoughtDelta)
+    assert 0 < usage["thinking_tokens"] < usage["completion_tokens"]
+    assert events[-1] == Finish("stop")
+
+
+@pytest.mark.parametrize("reply", [
+    "Hello!<|channel>thought\n<channel|><turn|>",  # an extra empty thought block at the end
+    "Hello!<channel|><turn|>",  # a lone closing marker at the end
+])
+def test_trailing_empty_thought_markers_are_dropped(pool, tiny_gemma4, reply):
+    """llama.cpp's own Gemma 4 parser notes both endings; neither may show in the answer."""
+    llm = loaded_llm(pool, tiny_gemma4.model)
+    adapter = LlamaLocalAdapter(pool, tiny_gemma4.model, family="gemma4")
+    with scripted(llm, reply):
+        _, answer, thinking, _ = run(adapter, ChatRequest("hi"))
+    assert (answer, thinking) == ("Hello!", "")
+
+
+def test_max_tokens_inside_the_thought_keeps_it_as_thinking(pool, tiny_gemma4):
+    llm = loaded_llm(pool, tiny_gemma4.model)
+    adapter = LlamaLocalAdapter(pool, tiny_gemma4.model, family="gemma4")
+    with scripted(llm, "<|channel>thought\none two three four five six seven eight nine ten<channel|>x<turn|>"):
+        events, answer, thinking, _ = run(adapter, ChatRequest("hi"),
+                                          GREEDY.model_copy(update={"thinking": True, "max_tokens": 6}))
+    assert answer == "" and thinking.startswith("one")
+    assert events[-1] == Finish("length")
+
+
+@pytest.mark.parametrize("n_gpu_layers, passed", [(3, 3), (-1, 2**31 - 1)])
+def test_n_gpu_layers_is_passed_to_llama_cpp(tiny_gemma4, n_gpu_layers, passed):
+    """On a CPU-only build llama.cpp accepts the setting and runs on the CPU
+    (llama-cpp-python turns -1, "offload everything", into INT32_MAX)."""
+    pool = LlamaPool(max_loaded=1, n_ctx=256, n_threads=2, n_gpu_layers=n_gpu_layers)
+    try:
+        llm = loaded_llm(pool, tiny_gemma4.model)
+        assert llm.model_params.n_gpu_layers == passed
+        adapter = LlamaLocalAdapter(pool, tiny_gemma4.model, family="gemma4")
+        with scripted(llm, "ok<turn|>"):
+            _, answer, _, _ = run(adapter, ChatRequest("hi"))
+        assert answer == "ok"
+    finally:
+        pool.close()
+
+
+# ---- vision --------------------------------------------------------------------------------
+
+def png(width: int, height: int, rgb=(200, 30, 30)) -> bytes:
+    """A solid-colour PNG, written by hand (no imaging library needed)."""
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+    row = b"\x00" + bytes(rgb) * width
+    raw = zlib.compress(row * height)
+    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
+    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", raw) + chunk(b"IEND", b"")
+
+
+def test_an_image_goes_through_the_gemma4v_projector(pool, tiny_gemma4):
+    adapter = LlamaLocalAdapter(pool, tiny_gemma4.model, family="gemma4",
+                                mmproj=tiny_gemma4.mmproj, vision=True)
+    llm = loaded_llm(pool, tiny_gemma4.model, tiny_gemma4.mmproj)
+    request = ChatRequest("What colour is this?", image=ImageInput(png(64, 48), "image/png"))
+    with scripted(llm, "<|channel>thought\nIt looks red.<channel|>Red.<turn|>") as seen:
+        events, answer, thinking, usage = run(adapter, request, GREEDY.model_copy(update={"thinking": True}))
+    assert (answer, thinking) == ("Red.", "It looks red.")
+    assert events[-1] == Finish("stop")
+    text_only = len(llm.tokenize(b"What colour is this?", add_bos=False))
+    # gemma4v gives an image at least 70 tokens (llama.cpp's limit for this projector)
+    assert usage["prompt_tokens"] >= text_only + 70
+    (prompt,) = seen["prompts"]
+    assert usage["prompt_tokens"] == len(prompt)
+
+
+def test_an_image_prompt_longer_than_the_context_gives_a_sentence(tiny_gemma4):
+    pool = LlamaPool(max_loaded=1, n_ctx=256, n_threads=2)
+    try:
+        adapter = LlamaLocalAdapter(pool, tiny_gemma4.model, family="gemma4",
+                                    mmproj=tiny_gemma4.mmproj, vision=True)
+        request = ChatRequest("pelican " * 200, image=ImageInput(png(64, 64), "image/png"))
+        with pytest.raises(ModelError, match="does not fit this model's context"):
+            run(adapter, request)
+        # the model is still usable afterwards
+        llm = loaded_llm(pool, tiny_gemma4.model, tiny_gemma4.mmproj)
+        with scripted(llm, "ok<turn|>"):
+            _, answer, _, _ = run(adapter, ChatRequest("hi"))
+        assert answer == "ok"
+    finally:
+        pool.close()
+
+
+def test_a_context_size_llama_cpp_rounds_up_is_usable_to_the_end(tiny_gemma4):
+    """llama.cpp pads n_ctx to a multiple of 256 and llama-cpp-python reports the padded size
+    while sizing its buffers with the requested one: a prompt in between used to pass the
+    length check and then fail with "could not broadcast input array"."""
+    pool = LlamaPool(max_loaded=1, n_ctx=300, n_threads=2)
+    try:
+        adapter = LlamaLocalAdapter(pool, tiny_gemma4.model, family="gemma4")
+        llm = loaded_llm(pool, tiny_gemma4.model)
+        prompt = "pelican " * 175
+        assert 300 < len(llm.tokenize(prompt.encode(), add_bos=False)) < llm.n_ctx() - 20
+        with scripted(llm, "ok<turn|>"):
+            _, answer, _, usage = run(adapter, ChatRequest(prompt))
+        assert answer == "ok" and usage["prompt_tokens"] > 300
+    finally:
+        pool.close()
