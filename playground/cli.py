@@ -100,18 +100,22 @@ def load_app_config(args: argparse.Namespace):
         updates["loop"] = config.loop.model_copy(update={"enabled": False})
     if updates:
         try:
-            config = type(config).model_validate(config.model_dump() | updates)
+            # exclude_unset: which [defaults] the user wrote stays known (they beat model defaults)
+            config = type(config).model_validate(config.model_dump(exclude_unset=True) | updates)
         except ValidationError as exc:
             first = exc.errors()[0]
             raise UsageError(f"--{str(first['loc'][0]).replace('_', '-')}: {first['msg']}") from None
     return config
 
 
+SETTINGS_FLAGS = ("temperature", "top_p", "top_k", "max_tokens", "seed", "thinking")
+
+
 def settings_from_args(args: argparse.Namespace, defaults):
     from playground.adapters.base import GenerationSettings
 
     values = defaults.model_dump()
-    for name in ("temperature", "top_p", "top_k", "max_tokens", "seed", "thinking"):
+    for name in SETTINGS_FLAGS:
         value = getattr(args, name, None)
         if value is not None:
             values[name] = value
@@ -148,10 +152,13 @@ def cmd_compare(args: argparse.Namespace) -> int:
     if not args.prompt.strip():
         raise UsageError("the prompt is empty: pass the text to send, e.g. compare \"Write a haiku\" -m gemma-3-270m")
     runtime = build_runtime(args, with_cache=not args.no_cache)
-    settings = settings_from_args(args, runtime.config.defaults)
+    settings_from_args(args, runtime.config.defaults)  # a bad flag is named before anything runs
+    # flags given are the user's explicit values; the rest come from each model's own defaults
+    explicit = {name: getattr(args, name) for name in SETTINGS_FLAGS if getattr(args, name, None) is not None}
+    panes = []
     for name in args.models:
         try:
-            runtime.catalog.resolve(name)
+            panes.append(PaneRequest(name, runtime.settings_for(name, explicit)))
         except UnknownModel as exc:
             raise UsageError(str(exc)) from None
     image = None
@@ -164,8 +171,7 @@ def cmd_compare(args: argparse.Namespace) -> int:
             raise UsageError(str(exc)) from None
     request = ChatRequest(prompt=args.prompt, system=args.system, image=image)
     try:
-        results = run_comparison(runtime, request, [PaneRequest(m, settings) for m in args.models],
-                                 use_cache=not args.no_cache)
+        results = run_comparison(runtime, request, panes, use_cache=not args.no_cache)
     finally:
         runtime.close()
     if args.json:
@@ -214,18 +220,26 @@ def print_human(results) -> None:
         print()
 
 
+def model_row(runtime, spec, ok: bool, reason: str) -> dict:
+    """One model for `models --json`: what it is, whether it runs, its files, its sampling."""
+    return {"id": spec.id, "label": spec.label, "source": spec.source, "ready": ok, "status": reason,
+            "facts": spec.facts(), "path": str(spec.path) if spec.path else None, "quant": spec.quant,
+            "quantizations": [o.to_json(default=o.path == spec.path) for o in spec.quants],
+            "sampling": runtime.sampling_defaults(spec).to_json()}
+
+
 def cmd_models(args: argparse.Namespace) -> int:
     runtime = build_runtime(args, with_cache=False)
-    rows = [{"id": spec.id, "label": spec.label, "source": spec.source, "ready": ok, "status": reason,
-             "facts": spec.facts(), "path": str(spec.path) if spec.path else None}
-            for spec, ok, reason in runtime.model_statuses()]
+    rows = [model_row(runtime, spec, ok, reason) for spec, ok, reason in runtime.model_statuses()]
     if args.json:
         print(json.dumps(rows, indent=2, ensure_ascii=False))
     else:
         width = max(len(r["id"]) for r in rows)
         for r in rows:
             mark = "✓" if r["ready"] else "✗"
-            print(f"{mark} {r['id']:<{width}}  {r['source']:<6}  {r['status']}  {r['facts']}")
+            s = r["sampling"]
+            print(f"{mark} {r['id']:<{width}}  {r['source']:<6}  {r['status']}  {r['facts']}"
+                  f"  [T {s['temperature']:g} · p {s['top_p']:g} · k {s['top_k']} ({s['source']})]")
     return 0
 
 

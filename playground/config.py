@@ -1,7 +1,8 @@
 """User configuration: a TOML file that adds models and sets defaults.
 
 Looked up at `--config PATH`, else `$GEMMA_PLAYGROUND_CONFIG`, else
-`<user config dir>/gemma-playground/config.toml` (a missing default file is fine).
+`<user config dir>/gemma-playground/config.toml`. A missing default file is fine; a file the user
+named (flag or variable) that does not exist is an error naming the path and where it was named.
 Everything is validated once, here; a bad file is reported with file, line and key.
 """
 
@@ -27,6 +28,20 @@ class ConfigError(Exception):
     """A config file problem, phrased for the user (file, line, key, what to do)."""
 
 
+CONFIG_ENV = "GEMMA_PLAYGROUND_CONFIG"
+
+
+class SamplingPreset(BaseModel):
+    """A model's recommended sampling (models.toml, or a user's `[models.<id>.sampling]`).
+    Keys left out fall through to the GGUF's metadata, then to the app's defaults."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    temperature: float | None = Field(None, ge=0.0, le=2.0)
+    top_p: float | None = Field(None, gt=0.0, le=1.0)
+    top_k: int | None = Field(None, ge=0, le=1000)
+
+
 class ModelEntry(BaseModel):
     """One model as written in models.toml or a user's config ([models.<id>])."""
 
@@ -45,6 +60,7 @@ class ModelEntry(BaseModel):
     quantization: str | None = None
     size_gb: float | None = Field(None, ge=0)
     note: str | None = None
+    sampling: SamplingPreset | None = None  # the model's recommended sampling
     # local GGUF: either a path on disk, or a hub repo + file (+ mmproj for images)
     path: str | None = None
     mmproj_path: str | None = None
@@ -81,12 +97,17 @@ class AppConfig(BaseModel):
 
 
 def default_config_path() -> Path:
-    env = os.environ.get("GEMMA_PLAYGROUND_CONFIG")
+    env = os.environ.get(CONFIG_ENV)
     if env:
         return Path(env).expanduser()
     from platformdirs import user_config_dir
 
     return Path(user_config_dir("gemma-playground")) / "config.toml"
+
+
+def _too_deep(source: str) -> ConfigError:
+    return ConfigError(f"{source}: nested too deeply to read (arrays or tables inside each other "
+                       "hundreds of levels deep). Fix the file or pass --config with another path.")
 
 
 def _line_of_key(text: str, key_path: tuple[Any, ...]) -> int | None:
@@ -112,8 +133,12 @@ def parse_config(text: str, source: str = "<config>") -> AppConfig:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{source}: not valid TOML: {exc}. Fix the file or pass --config with another path.") from None
+    except RecursionError:  # tomllib recurses once per nesting level
+        raise _too_deep(source) from None
     try:
         config = AppConfig.model_validate(data)
+    except RecursionError:
+        raise _too_deep(source) from None
     except ValidationError as exc:
         first = exc.errors()[0]
         key = ".".join(str(part) for part in first["loc"])
@@ -124,12 +149,19 @@ def parse_config(text: str, source: str = "<config>") -> AppConfig:
 
 
 def load_config(path: str | Path | None = None) -> AppConfig:
-    """Load the user's config. An explicit path must exist; the default one may be absent."""
-    explicit = path is not None
-    config_path = Path(path).expanduser() if explicit else default_config_path()
+    """Load the user's config. A file named by --config (`path`) or $GEMMA_PLAYGROUND_CONFIG
+    must exist; the default one may be absent."""
+    if path is not None:
+        config_path = Path(path).expanduser()
+        named_by, fix = "--config", "Check the path given to --config."
+    elif os.environ.get(CONFIG_ENV):
+        config_path = default_config_path()
+        named_by, fix = f"${CONFIG_ENV}", f"Fix the path, or unset {CONFIG_ENV} to use the default config."
+    else:
+        config_path, named_by, fix = default_config_path(), None, ""
     if not config_path.exists():
-        if explicit:
-            raise ConfigError(f"{config_path}: config file not found. Check the path given to --config.")
+        if named_by:
+            raise ConfigError(f"{config_path}: config file not found (named by {named_by}). {fix}")
         return AppConfig()
     try:
         text = config_path.read_text(encoding="utf-8")

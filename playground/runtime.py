@@ -10,10 +10,10 @@ from __future__ import annotations
 import os
 import threading
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any, Callable, Mapping
 
-from playground.adapters.base import Adapter, ModelError
-from playground.catalog import Catalog, ModelSpec, availability
+from playground.adapters.base import Adapter, GenerationSettings, ModelError
+from playground.catalog import Catalog, ModelSpec, SamplingDefaults, availability
 from playground.config import AppConfig
 from playground.loop import LoopSettings
 
@@ -125,13 +125,32 @@ class Runtime:
 
     def model_statuses(self, extra_ids: list[str] = ()) -> list[tuple[ModelSpec, bool, str]]:
         """Every catalog model (plus `extra_ids`) with whether it can run now and, if not, why:
-        the one listing behind `gemma-playground models`, the UI's picker and its Models tab."""
+        the one listing behind `gemma-playground models`, the UI's picker and its Models tab.
+        A preset with several quantizations on disk is followed by one `id@QUANT` row each."""
         out = []
         for model_id in list(self.catalog.ids()) + list(extra_ids):
             spec = self.catalog.resolve(model_id)
             ok, reason = self.availability(spec)
             out.append((spec, ok, reason))
+            if len(spec.quants) > 1:
+                for option in spec.quants:
+                    quant_spec = self.catalog.resolve(f"{model_id}@{option.quant}")
+                    out.append((quant_spec, *self.availability(quant_spec)))
         return out
+
+    def _spec(self, model: str | ModelSpec) -> ModelSpec:
+        return model if isinstance(model, ModelSpec) else self.catalog.resolve(model)
+
+    def sampling_defaults(self, model: str | ModelSpec) -> SamplingDefaults:
+        """The model's own temperature / top_p / top_k and where each comes from
+        (config > gguf > preset > app): what a field shows as "model default (1.0)"."""
+        return self.catalog.sampling_defaults(self._spec(model))
+
+    def settings_for(self, model: str | ModelSpec, explicit: Mapping[str, Any] | None = None) -> GenerationSettings:
+        """The settings a pane runs with: the model's defaults under the values the user set
+        explicitly (None = not set). Call before the pane's cache key is made. Raises UnknownModel
+        for a bad name and pydantic's ValidationError for a bad value."""
+        return self.catalog.settings_for(self._spec(model), explicit)
 
     def adapter_for(self, spec: ModelSpec) -> Adapter:
         ok, reason = self.availability(spec)

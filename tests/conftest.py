@@ -18,7 +18,9 @@ sys.path.insert(0, str(ROOT / "tests"))  # fake servers importable as plain modu
 @pytest.fixture(autouse=True)
 def isolated_user_dirs(tmp_path, monkeypatch):
     monkeypatch.setenv("GEMMA_PLAYGROUND_CACHE_DIR", str(tmp_path / "cache"))
-    monkeypatch.setenv("GEMMA_PLAYGROUND_CONFIG", str(tmp_path / "no-config.toml"))
+    # the default config path moves into tmp_path (a config named by the variable must exist)
+    monkeypatch.delenv("GEMMA_PLAYGROUND_CONFIG", raising=False)
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config-home"))
     monkeypatch.setenv("HF_HUB_CACHE", str(tmp_path / "hf-hub"))
     monkeypatch.setenv("HF_HUB_OFFLINE", "1")
     for var in ("GEMINI_API_KEY", "GOOGLE_API_KEY", "GOOGLE_GEMINI_BASE_URL"):
