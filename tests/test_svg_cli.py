@@ -107,3 +107,61 @@ def test_usage_error_returns_nonzero_instead_of_exiting(capsys):
 def test_help_returns_zero(capsys):
     assert main(["--help"]) == 0
     assert "--png OUT" in capsys.readouterr().out
+
+
+# ---- a saved answer that opens with the model's thinking ------------------------------
+
+DRAFT = '<svg width="10" height="10"><circle cx="5" cy="5" r="4"/></svg>'
+GEMMA_THOUGHT_FIRST = (f"<|channel>thought\nA first try:\n{DRAFT}\nbetter wider.<channel|>"
+                       f"Here is the pelican:\n```svg\n{PELICAN}\n```\n")
+
+
+def test_answer_drawing_comes_before_the_draft_in_a_leading_thought(tmp_path, capsys):
+    path = answer_file(tmp_path, GEMMA_THOUGHT_FIRST)
+    assert main([str(path), "--json"]) == 0
+    first, second = json.loads(capsys.readouterr().out)["svgs"]
+    assert (first["from_thinking"], second["from_thinking"]) == (False, True)
+    assert 'width="10"' in second["svg"] and 'width="10"' not in first["svg"]
+
+
+def test_human_output_marks_the_draft_from_the_thinking(tmp_path, capsys):
+    path = answer_file(tmp_path, GEMMA_THOUGHT_FIRST)
+    assert main([str(path)]) == 0
+    out = capsys.readouterr().out
+    assert "#1: clean" in out and "#1 (draft" not in out
+    assert "#2 (draft from the thinking): " in out
+
+
+def test_png_renders_the_answers_drawing_not_the_draft(tmp_path, capsys):
+    path = answer_file(tmp_path, GEMMA_THOUGHT_FIRST)
+    out_png = tmp_path / "pelican.png"
+    assert main([str(path), "--png", str(out_png), "--size", "256"]) == 0
+    assert png_size(out_png.read_bytes()) == (256, 192)  # the pelican, not the square draft
+    assert f"wrote drawing #1 to {out_png}" in capsys.readouterr().out
+
+
+def test_png_of_a_draft_says_it_is_one(tmp_path, capsys):
+    path = answer_file(tmp_path, f"<think>\n{DRAFT}\n</think>\nI could not draw it.")
+    out_png = tmp_path / "draft.png"
+    assert main([str(path), "--png", str(out_png)]) == 0
+    assert "wrote drawing #1 (draft from the thinking) to" in capsys.readouterr().out
+
+
+def test_leading_think_block_drafts_come_after_the_answer(tmp_path, capsys):
+    path = answer_file(tmp_path, f"<think>\n{DRAFT}\n</think>\n\n```svg\n{PELICAN}\n```")
+    assert main([str(path), "--json"]) == 0
+    assert [d["from_thinking"] for d in json.loads(capsys.readouterr().out)["svgs"]] == [False, True]
+
+
+def test_answer_that_mentions_think_tags_keeps_its_drawing(tmp_path, capsys):
+    path = answer_file(tmp_path, f"Use `<think>` tags like this.\n```svg\n{DRAFT}\n```")
+    assert main([str(path), "--json"]) == 0
+    [drawing] = json.loads(capsys.readouterr().out)["svgs"]
+    assert drawing["from_thinking"] is False and "<circle" in drawing["svg"]
+
+
+def test_json_record_thinking_drawings_are_drafts(tmp_path, capsys):
+    record = {"text": f"```svg\n{PELICAN}\n```", "thinking": f"draft: {DRAFT}", "finish_reason": "stop"}
+    path = answer_file(tmp_path, json.dumps(record), "pane.json")
+    assert main([str(path), "--json"]) == 0
+    assert [d["from_thinking"] for d in json.loads(capsys.readouterr().out)["svgs"]] == [False, True]

@@ -4,6 +4,12 @@ Reads a saved answer (markdown or raw text, or a JSON record with a "text" field
 ``compare --json`` writes), prints every drawing it finds with what was repaired, and
 optionally renders the first usable drawing to PNG.
 
+A raw answer is split into thinking and answer by the same rules as the live stream (a
+leading ``<|channel>thought…<channel|>`` or ``<think>…</think>`` block is thinking); a JSON
+record's own ``"thinking"`` is used as it is. The answer's drawings come first; drafts
+sketched in the thinking follow, marked "(draft from the thinking)" (``"from_thinking": true``
+in ``--json``), so ``--png`` renders the answer's drawing whenever it has a usable one.
+
 Exit codes: 0 done; 1 nothing to render or the render failed; 2 bad input (usage, missing
 or unreadable file).
 """
@@ -15,8 +21,12 @@ import json
 import sys
 from pathlib import Path
 
-from . import process_answer, render_png
+from playground.adapters.thoughts import split_all
+
+from . import MAX_DRAWINGS, process_answer, render_png
 from .extract import extract_svgs
+
+DRAFT = "draft from the thinking"
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -30,15 +40,17 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--size", type=int, default=512,
                         help="PNG size of the longest side in px (16-2048, default 512)")
     parser.add_argument("--json", action="store_true",
-                        help='print {"svgs": [{svg, fixes, warnings, truncated}, ...]}')
+                        help='print {"svgs": [{index, svg, fixes, warnings, truncated, '
+                             'from_thinking}, ...]}')
     parser.add_argument("--finish-reason", metavar="REASON",
                         help='why generation stopped; "length" marks a cut-off last drawing '
                              "as truncated at the token limit (default: from the JSON record)")
     return parser
 
 
-def _read(path: str) -> tuple[str, str | None]:
-    """The answer text and its finish reason (known only for JSON records)."""
+def _read(path: str) -> tuple[str, str | None, str | None]:
+    """(text, thinking, finish reason) as saved: thinking and finish reason are known only
+    for JSON records (None otherwise)."""
     if path == "-":
         raw = sys.stdin.buffer.read()
     else:
@@ -51,14 +63,29 @@ def _read(path: str) -> tuple[str, str | None]:
         try:
             record = json.loads(text)
         except ValueError:
-            return text, None  # looked like JSON but is not: treat as plain text
+            return text, None, None  # looked like JSON but is not: treat as plain text
         if isinstance(record, dict) and isinstance(record.get("text"), str):
-            reason = record.get("finish_reason")
-            return record["text"], reason if isinstance(reason, str) else None
-    return text, None
+            thinking, reason = record.get("thinking"), record.get("finish_reason")
+            return (record["text"], thinking if isinstance(thinking, str) else None,
+                    reason if isinstance(reason, str) else None)
+    return text, None, None
 
 
-def _human(name: str, results, notes: list[str]) -> str:
+def _answer_and_thinking(path: str) -> tuple[str, str, str | None]:
+    """(answer, thinking, finish reason) of a saved answer; see the module docstring."""
+    text, thinking, reason = _read(path)
+    if thinking is not None:
+        return text, thinking, reason  # a record's text was split when it was saved
+    answer, thinking = split_all(text)
+    return answer, thinking, reason
+
+
+def _label(index: int, in_answer: int) -> str:
+    """"#2" for the answer's own drawing, "#3 (draft from the thinking)" for a draft."""
+    return f"#{index}" if index <= in_answer else f"#{index} ({DRAFT})"
+
+
+def _human(name: str, results, notes: list[str], in_answer: int) -> str:
     if not results:
         return "\n".join([f"{name}: no SVG drawing found"] + [f"  note: {n}" for n in notes])
     lines = [f"{name}: {len(results)} drawing{'s' if len(results) != 1 else ''}"]
@@ -66,7 +93,8 @@ def _human(name: str, results, notes: list[str]) -> str:
     for r in results:
         state = "unusable" if r.svg is None else "repaired" if r.fixes else "clean"
         fixes = f", {len(r.fixes)} fix{'es' if len(r.fixes) != 1 else ''}" if r.fixes else ""
-        lines.append(f"#{r.index}: {state}{fixes}{', truncated' if r.truncated else ''}")
+        lines.append(f"{_label(r.index, in_answer)}: {state}{fixes}"
+                     f"{', truncated' if r.truncated else ''}")
         lines += [f"  fixed: {f}" for f in r.fixes]
         lines += [f"  warning: {w}" for w in r.warnings]
     return "\n".join(lines)
@@ -78,18 +106,21 @@ def main(argv: list[str] | None = None) -> int:
     except SystemExit as exit_:  # argparse exits on --help and on usage errors
         return int(exit_.code or 0)
     try:
-        text, reason = _read(args.file)
+        answer, thinking, reason = _answer_and_thinking(args.file)
     except OSError as error:
         print(f"gemma-playground svg: cannot read {args.file}: "
               f"{getattr(error, 'strerror', None) or error}", file=sys.stderr)
         return 2
-    results = process_answer(text, finish_reason=args.finish_reason or reason)
+    results = process_answer(answer, finish_reason=args.finish_reason or reason,
+                             include_thinking=thinking or None)
+    found, notes = extract_svgs(answer)  # notes: e.g. drawings skipped inside ```python code
+    in_answer = min(len(found), MAX_DRAWINGS)  # process_answer numbers the answer's first
     out = sys.stderr if args.json else sys.stdout  # keep stdout pure JSON with --json
     if args.json:
-        print(json.dumps({"svgs": [r.to_json() for r in results]}, ensure_ascii=False, indent=2))
+        svgs = [r.to_json() | {"from_thinking": r.index > in_answer} for r in results]
+        print(json.dumps({"svgs": svgs}, ensure_ascii=False, indent=2))
     else:
-        notes = extract_svgs(text)[1]  # e.g. drawings skipped inside ```python code
-        print(_human("<stdin>" if args.file == "-" else args.file, results, notes))
+        print(_human("<stdin>" if args.file == "-" else args.file, results, notes, in_answer))
     if not args.png:
         return 0
     usable = next((r for r in results if r.svg is not None), None)
@@ -98,8 +129,8 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     result = render_png(usable.svg, size=args.size)
     if result.png is None:
-        print(f"gemma-playground svg: drawing #{usable.index} did not render: {result.error}",
-              file=sys.stderr)
+        print(f"gemma-playground svg: drawing {_label(usable.index, in_answer)} did not render: "
+              f"{result.error}", file=sys.stderr)
         return 1
     try:
         Path(args.png).write_bytes(result.png)
@@ -107,7 +138,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"gemma-playground svg: cannot write {args.png}: {error.strerror or error}",
               file=sys.stderr)
         return 2
-    print(f"wrote drawing #{usable.index} to {args.png} ({len(result.png):,} bytes)", file=out)
+    print(f"wrote drawing {_label(usable.index, in_answer)} to {args.png} "
+          f"({len(result.png):,} bytes)", file=out)
     return 0
 
 
