@@ -10,16 +10,15 @@ streamed chunks, our thought splitter.
 
 from __future__ import annotations
 
-import io
-import zlib
 import struct
+import zlib
 from contextlib import contextmanager
 
 import pytest
 
 from playground.adapters.base import (
-    ChatRequest, Finish, GenerationSettings, ImageInput, ModelError, StreamContext, TextDelta,
-    ThoughtDelta, Usage,
+    ChatRequest, Finish, GenerationSettings, ImageInput, ModelError, RequestSent, StreamContext,
+    TextDelta, ThoughtDelta, Usage,
 )
 from playground.adapters.chat_format import build_prompt, gemma4_prompt
 from playground.adapters.llama_local import LlamaLocalAdapter, LlamaPool
@@ -37,7 +36,7 @@ def tiny_gemma4():
 
 @pytest.fixture(scope="module")
 def pool():
-    pool = LlamaPool(max_loaded=2, n_ctx=512, n_threads=2)
+    pool = LlamaPool(max_loaded=2, n_ctx=512, n_threads=1)
     yield pool
     pool.close()
 
@@ -156,6 +155,21 @@ def test_the_model_is_given_the_rendered_prompt_once_with_one_bos(pool, tiny_gem
     assert answer == "ok"
 
 
+def test_the_request_shows_the_prompt_the_model_saw(pool, tiny_gemma4):
+    llm = loaded_llm(pool, tiny_gemma4.model)
+    adapter = LlamaLocalAdapter(pool, tiny_gemma4.model, family="gemma4")
+    settings = GREEDY.model_copy(update={"thinking": True, "temperature": 0.5, "top_k": 40})
+    with scripted(llm, "ok<turn|>"):
+        events, _, _, usage = run(adapter, ChatRequest("hi", system="be brief"), settings)
+    (sent,) = [e.details for e in events if isinstance(e, RequestSent)]
+    assert sent["prompt"] == "<bos><|turn>system\n<|think|>\nbe brief<turn|>\n<|turn>user\nhi<turn|>\n<|turn>model\n"
+    assert sent["prompt_tokens"] == usage["prompt_tokens"]
+    assert sent["template"] == "the GGUF's own chat template" and sent["thinking"] is True
+    assert "<turn|>" in sent["stop"]
+    assert sent["sampling"] | {"temperature": 0.5, "top_k": 40, "max_tokens": 32} == sent["sampling"]
+    assert sent["model_file"] == tiny_gemma4.model.name
+
+
 # ---- generation ----------------------------------------------------------------------------
 
 def test_generation_stops_at_turn_end(pool, tiny_gemma4):
@@ -200,6 +214,15 @@ def test_trailing_empty_thought_markers_are_dropped(pool, tiny_gemma4, reply):
     assert (answer, thinking) == ("Hello!", "")
 
 
+def test_an_answer_that_mentions_think_tags_keeps_every_word(pool, tiny_gemma4):
+    """Gemma never thinks in <think> tags: for a Gemma model they are the answer's own words."""
+    llm = loaded_llm(pool, tiny_gemma4.model)
+    adapter = LlamaLocalAdapter(pool, tiny_gemma4.model, family="gemma4")
+    with scripted(llm, "<think>Use these tags</think> like this.<turn|>"):
+        _, answer, thinking, _ = run(adapter, ChatRequest("hi"))
+    assert (answer, thinking) == ("<think>Use these tags</think> like this.", "")
+
+
 def test_max_tokens_inside_the_thought_keeps_it_as_thinking(pool, tiny_gemma4):
     llm = loaded_llm(pool, tiny_gemma4.model)
     adapter = LlamaLocalAdapter(pool, tiny_gemma4.model, family="gemma4")
@@ -214,7 +237,7 @@ def test_max_tokens_inside_the_thought_keeps_it_as_thinking(pool, tiny_gemma4):
 def test_n_gpu_layers_is_passed_to_llama_cpp(tiny_gemma4, n_gpu_layers, passed):
     """On a CPU-only build llama.cpp accepts the setting and runs on the CPU
     (llama-cpp-python turns -1, "offload everything", into INT32_MAX)."""
-    pool = LlamaPool(max_loaded=1, n_ctx=256, n_threads=2, n_gpu_layers=n_gpu_layers)
+    pool = LlamaPool(max_loaded=1, n_ctx=256, n_threads=1, n_gpu_layers=n_gpu_layers)
     try:
         llm = loaded_llm(pool, tiny_gemma4.model)
         assert llm.model_params.n_gpu_layers == passed
@@ -253,10 +276,16 @@ def test_an_image_goes_through_the_gemma4v_projector(pool, tiny_gemma4):
     assert usage["prompt_tokens"] >= text_only + 70
     (prompt,) = seen["prompts"]
     assert usage["prompt_tokens"] == len(prompt)
+    (sent,) = [e.details for e in events if isinstance(e, RequestSent)]
+    assert sent["prompt"] == ("<bos><|turn>system\n<|think|>\n<turn|>\n<|turn>user\n"
+                              "<__media__>What colour is this?<turn|>\n<|turn>model\n")
+    assert sent["image"] == {"mime_type": "image/png", "bytes": len(request.image.data),
+                             "marker": "<__media__>", "projector_file": tiny_gemma4.mmproj.name}
+    assert sent["prompt_tokens"] == usage["prompt_tokens"]
 
 
 def test_an_image_prompt_longer_than_the_context_gives_a_sentence(tiny_gemma4):
-    pool = LlamaPool(max_loaded=1, n_ctx=256, n_threads=2)
+    pool = LlamaPool(max_loaded=1, n_ctx=256, n_threads=1)
     try:
         adapter = LlamaLocalAdapter(pool, tiny_gemma4.model, family="gemma4",
                                     mmproj=tiny_gemma4.mmproj, vision=True)
@@ -276,7 +305,7 @@ def test_a_context_size_llama_cpp_rounds_up_is_usable_to_the_end(tiny_gemma4):
     """llama.cpp pads n_ctx to a multiple of 256 and llama-cpp-python reports the padded size
     while sizing its buffers with the requested one: a prompt in between used to pass the
     length check and then fail with "could not broadcast input array"."""
-    pool = LlamaPool(max_loaded=1, n_ctx=300, n_threads=2)
+    pool = LlamaPool(max_loaded=1, n_ctx=300, n_threads=1)
     try:
         adapter = LlamaLocalAdapter(pool, tiny_gemma4.model, family="gemma4")
         llm = loaded_llm(pool, tiny_gemma4.model)

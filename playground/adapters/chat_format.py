@@ -39,8 +39,11 @@ def gemma4_prompt(request: ChatRequest, thinking: bool) -> str:
 
 
 def render_metadata_template(template: str, request: ChatRequest, thinking: bool,
-                             bos_token: str, eos_token: str) -> str:
-    """Render a GGUF's own chat template (sandboxed: the template is file data, not code)."""
+                             bos_token: str, eos_token: str, image_marker: str | None = None) -> str:
+    """Render a GGUF's own chat template (sandboxed: the template is file data, not code).
+
+    With `image_marker`, the user turn is a list of parts, the marker first, as
+    llama-cpp-python's multimodal handlers render it (they replace the image part by the marker)."""
     import jinja2.ext
     from jinja2.sandbox import ImmutableSandboxedEnvironment
 
@@ -50,14 +53,34 @@ def render_metadata_template(template: str, request: ChatRequest, thinking: bool
     def raise_exception(message: str) -> None:
         raise ValueError(message)
 
-    messages = []
+    messages: list[dict] = []
     if request.system:
         messages.append({"role": "system", "content": request.system})
-    messages.append({"role": "user", "content": request.prompt})
+    if image_marker is None:
+        messages.append({"role": "user", "content": request.prompt})
+    else:
+        messages.append({"role": "user", "content": [{"type": "text", "text": image_marker},
+                                                     {"type": "text", "text": request.prompt}]})
     return env.from_string(template).render(
         messages=messages, add_generation_prompt=True, enable_thinking=thinking,
         bos_token=bos_token, eos_token=eos_token, raise_exception=raise_exception,
     )
+
+
+def prompt_source(family: str, metadata_template: str | None) -> str:
+    """Which template build_prompt uses, in words for the "what the model saw" fold."""
+    if family == "gemma3":
+        return "built-in Gemma 3 turn format"
+    if metadata_template and family in ("gemma4", "auto"):
+        return "the GGUF's own chat template"
+    if family == "gemma4":
+        return "built-in Gemma 4 turn format"
+    return "built-in Gemma 3 turn format (no template in the file)"
+
+
+def uses_gemma_turns(stops: list[str]) -> bool:
+    """Whether a prompt is in a Gemma turn format (Gemma never thinks in <think> tags)."""
+    return stops in (GEMMA3_STOP, GEMMA4_STOP)
 
 
 def build_prompt(family: str, request: ChatRequest, thinking: bool,

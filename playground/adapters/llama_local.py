@@ -16,10 +16,12 @@ from pathlib import Path
 from typing import Any, Iterator
 
 from playground.adapters.base import (
-    Cancelled, ChatRequest, Event, Finish, GenerationSettings, Loaded, ModelError, Status,
-    StreamContext, TextDelta, ThoughtDelta, Usage,
+    Cancelled, ChatRequest, Event, Finish, GenerationSettings, Loaded, ModelError, RequestSent,
+    Status, StreamContext, TextDelta, ThoughtDelta, Usage, image_summary,
 )
-from playground.adapters.chat_format import build_prompt
+from playground.adapters.chat_format import (
+    build_prompt, prompt_source, render_metadata_template, uses_gemma_turns,
+)
 
 GGUF_MAGIC = b"GGUF"
 # llama.cpp pads the context to a multiple of this; llama-cpp-python 0.3.36 then reports the
@@ -237,6 +239,14 @@ class LlamaLocalAdapter:
                     top_p=settings.top_p, top_k=settings.top_k, min_p=0.0, repeat_penalty=1.0,
                     seed=settings.seed if settings.seed is not None else -1)
 
+    def _describe(self, prompt: str, n_tokens: int, stops: list[str], sampling: dict[str, Any],
+                  template: str, settings: GenerationSettings, **extra: Any) -> RequestSent:
+        """What the model was given, for the "what the model saw" fold."""
+        return RequestSent({"runtime": "llama.cpp (local)", "model_file": self.path.name,
+                            "template": template, "thinking": settings.thinking, "prompt": prompt,
+                            "prompt_tokens": n_tokens, "stop": list(stops),
+                            "sampling": dict(sampling)} | extra)
+
     def _stream_text(self, llm: Any, request: ChatRequest, settings: GenerationSettings,
                      ctx: StreamContext) -> Iterator[Event]:
         template = llm.metadata.get("tokenizer.chat_template")
@@ -252,11 +262,16 @@ class LlamaLocalAdapter:
         yield Usage(prompt_tokens=len(tokens))
         max_tokens = min(settings.max_tokens, n_ctx - len(tokens))
         sampling = self._sampling(settings) | {"max_tokens": max_tokens}
+        # exactly what the tokenizer made of it, special tokens spelled out (BOS included)
+        seen = llm.detokenize(tokens, special=True).decode("utf-8", "replace")
+        yield self._describe(seen, len(tokens), stops, sampling,
+                             prompt_source(self.family, template), settings)
         # The seed must be set on the Llama itself for create_completion to honour it each run.
         if settings.seed is not None:
             llm.set_seed(settings.seed)
         chunks = llm.create_completion(tokens, stream=True, stop=stops, **sampling)
-        yield from self._relay(llm, chunks, ctx, lambda c: c["choices"][0].get("text") or "")
+        yield from self._relay(llm, chunks, ctx, lambda c: c["choices"][0].get("text") or "",
+                               think_tags=not uses_gemma_turns(stops))
 
     def _stream_vision(self, model: LoadedModel, request: ChatRequest,
                        settings: GenerationSettings, ctx: StreamContext) -> Iterator[Event]:
@@ -268,14 +283,14 @@ class LlamaLocalAdapter:
             {"type": "image_url", "image_url": {"url": request.image.data_uri()}},
             {"type": "text", "text": request.prompt},
         ]})
+        sampling = self._sampling(settings)
         # The handler reads the whole prompt, image included, inside this call (before the
         # first chunk): Stop must be able to interrupt it, and its n_ctx check raises here.
         abort = PromptAbort(model.llm, ctx.cancel)
         try:
             try:
                 chunks = model.vision_handler(llama=model.llm, messages=messages, stream=True,
-                                              enable_thinking=settings.thinking,
-                                              **self._sampling(settings))
+                                              enable_thinking=settings.thinking, **sampling)
             except (ValueError, RuntimeError) as exc:
                 if ctx.cancel.is_set():  # the abort callback stopped llama_decode: Stop was pressed
                     raise Cancelled() from None
@@ -286,18 +301,45 @@ class LlamaLocalAdapter:
                                  f"({exc}).") from None
             # Streamed chunks carry no usage; the handler leaves the prompt (text + image tokens)
             # in the context, so its length is the prompt's token count.
-            yield Usage(prompt_tokens=model.llm.n_tokens)
+            n_prompt = model.llm.n_tokens
+            yield Usage(prompt_tokens=n_prompt)
+            yield self._describe_vision(model, request, settings, sampling, n_prompt)
             yield from self._relay(model.llm, chunks, ctx,
                                    lambda c: c["choices"][0].get("delta", {}).get("content") or "",
-                                   abort=abort)
+                                   abort=abort, think_tags=False)  # Gemma4ChatHandler: a Gemma
         finally:
             abort.disarm()  # never leave the callback armed: it would outlive this request
 
+    def _describe_vision(self, model: LoadedModel, request: ChatRequest,
+                         settings: GenerationSettings, sampling: dict[str, Any],
+                         n_prompt: int) -> RequestSent:
+        """The handler renders the GGUF's template itself and puts the image where its media
+        marker is; the same rendering here shows the prompt with that marker in place."""
+        llm = model.llm
+        marker = "<__media__>"
+        try:
+            import llama_cpp.mtmd_cpp as mtmd
+
+            marker = mtmd.mtmd_default_marker().decode("utf-8")
+        except Exception:  # older bindings: the marker has always been <__media__>
+            pass
+        template = llm.metadata.get("tokenizer.chat_template") or ""
+        try:
+            bos = llm.detokenize([llm.token_bos()], special=True).decode("utf-8", "ignore")
+            prompt = bos + render_metadata_template(template, request, settings.thinking, "", "",
+                                                    image_marker=marker)
+        except Exception as exc:  # the description must never fail the answer
+            prompt = f"(could not render the template here: {exc})"
+        image = image_summary(request.image) | {"marker": marker,
+                                                "projector_file": self.mmproj.name if self.mmproj else None}
+        return self._describe(prompt, n_prompt, [], sampling, "the GGUF's own chat template",
+                              settings, image=image)
+
     def _relay(self, llm: Any, chunks: Iterator[dict], ctx: StreamContext, text_of,
-               abort: PromptAbort | None = None) -> Iterator[Event]:
+               abort: PromptAbort | None = None, think_tags: bool = True) -> Iterator[Event]:
         from playground.adapters.thoughts import ThoughtSplitter
 
-        splitter = ThoughtSplitter()
+        splitter = ThoughtSplitter(think_tags=think_tags)
         generated = thinking = 0
         finish = "stop"
         abort = abort or PromptAbort(llm, ctx.cancel)
