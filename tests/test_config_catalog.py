@@ -93,3 +93,87 @@ def test_config_syntax_error_and_unknown_key_are_reported():
 def test_missing_explicit_config_is_an_error(tmp_path):
     with pytest.raises(ConfigError, match="not found"):
         load_config(tmp_path / "nope.toml")
+
+
+def test_config_named_by_the_variable_that_does_not_exist_is_an_error(tmp_path, monkeypatch):
+    missing = tmp_path / "nope.toml"
+    monkeypatch.setenv("GEMMA_PLAYGROUND_CONFIG", str(missing))
+    with pytest.raises(ConfigError) as err:
+        load_config()
+    assert str(missing) in str(err.value) and "GEMMA_PLAYGROUND_CONFIG" in str(err.value)
+
+
+def test_missing_default_config_is_fine():
+    assert load_config() == AppConfig()
+
+
+def test_empty_config_variable_means_the_default_config(monkeypatch):
+    monkeypatch.setenv("GEMMA_PLAYGROUND_CONFIG", "")
+    assert load_config() == AppConfig()
+
+
+def test_cli_exits_2_naming_the_missing_config_and_the_flag(tmp_path, capsys):
+    from playground.cli import main
+
+    missing = tmp_path / "nope.toml"
+    assert main(["models", "--config", str(missing)]) == 2
+    err = capsys.readouterr().err
+    assert str(missing) in err and "--config" in err and "Traceback" not in err
+
+
+def test_cli_exits_2_naming_the_missing_config_and_the_variable(tmp_path, monkeypatch, capsys):
+    from playground.cli import main
+
+    missing = tmp_path / "nope.toml"
+    monkeypatch.setenv("GEMMA_PLAYGROUND_CONFIG", str(missing))
+    assert main(["compare", "hi", "-m", "gemma-3-270m"]) == 2
+    err = capsys.readouterr().err
+    assert str(missing) in err and "GEMMA_PLAYGROUND_CONFIG" in err
+
+
+def test_toml_nested_5000_deep_is_a_sentence_not_a_recursion_error():
+    deep = "x = " + "[" * 5000 + "]" * 5000 + "\n"
+    with pytest.raises(ConfigError, match="x.toml: nested too deeply"):
+        parse_config(deep, "x.toml")
+
+
+def test_inline_tables_nested_5000_deep_are_a_sentence():
+    deep = "x = " + "{a = " * 5000 + "1" + "}" * 5000 + "\n"
+    with pytest.raises(ConfigError, match="nested too deeply"):
+        parse_config(deep, "x.toml")
+
+
+def test_recursion_during_validation_is_a_sentence(monkeypatch):
+    def too_deep(*args, **kwargs):
+        raise RecursionError("maximum recursion depth exceeded")
+
+    monkeypatch.setattr(AppConfig, "model_validate", too_deep)
+    with pytest.raises(ConfigError, match="x.toml: nested too deeply"):
+        parse_config("n_ctx = 4096", "x.toml")
+
+
+def test_cli_reports_a_too_deep_config_with_exit_2(tmp_path, capsys):
+    from playground.cli import main
+
+    deep = tmp_path / "deep.toml"
+    deep.write_text("x = " + "[" * 5000 + "]" * 5000 + "\n")
+    assert main(["models", "--config", str(deep)]) == 2
+    assert "nested too deeply" in capsys.readouterr().err
+
+
+def test_overriding_a_preset_keeps_the_keys_it_does_not_set():
+    config = parse_config('[models.gemma-4-e4b]\nfile = "gemma-4-E4B-it-Q8_0.gguf"\n', "c.toml")
+    entry = Catalog(config, scan_disk=False).entries["gemma-4-e4b"]
+    assert entry.file == "gemma-4-E4B-it-Q8_0.gguf"
+    assert entry.repo == "ggml-org/gemma-4-E4B-it-GGUF" and entry.label == "Gemma 4 E4B" and entry.vision
+
+
+def test_a_preset_redefined_as_another_kind_is_replaced():
+    config = parse_config('[models.gemma-4-31b]\nkind = "openai"\nbase_url = "http://127.0.0.1:9/v1"\n', "c.toml")
+    entry = Catalog(config, scan_disk=False).entries["gemma-4-31b"]
+    assert entry.kind == "openai" and entry.repo is None
+
+
+def test_preset_sampling_in_the_config_is_validated():
+    with pytest.raises(ConfigError, match="models.gemma-4-e4b.sampling.temperature"):
+        parse_config("[models.gemma-4-e4b.sampling]\ntemperature = 7\n", "c.toml")
