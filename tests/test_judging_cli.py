@@ -213,3 +213,14 @@ def test_a_broken_config_exits_two_naming_the_file(tmp_path, capsys):
     bad.write_text("cache_dir = [unclosed\n", encoding="utf-8")
     code, _, err = run(capsys, "votes", "export", "--config", str(bad))
     assert code == 2 and "bad.toml" in err
+
+
+def test_export_into_a_pipe_closed_early_is_not_an_error(tmp_path, capsys):
+    lines = [json.dumps({"prompt": "x" * 500, "ranking": [["a"], ["b"]]}) for _ in range(400)]  # > a pipe buffer
+    run(capsys, "votes", "import", write(tmp_path / "v.jsonl", "\n".join(lines)))
+    proc = subprocess.Popen([sys.executable, "-m", "playground", "votes", "export"], cwd=ROOT,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    assert proc.stdout.read(10)
+    proc.stdout.close()
+    _, err = proc.communicate(timeout=60)
+    assert proc.returncode == 0 and b"Traceback" not in err

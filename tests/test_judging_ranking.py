@@ -180,3 +180,11 @@ def test_pairwise_fit_agrees_with_choix_plackett_luce_on_strict_rankings():
     board = fit_leaderboard(votes, resamples=1)
     for i, name in enumerate(names):
         assert abs(board.standing(name).score - pl[i]) < 25  # Elo points; neighbours are ~120 apart
+
+
+def test_models_never_compared_even_indirectly_are_not_separated():
+    votes = simulate(60, {"a": 8.0, "b": 1.0}, seed=7) + simulate(60, {"c": 8.0, "d": 1.0}, seed=8)
+    board = fit_leaderboard(votes, resamples=FAST)
+    assert board.separated("a", "b") and board.separated("c", "d")
+    assert not board.separated("a", "d")
+    assert board.why_unseparated("a", "d") == "they were never compared, not even through other models"

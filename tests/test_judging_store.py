@@ -249,3 +249,11 @@ def test_history_panes_are_accepted_as_they_are(tmp_path):
              {"model": "b", "label": "B", "source": "gemini", "settings": {}, "key": None, "sample": None}]
     stored = VoteStore(tmp_path).add(prompt="p", panes=panes, ranking=[[1], [0]], comparison_id="c1", blind=True)
     assert stored.panes[0] == Pane("a", {"seed": 1}, sample=3, key="k")
+
+
+def test_a_damaged_database_file_is_a_plain_error(tmp_path):
+    from playground.judging.votes import VoteStoreError
+
+    (tmp_path / DB_NAME).write_bytes(b"this is not a database" * 100)
+    with pytest.raises(VoteStoreError, match=DB_NAME):
+        VoteStore(tmp_path)

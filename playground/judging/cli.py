@@ -80,6 +80,13 @@ def dispatch(args: argparse.Namespace) -> int:
     except VoteStoreError as exc:
         print(f"gemma-playground {args.command}: error: {exc}", file=sys.stderr)
         return 1
+    except BrokenPipeError:
+        # `votes export | head`: the reader left; not an error. Point stdout at devnull so the
+        # interpreter's final flush does not raise again.
+        import os
+
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
 
 
 HANDLERS = {"votes": dispatch, "leaderboard": dispatch}
@@ -293,8 +300,6 @@ def _response_cache(store: Any, votes: list[Any]):
 
 def format_leaderboard(board: Any, speed: list[Any] | None = None) -> str:
     """The leaderboard as a text table, then plain sentences on what it cannot tell."""
-    from .ranking import MIN_RANKINGS
-
     if not board.models:
         lines = [f"{board.votes} vote{'s' if board.votes != 1 else ''} match."]
         return "\n".join(lines + board.notes())
@@ -321,12 +326,7 @@ def format_leaderboard(board: Any, speed: list[Any] | None = None) -> str:
     if not board.unseparated:
         lines.append("Every model is separated from every other: no two intervals overlap.")
     for a, b in board.unseparated:
-        sa, sb = board.standing(a), board.standing(b)
-        if sa.thin or sb.thin:
-            why = f"fewer than {MIN_RANKINGS} rankings"
-        else:
-            why = "their intervals overlap"
-        lines.append(f"Too thin to separate {a} and {b}: {why}.")
+        lines.append(f"Too thin to separate {a} and {b}: {board.why_unseparated(a, b)}.")
     for note in board.notes():
         if note.startswith("Only in all-bad"):
             lines.append(note)

@@ -34,7 +34,8 @@ percentiles of each model's score. Read it as "how much this score moves if the 
 had cast a different but similar set of votes". When two models' intervals overlap, the
 votes do not separate them: the leaderboard says so (``unseparated``). Under ``MIN_RANKINGS``
 rankings a model's interval is not trusted either (a bootstrap of three votes is three votes
-resampled), and its pairs are reported as unseparated too.
+resampled), and its pairs are reported as unseparated too; so are two models that were never
+compared, directly or through other models (only the regularisation would put them apart).
 
 numpy and choix are imported inside the functions: importing this module is cheap.
 """
@@ -132,6 +133,19 @@ class Leaderboard:
         """True when the votes put `a` and `b` apart (intervals disjoint, enough votes)."""
         return (a, b) not in self.unseparated and (b, a) not in self.unseparated
 
+    def why_unseparated(self, a: str, b: str) -> str | None:
+        """Why the votes cannot separate `a` and `b` (a phrase), or None if they can."""
+        if self.separated(a, b):
+            return None
+        sa, sb = self.standing(a), self.standing(b)
+        if sa is None or sb is None:
+            return "one of them is not ranked"
+        if sa.thin or sb.thin:
+            return f"fewer than {MIN_RANKINGS} rankings"
+        if sa.ci_low <= sb.ci_high and sb.ci_low <= sa.ci_high:
+            return "their intervals overlap"
+        return "they were never compared, not even through other models"
+
     def notes(self) -> list[str]:
         """Plain sentences about what the data cannot say yet."""
         out = []
@@ -143,7 +157,7 @@ class Leaderboard:
                        "too few votes for a trustworthy interval.")
         if self.unseparated:
             pairs = "; ".join(f"{a} and {b}" for a, b in self.unseparated)
-            out.append(f"Too thin to separate (intervals overlap or too few votes): {pairs}.")
+            out.append(f"Too thin to separate: {pairs}.")
         if self.unranked:
             out.append(f"Only in all-bad votes, so not ranked: {_join(self.unranked)}.")
         return out
@@ -279,11 +293,14 @@ def fit_leaderboard(
             for i, m in enumerate(names)]
     rows.sort(key=lambda r: (-r.score, r.model))
     order = [index[r.model] for r in rows]
+    group = _components(wins + ties)
     unseparated = []
     for x, a in enumerate(rows):
         for b in rows[x + 1:]:
             overlap = a.ci_low <= b.ci_high and b.ci_low <= a.ci_high
-            if overlap or a.thin or b.thin:
+            # Never compared, not even through other models: only the prior puts them apart.
+            apart = group[index[a.model]] != group[index[b.model]]
+            if overlap or a.thin or b.thin or apart:
                 unseparated.append((a.model, b.model))
     matrix = WinMatrix(models=[r.model for r in rows],
                        wins=[[int(wins[i, j]) for j in order] for i in order],
@@ -291,6 +308,24 @@ def fit_leaderboard(
     return Leaderboard(votes=len(votes), models=rows, win_matrix=matrix, unseparated=unseparated,
                        unranked=unranked, all_bad_votes=len(all_bad), resamples=len(draws), seed=seed,
                        filters=dict(filters or {}))
+
+
+def _components(counts) -> list[int]:
+    """Connected components of the comparison graph (an edge wherever two models met)."""
+    k = len(counts)
+    group = list(range(k))
+
+    def root(i: int) -> int:
+        while group[i] != i:
+            group[i] = group[group[i]]
+            i = group[i]
+        return i
+
+    for i in range(k):
+        for j in range(k):
+            if counts[i][j]:
+                group[root(i)] = root(j)
+    return [root(i) for i in range(k)]
 
 
 def leaderboard(

@@ -326,7 +326,7 @@ class VoteStore:
             raise VoteStoreError(f"The folder {self.directory} could not be created ({exc.strerror or exc}).") from exc
         with self._connect("open") as con:
             # WAL survives the connection; the schema is created once, by whoever comes first.
-            con.execute("PRAGMA journal_mode=WAL")
+            self._enable_wal(con)
             with _write(con):
                 for statement in filter(str.strip, _SCHEMA.split(";")):
                     con.execute(statement)
@@ -338,6 +338,21 @@ class VoteStore:
                         f"{self.path} was written by a newer gemma-playground (format {version});"
                         " upgrade to read it.")
 
+    def _enable_wal(self, con: sqlite3.Connection) -> None:
+        # Switching a new file to WAL needs an exclusive lock. Two processes creating the store
+        # at once can deadlock on it (both hold SHARED, both want EXCLUSIVE), and SQLite then
+        # answers "database is locked" at once instead of waiting: retry for the busy timeout.
+        deadline = _time.monotonic() + self.timeout
+        while True:
+            try:
+                if con.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
+                    con.execute("PRAGMA journal_mode=WAL")
+                return
+            except sqlite3.OperationalError as exc:
+                if "locked" not in str(exc) and "busy" not in str(exc) or _time.monotonic() > deadline:
+                    raise
+                _time.sleep(0.02 + secrets.randbelow(30) / 1000)
+
     @contextlib.contextmanager
     def _connect(self, action: str) -> Iterator[sqlite3.Connection]:
         con = None
@@ -347,7 +362,11 @@ class VoteStore:
             con.execute("PRAGMA synchronous = FULL")
             yield con
         except sqlite3.Error as exc:
-            raise VoteStoreError(f"Could not {action} the vote store {self.path} ({exc}).") from exc
+            hint = ""
+            if isinstance(exc, sqlite3.DatabaseError) and not isinstance(exc, sqlite3.OperationalError):
+                hint = (" The file is damaged: move it aside to start a new vote store (`sqlite3 FILE .recover`"
+                        " may rescue its votes).")
+            raise VoteStoreError(f"Could not {action} the vote store {self.path} ({exc}).{hint}") from exc
         finally:
             if con is not None:
                 con.close()
