@@ -16,7 +16,7 @@ from importlib.resources import files
 
 from playground.adapters.base import ChatRequest
 from playground.runner import PaneState
-from playground.ui.render import Drawing, render_gallery, render_pane
+from playground.ui.render import Blind, Drawing, pane_letter, render_gallery, render_pane
 
 CSP = "default-src 'none'; img-src data:; style-src 'unsafe-inline'"
 EXPORT_CSS = """
@@ -35,37 +35,44 @@ body { font-family: system-ui, sans-serif; margin: 16px; color: #1f2328; backgro
 """
 
 
-def export_html(request: ChatRequest, states: list[PaneState], drawings: dict[int, list[Drawing]]) -> str:
+def export_html(request: ChatRequest, states: list[PaneState], drawings: dict[int, list[Drawing]],
+                blind: Blind | None = None) -> str:
+    """The comparison as one self-contained page. With `blind` (a blind comparison not voted
+    on yet) it names no model: panes are "Model A, B, …", as on screen."""
     css = files("playground.static").joinpath("playground.css").read_text(encoding="utf-8")
     when = time.strftime("%Y-%m-%d %H:%M")
+    title = "Gemma comparison" if blind is None else "Blind comparison"
     parts = [
         "<!doctype html><html><head><meta charset='utf-8'>",
         f'<meta http-equiv="Content-Security-Policy" content="{CSP}">',
-        f"<title>Gemma comparison · {html.escape(request.prompt[:60])}</title>",
+        f"<title>{title} · {html.escape(request.prompt[:60])}</title>",
         f"<style>{css}{EXPORT_CSS}</style></head><body>",
-        f"<h1>Gemma comparison</h1><p>exported {when} · {len(states)} pane(s)</p>",
+        f"<h1>{title}</h1><p>exported {when} · {len(states)} pane(s)</p>",
         f"<h2>Prompt</h2><div class='gp-prompt'>{html.escape(request.prompt)}</div>",
     ]
     if request.system:
         parts.append(f"<h3>System prompt</h3><div class='gp-prompt'>{html.escape(request.system)}</div>")
     if request.image is not None:
         parts.append(f"<h3>Image</h3><img class='gp-input-image' alt='input image' src='{request.image.data_uri()}'>")
+    if blind is not None:
+        parts.append("<p>Blind comparison: the models' names are hidden until the vote.</p>")
     parts.append("<h2>Answers</h2><div class='gp-export-panes'>")
     for state in states:
-        pane = render_pane(state, drawings.get(state.index))
+        pane = render_pane(state, drawings.get(state.index), blind)
         # Thinking is exported open (a file is read, not clicked through); the in-page PNG
         # link needs the app's script, which the export's CSP forbids, so it is left out.
         pane = pane.replace('<details class="gp-thinking">', '<details class="gp-thinking" open>')
         parts.append(re.sub(r'<a class="gp-png-link"[^>]*>PNG</a>', "", pane))
     parts.append("</div>")
-    parts.append(render_gallery(states, drawings))
+    parts.append(render_gallery(states, drawings, blind))
     parts.append("</body></html>")
     return "".join(parts)
 
 
 def export_png_card(request: ChatRequest, states: list[PaneState], drawings: dict[int, list[Drawing]],
-                    cell: int = 300) -> bytes:
-    """One PNG: the prompt on top, then each pane's first drawing at the same size with its label."""
+                    cell: int = 300, blind: Blind | None = None) -> bytes:
+    """One PNG: the prompt on top, then each pane's first drawing at the same size with its label.
+    With `blind`: "Model A, B, …", no speed, drawings with self-names masked."""
     from PIL import Image, ImageDraw, ImageFont
 
     from playground.svg import render_png
@@ -84,6 +91,8 @@ def export_png_card(request: ChatRequest, states: list[PaneState], drawings: dic
         y = header
         draw.rectangle([x - 1, y - 1, x + cell, y + cell], outline="#cccccc")
         usable = [d for d in drawings.get(state.index, []) if d.svg]
+        if blind is not None:
+            usable = [d.masked(blind) for d in usable]
         png = usable[0].png if usable and usable[0].png else None
         if usable and png is None:
             png = render_png(usable[0].svg, size=cell).png
@@ -93,10 +102,12 @@ def export_png_card(request: ChatRequest, states: list[PaneState], drawings: dic
             card.paste(image, (x + (cell - image.width) // 2, y + (cell - image.height) // 2), image)
         else:
             draw.text((x + 8, y + cell // 2), "no drawing", fill="gray", font=font)
-        label = state.label if len(state.label) <= 48 else state.label[:45] + "..."
+        label = pane_letter(state.index) if blind is not None else state.label
+        label = label if len(label) <= 48 else label[:45] + "..."
         draw.text((x, y + cell + 6), label, fill="black", font=font)
-        tps = state.metrics.tokens_per_s
-        draw.text((x, y + cell + 22), f"{tps:.1f} tok/s" if tps else state.status, fill="gray", font=font)
+        tps = state.metrics.tokens_per_s if blind is None else None
+        status = state.status if blind is None else ("done" if state.finished else "running")
+        draw.text((x, y + cell + 22), f"{tps:.1f} tok/s" if tps else status, fill="gray", font=font)
     out = io.BytesIO()
     card.save(out, "PNG")
     return out.getvalue()
@@ -104,3 +115,4 @@ def export_png_card(request: ChatRequest, states: list[PaneState], drawings: dic
 
 def png_data_uri(png: bytes) -> str:
     return "data:image/png;base64," + base64.b64encode(png).decode("ascii")
+

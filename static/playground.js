@@ -4,7 +4,8 @@
 //  - keyboard: Ctrl/Cmd+Enter runs, Esc stops (#gp-run / #gp-stop)
 //  - diff: word-level diff of each pane's answer against a baseline pane
 //  - synced scrolling of the panes' scroll areas (.gp-body)
-//  - URL state: ?q=<prompt>&m=<model>&m=<model> follows the form (history.replaceState)
+//  - URL state: ?q=<prompt>&m=<model>&m=<model>[&blind=1] follows the form (history.replaceState);
+//    in blind mode the m's are the set of models as picked, never which pane shows which
 //
 // Model output is untrusted: the diff reads answers with textContent and writes them back with
 // text nodes only, never as HTML.
@@ -282,14 +283,15 @@
   // ------------------------------------------------------------------ URL state
   var urlTimer = null;
 
-  function writeUrl(prompt, models) {
+  function writeUrl(prompt, models, blind) {
     var url = new URL(window.location.href);
     var params = url.searchParams;
-    params.delete("q"); params.delete("m"); params.delete("run");  // keeps e.g. __theme
+    params.delete("q"); params.delete("m"); params.delete("run"); params.delete("blind");  // keeps e.g. __theme
     if (prompt && prompt.length <= MAX_URL_PROMPT_CHARS) { params.set("q", prompt); }
     for (var i = 0; i < models.length; i++) {
       if (models[i]) { params.append("m", String(models[i])); }
     }
+    if (blind) { params.set("blind", "1"); }
     var query = params.toString();
     var next = url.pathname + (query ? "?" + query : "") + url.hash;
     if (next !== window.location.pathname + window.location.search + window.location.hash) {
@@ -297,12 +299,12 @@
     }
   }
 
-  function updateUrl(prompt, models) {
+  function updateUrl(prompt, models, blind) {
     // Debounced: typing must not hit the browser's replaceState rate limit.
     if (urlTimer) { clearTimeout(urlTimer); }
     urlTimer = setTimeout(function () {
       urlTimer = null;
-      try { writeUrl(prompt || "", models || []); } catch (err) { /* a URL is a convenience */ }
+      try { writeUrl(prompt || "", models || [], !!blind); } catch (err) { /* a URL is a convenience */ }
     }, 250);
   }
 

@@ -24,6 +24,8 @@ from playground.runtime import Runtime
 from playground.ui.examples import build_examples
 from playground.ui.limits import RateLimited, RateLimiter
 from playground.ui.history_tab import build_history_tab
+from playground.ui.judge import build_judging
+from playground.ui.leaderboard_tab import build_leaderboard_tab
 from playground.ui.models_tab import build_models_tab
 from playground.ui.session import MAX_PANES, Sessions
 from playground.ui.url_state import wire_url_state
@@ -161,6 +163,7 @@ class PlaygroundApp:
                             with gr.Row():
                                 run = gr.Button("Run", variant="primary", elem_id="gp-run")
                                 stop = gr.Button("Stop", variant="stop", elem_id="gp-stop")
+                                blind = gr.Checkbox(False, label="Blind (names hidden until you rank)", elem_id="gp-blind")
                             status = gr.Markdown("", elem_id="gp-run-status")
                             url_note = gr.Markdown("", elem_id="gp-url-note")
                             with gr.Accordion("System prompt and image", open=False) as image_panel:
@@ -231,6 +234,7 @@ class PlaygroundApp:
                                         gr.Button("sample ▶", size="sm", elem_id=f"gp-next-{i}"),
                                     ))
                             columns.append(column)
+                    judge = build_judging()  # rank the panes; shown once a comparison has finished panes
                     gallery = gr.HTML("", elem_id="gp-gallery", js_on_load=None)
                     chart = gr.HTML("", elem_id="gp-chart", js_on_load=None)
                     with gr.Row():
@@ -243,13 +247,17 @@ class PlaygroundApp:
                      "thinking": thinking, "bypass_cache": bypass}
             for i, controls in enumerate(pane_controls):
                 named |= {f"{field}_{i}": control for field, control in zip(PANE_FIELDS, controls)}
+            named["blind"] = blind  # last, so /run's earlier inputs keep their positions
             names = list(named)
-            outputs = columns + htmls + [gallery, chart, status]
+            outputs = columns + htmls + [gallery, chart] + judge.outputs + [status]  # = Sessions.outputs
+            judge.wire(self, session_id, outputs)
 
             def on_run(request: gr.Request, *values: Any):
-                chat, panes, bypass_cache = self.parse_form(dict(zip(names, values)))
+                form = dict(zip(names, values))
+                chat, panes, bypass_cache = self.parse_form(form)
                 self.check_rate(request)
-                yield from self.sessions.run(session_id(request), chat, panes, bypass_cache)
+                yield from self.sessions.run(session_id(request), chat, panes, bypass_cache,
+                                             blind=bool(form.get("blind")))
 
             def on_stop(request: gr.Request):
                 return self.sessions.stop(session_id(request))
@@ -268,7 +276,8 @@ class PlaygroundApp:
             models = [controls[0] for controls in pane_controls]
             known = [value for _, value in choices if value != NO_MODEL]
             wire_url_state(demo, prompt=prompt, models=models, note=url_note, known_models=known,
-                           no_model=NO_MODEL, run_inputs=list(named.values()), run_outputs=outputs, on_run=on_run)
+                           no_model=NO_MODEL, run_inputs=list(named.values()), run_outputs=outputs, on_run=on_run,
+                           blind=blind)
 
             pane_inputs = [c for controls in pane_controls for c in controls]
 
@@ -316,7 +325,8 @@ class PlaygroundApp:
             export_png.click(on_export_png, None, export_file, api_name="export_png")
 
             with tabs:
-                build_history_tab(self, session_id, outputs, models, prompt, tabs, known, NO_MODEL)
+                build_history_tab(self, session_id, outputs, models, prompt, tabs, known, NO_MODEL, blind=blind)
+                build_leaderboard_tab(self)
                 build_models_tab(self)
         return demo
 

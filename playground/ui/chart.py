@@ -1,9 +1,17 @@
-"""The metrics chart: tokens/s, time to first token and total time per pane, as bars that fill
-in as panes finish. Our own SVG (labels escaped), inlined: no model text becomes markup."""
+"""Charts drawn on the server as our own inline SVG (every label escaped; no model text ever
+becomes markup, since gr.HTML does not sanitize):
+
+* the speed chart under the panes: tokens/s, time to first token and total time per pane, as
+  bars that fill in as panes finish (hidden while a comparison is blind);
+* the speed-vs-quality plot on the Leaderboard tab: each model's strength (with its 95%
+  interval) against its median tokens/s and its median time to first token.
+"""
 
 from __future__ import annotations
 
 import html
+import math
+from typing import Any, Sequence
 
 from playground.runner import PaneState
 
@@ -15,7 +23,13 @@ SERIES = (
 BAR_H, GAP, LABEL_W, PLOT_W, VALUE_W = 14, 4, 170, 180, 50
 
 
-def render_chart(states: list[PaneState]) -> str:
+BLIND_NOTE = ('<div class="gp-chart"><h3>Speed</h3><div class="gp-chart-note">hidden until you vote: '
+              'speed tells models apart</div></div>')
+
+
+def render_chart(states: list[PaneState], blind: bool = False) -> str:
+    if blind:
+        return BLIND_NOTE if any(s.finished for s in states) else ""
     finished = [s for s in states if s.finished and s.metrics.total_s is not None]
     if not finished:
         return ""
@@ -44,3 +58,101 @@ def render_chart(states: list[PaneState]) -> str:
     waiting = len(states) - len(finished)
     note = f'<div class="gp-chart-note">{waiting} pane(s) still running</div>' if waiting else ""
     return f'<div class="gp-chart"><h3>Speed</h3><div class="gp-chart-row">{"".join(blocks)}</div>{note}</div>'
+
+
+
+# ---------------------------------------------------------------- speed vs quality
+PLOT_W, PLOT_H, MARGIN_L, MARGIN_R, MARGIN_T, MARGIN_B = 300, 220, 52, 16, 24, 40
+POINT_COLORS = ("#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f",
+                "#bcbd22", "#17becf")
+
+
+def nice_ticks(low: float, high: float, count: int = 5) -> list[float]:
+    """About `count` round tick values covering [low, high]."""
+    if not (math.isfinite(low) and math.isfinite(high)):
+        return []
+    if high <= low:
+        high = low + 1.0
+    raw = (high - low) / max(1, count - 1)
+    magnitude = 10 ** math.floor(math.log10(raw))
+    step = next(m * magnitude for m in (1, 2, 2.5, 5, 10) if m * magnitude >= raw)
+    first = math.floor(low / step) * step
+    ticks, value = [], first
+    while value <= high + step * 0.5 and len(ticks) < 20:
+        ticks.append(round(value, 10))
+        value += step
+    return ticks
+
+
+def _fmt(value: float) -> str:
+    return f"{value:.0f}" if abs(value) >= 10 or value == int(value) else f"{value:.2g}"
+
+
+def _scatter(points: Sequence[Any], attr: str, title: str, x_label: str, better: str) -> str:
+    shown = [(i, p) for i, p in enumerate(points) if getattr(p, attr) is not None]
+    width, height = MARGIN_L + PLOT_W + MARGIN_R, MARGIN_T + PLOT_H + MARGIN_B
+    parts = [f'<svg class="gp-sq-plot" width="{width}" height="{height}" role="img" '
+             f'aria-label="{html.escape(title)}" data-axis="{html.escape(attr)}">',
+             f'<text x="0" y="14" class="gp-chart-title">{html.escape(title)}</text>']
+    if not shown:
+        parts.append(f'<text x="{MARGIN_L}" y="{MARGIN_T + PLOT_H / 2:.0f}" class="gp-chart-label">'
+                     'no speed measured for the ranked models yet</text></svg>')
+        return "".join(parts)
+    xs = [getattr(p, attr) for _, p in shown]
+    ys = [v for _, p in shown for v in (p.ci_low, p.ci_high, p.score)]
+    x_ticks = nice_ticks(0.0, max(xs) * 1.1 or 1.0)
+    y_ticks = nice_ticks(min(ys) - 10, max(ys) + 10)
+    x0, x1 = x_ticks[0], x_ticks[-1]
+    y0, y1 = y_ticks[0], y_ticks[-1]
+
+    def px(x: float) -> float:
+        return MARGIN_L + PLOT_W * (x - x0) / ((x1 - x0) or 1)
+
+    def py(y: float) -> float:
+        return MARGIN_T + PLOT_H * (1 - (y - y0) / ((y1 - y0) or 1))
+
+    parts.append(f'<rect x="{MARGIN_L}" y="{MARGIN_T}" width="{PLOT_W}" height="{PLOT_H}" class="gp-sq-frame"/>')
+    for t in x_ticks:
+        parts.append(f'<line x1="{px(t):.1f}" x2="{px(t):.1f}" y1="{MARGIN_T}" y2="{MARGIN_T + PLOT_H}" class="gp-sq-grid"/>'
+                     f'<text x="{px(t):.1f}" y="{MARGIN_T + PLOT_H + 14}" text-anchor="middle" '
+                     f'class="gp-chart-value">{html.escape(_fmt(t))}</text>')
+    for t in y_ticks:
+        parts.append(f'<line x1="{MARGIN_L}" x2="{MARGIN_L + PLOT_W}" y1="{py(t):.1f}" y2="{py(t):.1f}" class="gp-sq-grid"/>'
+                     f'<text x="{MARGIN_L - 4}" y="{py(t) + 4:.1f}" text-anchor="end" '
+                     f'class="gp-chart-value">{html.escape(_fmt(t))}</text>')
+    parts.append(f'<text x="{MARGIN_L + PLOT_W / 2:.0f}" y="{height - 6}" text-anchor="middle" '
+                 f'class="gp-chart-label">{html.escape(x_label)} ({html.escape(better)})</text>'
+                 f'<text x="12" y="{MARGIN_T + PLOT_H / 2:.0f}" text-anchor="middle" class="gp-chart-label" '
+                 f'transform="rotate(-90 12 {MARGIN_T + PLOT_H / 2:.0f})">score</text>')
+    for i, p in shown:
+        color = POINT_COLORS[i % len(POINT_COLORS)]
+        x, y = px(getattr(p, attr)), py(p.score)
+        name = p.model if len(p.model) <= 28 else p.model[:27] + "…"
+        anchor, dx = ("end", -7) if x > MARGIN_L + PLOT_W * 0.6 else ("start", 7)
+        tip = (f"{p.model}: score {p.score:.0f} (95% {p.ci_low:.0f}–{p.ci_high:.0f}), "
+               f"{x_label} {getattr(p, attr):.3g} (median of {p.measured})")
+        parts.append(f'<g class="gp-sq-point"><title>{html.escape(tip)}</title>'
+                     f'<line x1="{x:.1f}" x2="{x:.1f}" y1="{py(p.ci_low):.1f}" y2="{py(p.ci_high):.1f}" '
+                     f'stroke="{color}" stroke-width="2"/>'
+                     f'<circle cx="{x:.1f}" cy="{y:.1f}" r="5" fill="{color}"/>'
+                     f'<text x="{x + dx:.1f}" y="{y - 6:.1f}" text-anchor="{anchor}" class="gp-chart-label">'
+                     f'{html.escape(name)}</text></g>')
+    parts.append("</svg>")
+    return "".join(parts)
+
+
+def render_speed_quality(points: Sequence[Any]) -> str:
+    """Strength (score with its 95% interval as a vertical bar) against median tokens/s and
+    against median time to first token. `points` are playground.judging SpeedPoints."""
+    if not points:
+        return ""
+    missing = [p.model for p in points if p.median_tokens_per_s is None and p.median_ttft_s is None]
+    note = (f'<div class="gp-chart-note">no speed measured for: {html.escape(", ".join(missing))}</div>'
+            if missing else "")
+    return ('<div class="gp-chart gp-speed-quality"><h3>Speed vs quality</h3>'
+            '<div class="gp-chart-note">Up is better; the bar is the 95% interval of the score. '
+            'The smallest, fastest model whose bar overlaps the best one is good enough for these prompts.</div>'
+            '<div class="gp-chart-row">'
+            + _scatter(points, "median_tokens_per_s", "score vs speed", "median tokens/s", "right is faster")
+            + _scatter(points, "median_ttft_s", "score vs time to first token", "median TTFT, s", "left is quicker")
+            + f"</div>{note}</div>")

@@ -1,7 +1,13 @@
 """The History tab: search past comparisons, restore one (every pane at once, from the cache),
-delete one. Layout and wiring only; the work is in Sessions.restore and the cache."""
+delete one; see, change or delete its vote. Layout and wiring only; the work is in
+Sessions.restore, the cache and the vote store.
+
+A comparison's models are listed as a sorted set, never in pane order: for a blind comparison
+not voted on yet, the pane order is the secret.
+"""
 
 import time
+from collections import Counter
 from typing import Any, Callable
 
 import gradio as gr
@@ -9,22 +15,52 @@ import gradio as gr
 from playground.ui.session import MAX_PANES
 
 
-def history_choices(cache: Any, query: str) -> list[tuple[str, str]]:
+def models_summary(models: list[str | None]) -> str:
+    """The set of models, sorted, with a count when one is in several panes."""
+    counts = Counter(m or "?" for m in models)
+    return ", ".join(f"{m} ×{n}" if n > 1 else m for m, n in sorted(counts.items()))
+
+
+def history_choices(cache: Any, query: str, votes: dict[str, Any] | None = None) -> list[tuple[str, str]]:
     if cache is None:
         return []
+    votes = votes or {}
     rows = []
     for entry in cache.history(query or "", limit=200):
         when = time.strftime("%Y-%m-%d %H:%M", time.localtime(entry["time"]))
         prompt = entry["prompt"].replace("\n", " ")
         prompt = prompt if len(prompt) <= 70 else prompt[:67] + "..."
-        rows.append((f"{when} · {prompt} · {', '.join(m or '?' for m in entry['models'])}", entry["id"]))
+        vote = votes.get(entry["id"])
+        mark = "" if vote is None else (" · ✓ all bad" if vote.all_bad else " · ✓ ranked")
+        rows.append((f"{when} · {prompt} · {models_summary(entry['models'])}{mark}", entry["id"]))
     return rows
 
 
+def vote_summary(vote: Any) -> str:
+    """One vote in words: the ranking best first (ties joined by '='), blind or not, tags."""
+    when = time.strftime("%Y-%m-%d %H:%M", time.localtime(vote.time))
+    if vote.all_bad:
+        ranking = "all bad (" + ", ".join(vote.models) + ")"
+    else:
+        ranking = " > ".join(" = ".join(group) for group in vote.model_ranking())
+    tags = f" · tags: {', '.join(vote.tags)}" if vote.tags else ""
+    return (f"**Vote** ({when}, {'blind' if vote.blind else 'names shown'}{tags}): {ranking}  \n"
+            "To change it: *Restore*, set new ranks under the panes, press *Update ranking*.")
+
+
+def latest_votes(store: Any) -> dict[str, Any]:
+    """comparison id → its newest vote."""
+    if store is None:
+        return {}
+    return {v.comparison_id: v for v in store.list() if v.comparison_id}
+
+
 def build_history_tab(app: Any, session_id: Callable, pane_outputs: list, pickers: list, prompt: Any,
-                      tabs: Any, known_models: list[str], no_model: str) -> None:
-    """Create the tab (call inside the gr.Tabs block) and wire its events."""
+                      tabs: Any, known_models: list[str], no_model: str, blind: Any = None) -> None:
+    """Create the tab (call inside the gr.Tabs block) and wire its events. `blind` is the
+    Compare tab's blind toggle: a comparison not voted on comes back blind when it is on."""
     cache = app.runtime.cache
+    sessions = app.sessions
     with gr.Tab("History", id="history") as history_tab:
         with gr.Row():
             query = gr.Textbox(label="Search prompts", elem_id="gp-history-query", scale=3)
@@ -33,18 +69,41 @@ def build_history_tab(app: Any, session_id: Callable, pane_outputs: list, picker
         with gr.Row():
             restore = gr.Button("Restore", variant="primary", elem_id="gp-history-restore")
             delete = gr.Button("Delete", variant="stop", elem_id="gp-history-delete")
+            delete_vote = gr.Button("Delete vote", elem_id="gp-history-delete-vote")
+        vote_info = gr.Markdown("", elem_id="gp-history-vote")
         status = gr.Markdown("")
 
+    def store():
+        try:
+            return sessions.vote_store()
+        except Exception:  # noqa: BLE001 - History works without votes
+            return None
+
+    def vote_of(entry_id: str | None):
+        s = store()
+        if s is None or not entry_id:
+            return None
+        found = s.for_comparison(entry_id)
+        return found[-1] if found else None
+
     def on_history(text: str):
-        rows = history_choices(cache, text)
+        rows = history_choices(cache, text, latest_votes(store()))
         return gr.update(choices=rows, value=rows[0][1] if rows else None), (
             f"{len(rows)} comparison(s)" if cache is not None else "the cache is off")
 
-    def on_restore(request: gr.Request, entry_id: str):
+    def on_pick(entry_id: str | None):
+        vote = vote_of(entry_id)
+        return vote_summary(vote) if vote is not None else ("No vote on this comparison yet." if entry_id else "")
+
+    def on_restore(request: gr.Request, entry_id: str, blind_on: bool = False):
         session = session_id(request)
-        outputs, restored_prompt = app.sessions.restore(session, entry_id)
-        # The pane pickers follow the restored panes, so Run (and the URL) mean this comparison.
-        restored = [pane.model for pane in app.sessions.view(session).panes]
+        outputs, restored_prompt = sessions.restore(session, entry_id, blind=bool(blind_on), vote=vote_of(entry_id))
+        # The pane pickers follow the restored panes, so Run (and the URL) mean this comparison;
+        # while blind they get the models as a sorted set, not in pane order.
+        view = sessions.view(session)
+        restored = [pane.model for pane in view.panes]
+        if view.hidden:
+            restored = sorted(restored)
         models = [restored[i] if i < len(restored) and restored[i] in known_models else no_model
                   for i in range(MAX_PANES)]
         return outputs + models + [restored_prompt, gr.Tabs(selected="compare")]
@@ -54,9 +113,25 @@ def build_history_tab(app: Any, session_id: Callable, pane_outputs: list, picker
             cache.delete_comparison(entry_id)
         return on_history(text)
 
+    def on_delete_vote(request: gr.Request, entry_id: str, text: str):
+        vote, s = vote_of(entry_id), store()
+        if vote is None or s is None:
+            raise gr.Error("This comparison has no vote to delete.")
+        for v in s.for_comparison(entry_id):
+            s.delete(v.id)
+        view = sessions.view(session_id(request))
+        if view.vote_id == vote.id:  # the same comparison is on the Compare tab: rank it again there
+            view.vote_id, view.ranks, view.vote_tags = None, {}, []
+            view.judge_epoch += 1
+        picked, count = on_history(text)
+        return picked, count, "Vote deleted."
+
     outputs = [pick, status]
     history_tab.select(on_history, [query], outputs, api_visibility="private")
     search.click(on_history, [query], outputs, api_name="history")
     query.submit(on_history, [query], outputs, api_visibility="private")
+    pick.change(on_pick, [pick], [vote_info], api_visibility="private", queue=False)
     delete.click(on_delete, [pick, query], outputs, api_name="history_delete")
-    restore.click(on_restore, [pick], pane_outputs + pickers + [prompt, tabs], api_name="history_restore")
+    delete_vote.click(on_delete_vote, [pick, query], outputs + [vote_info], api_name="history_delete_vote")
+    restore.click(on_restore, [pick] + ([blind] if blind is not None else []),
+                  pane_outputs + pickers + [prompt, tabs], api_name="history_restore")

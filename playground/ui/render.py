@@ -10,9 +10,11 @@ from __future__ import annotations
 
 import base64
 import html
-from dataclasses import dataclass
+import re
+from dataclasses import dataclass, replace
 from datetime import datetime
 from functools import lru_cache
+from typing import Iterable
 
 from playground.runner import PaneState
 from playground.ui.format import format_metrics
@@ -45,6 +47,64 @@ def markdown_to_html(text: str) -> str:
     return _markdown().render(text)
 
 
+# ---------------------------------------------------------------- blind mode
+NAME_MASK = "«name hidden»"
+# Not inside a word on the left; on the right not followed by a letter (GEMINI_API_KEY is masked,
+# "Gemmary" is not).
+_L, _R = r"(?<![A-Za-z0-9])", r"(?![A-Za-z])"
+_VERSION = r"(?:[ \t_-]?\d+(?:\.\d+)?(?:n\b|\b))?"  # "Gemma 4", "Gemma-3n", "Gemini 2.5"
+_SIZE = r"(?:[_-]it\b|[ \t_-]?(?:E\d+B|\d+(?:\.\d+)?[BM](?:-A\d+B)?|Pro|Flash|Ultra|Nano|Lite)\b)*"
+_SELF_NAMES = re.compile(
+    _L + r"(?:"
+    r"(?:Google[ \t]+)?DeepMind"
+    r"|Google(?:'s)?"
+    r"|(?:Gemma|Gemini|Llama|Qwen|Phi|Mistral|Mixtral|PaLM|Bard|Claude)" + _VERSION + _SIZE +
+    r"|(?:Chat)?GPT(?:-?\d[\w.]*)?(?:-?(?:o|mini|turbo))*"
+    r"|OpenAI|Anthropic|DeepSeek(?:-?[VR]\d)?|Alibaba|Meta[ \t]+AI|Microsoft"
+    r"|E[24]B|\d+B-A\d+B"  # Gemma 4 size names on their own
+    r")" + _R,
+    re.IGNORECASE,
+)
+
+
+def mask_self_names(text: str, names: Iterable[str] = ()) -> str:
+    """`text` with every self-name a model might give hidden: model families and makers
+    ("As Gemma…", "I'm Gemini", "Gemma 4 E2B", "Google DeepMind", "ChatGPT", ...) and the
+    given `names` (the comparison's model ids and labels), any case. A pure function: blind
+    mode shows answers through it until the vote."""
+    if not text:
+        return text
+    literal = sorted({n.strip() for n in names if n and len(n.strip()) >= 3}, key=len, reverse=True)
+    if literal:
+        pattern = _L + "(?:" + "|".join(re.escape(n) for n in literal) + ")" + _R
+        text = re.sub(pattern, NAME_MASK, text, flags=re.IGNORECASE)
+    return _SELF_NAMES.sub(NAME_MASK, text)
+
+
+def pane_letter(index: int) -> str:
+    """"Model A" for pane 0, "Model B" for pane 1, ..."""
+    return f"Model {chr(ord('A') + index)}"
+
+
+@dataclass(frozen=True)
+class Blind:
+    """How a blind comparison is shown until the vote: each pane as "Model A, B, C…", no id,
+    label, source, facts, settings, cached/sample badge or speed metric, and self-names masked
+    in everything the models wrote. `names` are the comparison's model ids and labels."""
+
+    names: tuple[str, ...] = ()
+
+    def mask(self, text: str | None) -> str:
+        return mask_self_names(text or "", self.names)
+
+    @classmethod
+    def for_states(cls, states: Iterable[PaneState]) -> "Blind":
+        names: set[str] = set()
+        for s in states:
+            names.update({s.model, s.label, s.model.split(":", 1)[-1]})
+        return cls(tuple(sorted(names)))
+
+
 @dataclass
 class Drawing:
     """One SVG of a pane, ready to show: sanitized SVG, its fixes, optional PNG."""
@@ -56,6 +116,12 @@ class Drawing:
     warnings: list[str]
     truncated: bool
     png: bytes | None = None
+
+    def masked(self, blind: Blind) -> "Drawing":
+        """The same drawing with self-names masked in its text (a <text>Gemma</text> too)."""
+        return replace(self, svg=None if self.svg is None else blind.mask(self.svg), raw=blind.mask(self.raw),
+                       fixes=[blind.mask(f) for f in self.fixes], warnings=[blind.mask(w) for w in self.warnings],
+                       png=None)
 
     @property
     def svg_uri(self) -> str | None:
@@ -82,7 +148,19 @@ def _esc(value: object) -> str:
     return html.escape(str(value), quote=True)
 
 
-def status_text(state: PaneState) -> str:
+BLIND_STATUS = {"queued": "waiting", "loading": "waiting", "running": "streaming", "done": "done",
+                "cached": "done", "error": "error", "stopped": "stopped"}
+
+
+BLIND_CLASS = {"loading": "queued", "cached": "done"}
+
+
+def status_text(state: PaneState, blind: Blind | None = None) -> str:
+    if blind is not None:  # no "loading model", "retrying (gemini)", "cached": they tell sources apart
+        label = BLIND_STATUS.get(state.status, state.status)
+        if state.status == "stopped" and state.finish_reason in ("loop", "timeout"):
+            label = f"stopped ({state.finish_reason})"
+        return label
     label = STATUS_LABELS.get(state.status, state.status)
     if state.status == "stopped" and state.finish_reason and state.finish_reason != "cancelled":
         label = f"stopped ({state.finish_reason})"
@@ -120,56 +198,80 @@ def render_drawing(drawing: Drawing, pane_index: int) -> str:
     return "".join(parts)
 
 
-def render_pane(state: PaneState, drawings: list[Drawing] | None = None) -> str:
-    classes = f"gp-pane gp-status-{state.status}"
+def _blind_metrics(state: PaneState) -> str:
+    """While blind, only the answer's length: speed, TTFT and load time tell models apart."""
+    tokens = state.metrics.completion_tokens
+    return f"{tokens} tokens · speed shown after the vote" if tokens is not None else "speed shown after the vote"
+
+
+def render_pane(state: PaneState, drawings: list[Drawing] | None = None, blind: Blind | None = None,
+                letter: str | None = None) -> str:
+    """One pane. With `blind`, nothing in the markup (text, attributes, titles) names the model
+    or its source, settings or speed, and self-names in the answer are masked. `letter`
+    ("Model A") is shown beside the model's name once a blind comparison is revealed."""
+    mask = blind.mask if blind is not None else (lambda text: text or "")
+    # While blind, "loading" (only local models load) shows as "queued" and "cached" as "done".
+    status = BLIND_CLASS.get(state.status, state.status) if blind is not None else state.status
+    classes = f"gp-pane gp-status-{status}"
     badge = ""
-    if state.cached:
+    if blind is None and state.cached:
         when = datetime.fromtimestamp(state.created_at).strftime("%Y-%m-%d %H:%M") if state.created_at else ""
         badge = f'<span class="gp-badge gp-cached" title="generated {when}">cached {when}</span>'
-    if state.samples > 1:
+    if blind is None and state.samples > 1:
         badge += f'<span class="gp-badge gp-sample">sample {state.sample} of {state.samples}</span>'
     settings = state.settings or {}
     knobs = (f"t={settings.get('temperature')} · max {settings.get('max_tokens')}"
              + (f" · seed {settings['seed']}" if settings.get("seed") is not None else "")
              + f" · thinking {'on' if settings.get('thinking') else 'off'}")
-    head = (f'<div class="gp-head"><span class="gp-model">{_esc(state.label)}</span>'
-            f'<span class="gp-source">{_esc(state.source)}</span>'
-            f'<span class="gp-state" data-status="{_esc(state.status)}">{_esc(status_text(state))}</span>{badge}</div>'
-            f'<div class="gp-facts">{_esc(state.facts)}{" · " if state.facts else ""}{_esc(knobs)}</div>'
-            f'<div class="gp-metrics">{_esc(format_metrics(state.metrics))}</div>')
+    if blind is not None:
+        name = f'<span class="gp-model gp-blind-name">{_esc(pane_letter(state.index))}</span>'
+        facts = '<div class="gp-facts">blind: name, settings and speed hidden until you vote</div>'
+        metrics = f'<div class="gp-metrics">{_esc(_blind_metrics(state))}</div>'
+    else:
+        name = (f'<span class="gp-letter">{_esc(letter)}</span>' if letter else "") + \
+            f'<span class="gp-model">{_esc(state.label)}</span><span class="gp-source">{_esc(state.source)}</span>'
+        facts = f'<div class="gp-facts">{_esc(state.facts)}{" · " if state.facts else ""}{_esc(knobs)}</div>'
+        metrics = f'<div class="gp-metrics">{_esc(format_metrics(state.metrics))}</div>'
+    head = (f'<div class="gp-head">{name}'
+            f'<span class="gp-state" data-status="{_esc(status)}">{_esc(status_text(state, blind))}</span>{badge}</div>'
+            f'{facts}{metrics}')
     body = []
     for note in state.notes:
-        body.append(f'<div class="gp-note">{_esc(note)}</div>')
+        body.append(f'<div class="gp-note">{_esc(mask(note))}</div>')
     if state.error:
-        body.append(f'<div class="gp-error">{_esc(state.error)}</div>')
+        body.append(f'<div class="gp-error">{_esc(mask(state.error))}</div>')
     if state.thinking:
         tokens = f" ({state.metrics.thinking_tokens} tokens)" if state.metrics.thinking_tokens else ""
         body.append(f'<details class="gp-thinking"><summary>Thinking{tokens}</summary>'
-                    f'<div class="gp-md">{markdown_to_html(state.thinking)}</div></details>')
+                    f'<div class="gp-md">{markdown_to_html(mask(state.thinking))}</div></details>')
     if state.text:
-        body.append(f'<div class="gp-answer gp-md">{markdown_to_html(state.text)}</div>')
+        text = mask(state.text)
+        body.append(f'<div class="gp-answer gp-md">{markdown_to_html(text)}</div>')
         # The raw answer, inert (a <template> is never rendered), for the word diff in the page.
-        body.append(f'<template class="gp-raw">{_esc(state.text)}</template>')
+        body.append(f'<template class="gp-raw">{_esc(text)}</template>')
     elif not state.error and not state.finished:
         body.append('<div class="gp-waiting">…</div>')
     if drawings:
-        body.append('<div class="gp-drawings">' + "".join(render_drawing(d, state.index) for d in drawings) + "</div>")
+        shown = [d.masked(blind) for d in drawings] if blind is not None else drawings
+        body.append('<div class="gp-drawings">' + "".join(render_drawing(d, state.index) for d in shown) + "</div>")
     return (f'<div class="{classes}" data-pane="{state.index}">{head}'
             f'<div class="gp-body">{"".join(body)}</div></div>')
 
 
-def render_gallery(states: list[PaneState], drawings: dict[int, list[Drawing]]) -> str:
+def render_gallery(states: list[PaneState], drawings: dict[int, list[Drawing]], blind: Blind | None = None) -> str:
     """Every pane's drawing at the same size, in pane order. The gallery shows a pane's first
-    drawing that survived repair (see playground.svg.process_answer for the numbering)."""
+    drawing that survived repair (see playground.svg.process_answer for the numbering).
+    With `blind`, captions are "Model A, B, …" and the drawings' text is masked."""
     cells = []
     for state in states:
         usable = [d for d in drawings.get(state.index, []) if d.svg_uri]
         if not usable:
             continue
-        first = usable[0]
+        first = usable[0].masked(blind) if blind is not None else usable[0]
+        name = pane_letter(state.index) if blind is not None else state.label
         fixes = f'<div class="gp-gallery-fixes">{len(first.fixes)} fix(es)</div>' if first.fixes else ""
-        cells.append(f'<figure class="gp-gallery-cell"><img src="{first.svg_uri}" alt="{_esc(state.label)}">'
-                     f'<figcaption>{_esc(state.label)}</figcaption>{fixes}</figure>')
+        cells.append(f'<figure class="gp-gallery-cell"><img src="{first.svg_uri}" alt="{_esc(name)}">'
+                     f'<figcaption>{_esc(name)}</figcaption>{fixes}</figure>')
     if not cells:
         return ""
     return '<div class="gp-gallery"><h3>Drawings side by side</h3><div class="gp-gallery-row">' + "".join(cells) + "</div></div>"

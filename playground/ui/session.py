@@ -3,11 +3,17 @@ browse a pane's cached samples, restore a comparison from History.
 
 Every pane handler returns the same output list (see `Sessions.outputs`), so the Gradio layer binds
 them all the same way. No gradio components are created here, only updates.
+
+Blind mode: a blind comparison's panes are put in a random order before it runs (so the pane
+pickers and the link, which list the models in the order they were picked, say nothing about
+which pane is which) and shown as "Model A, B, C…" until the vote. The order lives here, in the
+server-side view, never in the page.
 """
 
 from __future__ import annotations
 
 import copy
+import random
 import tempfile
 import threading
 import time
@@ -21,11 +27,14 @@ from playground.adapters.base import ChatRequest, GenerationSettings
 from playground.runner import Comparison, PaneRequest, PaneState
 from playground.runtime import Runtime
 from playground.ui.chart import render_chart
-from playground.ui.render import Drawing, drawings_for, render_gallery, render_pane
+from playground.ui.render import Blind, Drawing, drawings_for, pane_letter, render_gallery, render_pane
 
 MAX_PANES = 6
 SNAPSHOT_INTERVAL_S = 0.1  # the UI updates at most 10×/s per run, never once per token
 MAX_SESSIONS = 256
+JUDGE_OUTPUTS = MAX_PANES + 5  # the ranking widget: box, a rank per pane, note, submit, reveal, tags
+RANK_WORDS = ("1st (best)", "2nd", "3rd", "4th", "5th", "6th")
+_shuffle = random.SystemRandom().shuffle
 
 
 @dataclass
@@ -39,6 +48,38 @@ class SessionView:
     slot_runs: dict[int, Any] = field(default_factory=dict)  # slot -> the pane run filling it
     chart_finished: int = 0  # panes finished when the chart was last drawn
     image_missing: bool = False  # restored from History: the image itself is not kept
+    # judging
+    blind: bool = False  # run blind: panes in a random order, names hidden until revealed
+    revealed: bool = True  # names shown (not blind, or voted, or revealed without a vote)
+    blind_vote: bool = False  # the vote was cast before the names were seen
+    comparison_id: str | None = None  # the History entry of the comparison on screen
+    vote_id: str | None = None  # its vote, once cast
+    ranks: dict[int, int] = field(default_factory=dict)  # slot -> rank shown in the widget after a vote
+    vote_tags: list[str] = field(default_factory=list)
+    judge_epoch: int = 0  # bumped when the widget's values must be (re)set: new comparison, vote
+    judge_sent: tuple = ()  # what the widget last showed, so unchanged snapshots send nothing
+    judge_epoch_sent: int = -1
+
+    @property
+    def hidden(self) -> bool:
+        """Names are hidden: a blind comparison not yet voted on (or revealed)."""
+        return self.blind and not self.revealed
+
+    def blind_view(self) -> Blind | None:
+        return Blind.for_states(self.states) if self.hidden else None
+
+    def pane_name(self, slot: int) -> str:
+        """What the page may call a pane: its letter while blind, else its model (with the
+        letter too once a blind comparison is revealed)."""
+        if self.hidden:
+            return pane_letter(slot)
+        label = self.states[slot].label if slot < len(self.states) else "?"
+        return f"{pane_letter(slot)} · {label}" if self.blind else f"Pane {slot + 1} · {label}"
+
+    def new_comparison(self, blind: bool) -> None:
+        self.blind, self.revealed, self.blind_vote = blind, not blind, False
+        self.comparison_id, self.vote_id, self.ranks, self.vote_tags = None, None, {}, []
+        self.judge_epoch += 1
 
 
 class Sessions:
@@ -48,6 +89,17 @@ class Sessions:
         self.runtime = runtime
         self._views: OrderedDict[str, SessionView] = OrderedDict()
         self._lock = threading.Lock()
+        self._votes = None
+
+    def vote_store(self):
+        """The vote store in the cache folder (the default one when the cache is off)."""
+        from playground.judging import VoteStore
+
+        with self._lock:
+            if self._votes is None:
+                cache = self.runtime.cache
+                self._votes = VoteStore(cache.directory if cache is not None else None)
+            return self._votes
 
     def view(self, session: str) -> SessionView:
         with self._lock:
@@ -61,10 +113,13 @@ class Sessions:
 
     # ------------------------------------------------------------------ outputs
     def outputs(self, view: SessionView, full: bool, status: str) -> list[Any]:
-        """[column × 6, html × 6, gallery, chart, status]. `full` re-sends every pane (after a
-        layout change); otherwise only panes whose state version changed are sent."""
+        """[column × 6, html × 6, gallery, chart, ranking widget × JUDGE_OUTPUTS, status]. `full`
+        re-sends every pane (after a layout change, or the reveal); otherwise only panes whose
+        state version changed are sent."""
         columns, htmls = [], []
         drawings_changed = False
+        blind = view.blind_view()
+        letters = view.blind and not view.hidden  # revealed blind panes keep their letter
         for slot in range(MAX_PANES):
             if slot >= len(view.states):
                 columns.append(gr.update(visible=False) if full else gr.skip())
@@ -79,13 +134,56 @@ class Sessions:
             if state.finished and slot not in view.drawings:
                 view.drawings[slot] = drawings_for(state.text, state.finish_reason)
                 drawings_changed = True
-            htmls.append(render_pane(state, view.drawings.get(slot)))
-        gallery = render_gallery(view.states, view.drawings) if (full or drawings_changed) else gr.skip()
+            htmls.append(render_pane(state, view.drawings.get(slot), blind,
+                                     pane_letter(slot) if letters else None))
+        gallery = render_gallery(view.states, view.drawings, blind) if (full or drawings_changed) else gr.skip()
         finished_now = sum(1 for s in view.states if s.finished)
         chart = gr.skip()
         if full or finished_now != view.chart_finished:  # the chart changes only as panes finish
-            chart, view.chart_finished = render_chart(view.states), finished_now
-        return columns + htmls + [gallery, chart, status]
+            chart, view.chart_finished = render_chart(view.states, blind=view.hidden), finished_now
+        return columns + htmls + [gallery, chart] + self.judge_outputs(view, full) + [status]
+
+    def judge_outputs(self, view: SessionView, full: bool) -> list[Any]:
+        """The ranking widget under the panes (see judge.py for its layout): shown once the
+        comparison has finished panes; rank values are set only when its epoch changed (a new
+        comparison, a vote), so a rank the person is picking survives the snapshots."""
+        n = len(view.states)
+        finished = sum(1 for s in view.states if s.finished)
+        visible = n >= 2 and finished > 0
+        names = [view.pane_name(i) for i in range(n)]
+        if view.vote_id:
+            order = sorted(range(n), key=lambda i: view.ranks.get(i, n))
+            listing = " · ".join(f"**{view.ranks.get(i, '?')}.** {names[i]}" for i in order)
+            note = f"✓ Ranking saved{' (blind)' if view.blind_vote else ''}: {listing}. " \
+                   "Change the ranks and press *Update ranking*, or delete the vote in History."
+        elif view.hidden:
+            note = ("**Blind:** rank the answers, 1 = best (the same number for a tie), then *Submit ranking*. "
+                    "Names, settings and speed appear when you submit.")
+        else:
+            note = "Rank the answers: 1 = best, the same number for a tie; then *Submit ranking*."
+        if visible and finished < n:
+            note += f" ({n - finished} pane(s) still running: rank when all have finished.)"
+        shown = (visible, n, tuple(names), note, view.hidden)
+        set_values = view.judge_epoch != view.judge_epoch_sent
+        if not full and not set_values and shown == view.judge_sent:
+            return [gr.skip()] * JUDGE_OUTPUTS
+        view.judge_sent, view.judge_epoch_sent = shown, view.judge_epoch
+        radios = []
+        for slot in range(MAX_PANES):
+            if slot >= n:
+                radios.append(gr.update(visible=False, value=None) if set_values else gr.update(visible=False))
+                continue
+            change: dict[str, Any] = {"visible": True, "label": names[slot],
+                                      "choices": [(RANK_WORDS[r], r + 1) for r in range(n)]}
+            if set_values:
+                change["value"] = view.ranks.get(slot)
+            radios.append(gr.update(**change))
+        # Tags carry over to the next comparison (they describe the kind of prompt), except
+        # that a restored vote shows its own.
+        tags = ", ".join(view.vote_tags) if (set_values and view.vote_id) else gr.skip()
+        return [gr.update(visible=visible), *radios, note,
+                gr.update(value="Update ranking" if view.vote_id else "Submit ranking"),
+                gr.update(visible=view.hidden), tags]
 
     def _stream(self, view: SessionView, comparison: Comparison, slots: list[int],
                 label: str) -> Iterator[list[Any]]:
@@ -106,6 +204,8 @@ class Sessions:
                         if not state.finished:
                             view.drawings.pop(slot, None)
                 finished = sum(1 for s in states if s.finished)
+                if comparison.done and comparison.history_id and view.slot_runs.get(slots[0]) in comparison.runs:
+                    view.comparison_id = comparison.history_id  # what a vote on these panes refers to
                 status = (f"{label}: {finished} of {len(states)} finished" if not comparison.done
                           else f"{label}: all finished")
                 yield self.outputs(view, full, status)
@@ -117,10 +217,14 @@ class Sessions:
 
     # ------------------------------------------------------------------ handlers
     def run(self, session: str, request: ChatRequest, panes: list[PaneRequest],
-            bypass_cache: bool) -> Iterator[list[Any]]:
+            bypass_cache: bool, blind: bool = False) -> Iterator[list[Any]]:
         view = self.view(session)
         for comparison in list(view.running):
             comparison.stop()
+        panes = list(panes)
+        if blind:
+            _shuffle(panes)  # pane k of the page is not picker k: only this view knows the order
+        view.new_comparison(blind)
         comparison = Comparison(self.runtime, request, panes, use_cache=not bypass_cache)
         view.request, view.panes, view.image_missing = request, list(panes), False
         view.states = [run.snapshot() for run in comparison.runs]
@@ -175,6 +279,8 @@ class Sessions:
         shown.show_cached(result, number, len(samples))
         view.states[slot] = shown
         view.drawings.pop(slot, None)
+        if view.hidden:  # how many samples a model has is a hint too
+            return self.outputs(view, False, f"pane {slot + 1}: another sample")
         return self.outputs(view, False, f"pane {slot + 1}: sample {position + 1} of {len(samples)}")
 
     def export(self, session: str, kind: str, directory: str) -> str:
@@ -191,14 +297,19 @@ class Sessions:
         stamp = time.strftime("%Y%m%d-%H%M%S")
         folder = Path(tempfile.mkdtemp(prefix="export-", dir=directory))  # one per export: no collisions
         path = folder / f"gemma-comparison-{stamp}.{kind}"
+        blind = view.blind_view()  # a blind comparison exported before the vote names no model
         if kind == "html":
-            path.write_text(export_html(view.request, view.states, drawings), encoding="utf-8")
+            path.write_text(export_html(view.request, view.states, drawings, blind), encoding="utf-8")
         else:
-            path.write_bytes(export_png_card(view.request, view.states, drawings))
+            path.write_bytes(export_png_card(view.request, view.states, drawings, blind=blind))
         return str(path)
 
-    def restore(self, session: str, entry_id: str) -> tuple[list[Any], str]:
-        """Bring back every pane of a History entry at once, from the cache."""
+    def restore(self, session: str, entry_id: str, blind: bool = False,
+                vote: Any = None) -> tuple[list[Any], str]:
+        """Bring back every pane of a History entry at once, from the cache. With `vote` (the
+        entry's stored vote, a playground.judging Vote) the judged samples come back with their
+        ranks, names shown; else with `blind` the panes come back in a new random order, names
+        hidden until the vote."""
         cache = self.runtime.cache
         entry = cache.get_comparison(entry_id) if (cache is not None and entry_id) else None
         if entry is None:
@@ -209,7 +320,25 @@ class Sessions:
         view.request = ChatRequest(prompt=entry["prompt"], system=entry.get("system"))
         view.image_missing = bool(entry.get("image_sha"))
         view.panes, view.states, view.drawings, view.shown, view.slot_runs = [], [], {}, {}, {}
-        for slot, pane in enumerate(entry["panes"][:MAX_PANES]):
+        panes = list(entry["panes"][:MAX_PANES])
+        if vote is not None and len(vote.panes) == len(panes):
+            judged = [dict(p) for p in panes]
+            for pane, voted in zip(judged, vote.panes):  # show the samples that were judged
+                if voted.key and voted.key == pane.get("key") and voted.sample:
+                    pane["sample"] = voted.sample
+            panes = judged
+        else:
+            vote = None
+        blind = blind and vote is None
+        if blind:
+            _shuffle(panes)
+        view.new_comparison(blind)
+        view.comparison_id = entry_id
+        if vote is not None:
+            view.blind, view.revealed, view.blind_vote, view.vote_id = vote.blind, True, vote.blind, vote.id
+            view.ranks = {i: rank + 1 for rank, group in enumerate(vote.ranking) for i in group}
+            view.vote_tags = list(vote.tags)
+        for slot, pane in enumerate(panes):
             settings = GenerationSettings(**(pane.get("settings") or {}))
             view.panes.append(PaneRequest(pane["model"], settings))
             state = PaneState(index=slot, model=pane["model"], label=pane.get("label") or pane["model"],

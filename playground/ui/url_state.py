@@ -1,4 +1,7 @@
-"""The page URL as a shareable comparison: `?q=<prompt>&m=<model>&m=<model>[&run=1]`.
+"""The page URL as a shareable comparison: `?q=<prompt>&m=<model>&m=<model>[&blind=1][&run=1]`.
+
+In a blind comparison the `m`s list the SET of models in the order they were picked; which pane
+shows which model is decided per comparison on the server (session.py) and is never in the URL.
 
 The browser keeps the URL in step with the form (static/playground.js, history.replaceState);
 this module does the other direction: a page opened with such a URL gets its prompt and pane
@@ -27,6 +30,7 @@ class UrlState:
     prompt: str | None = None  # None: the URL does not set the prompt
     models: list[str] | None = None  # None: the URL does not set the models
     run: bool = False
+    blind: bool | None = None  # None: the URL does not say
     problems: list[str] = field(default_factory=list)
 
     @property
@@ -67,6 +71,9 @@ def parse_query(params: Mapping[str, str] | Any, known_models: Iterable[str]) ->
         chosen = [m for m in requested if m in known]
         state.models = chosen or None  # nothing usable: keep the page's default models
     state.run = (getlist("run") or ["0"])[-1].strip().lower() in TRUE_VALUES
+    blind = getlist("blind")
+    if blind:
+        state.blind = blind[-1].strip().lower() in TRUE_VALUES
     return state
 
 
@@ -81,9 +88,12 @@ def note_for(state: UrlState) -> str:
 
 def wire_url_state(demo: gr.Blocks, *, prompt: gr.Textbox, models: Sequence[gr.Dropdown],
                    note: gr.Markdown, known_models: Sequence[str], no_model: str,
-                   run_inputs: list[Any], run_outputs: list[Any], on_run: Callable) -> None:
-    """Fill the form from the URL on page load, run if asked; keep the URL in step (client side)."""
+                   run_inputs: list[Any], run_outputs: list[Any], on_run: Callable,
+                   blind: gr.Checkbox | None = None) -> None:
+    """Fill the form from the URL on page load, run if asked; keep the URL in step (client side).
+    `blind` is the blind-mode toggle (`&blind=1`)."""
     run_flag = gr.State(False)
+    extra = [blind] if blind is not None else []
 
     def on_load(request: gr.Request):
         state = parse_query(request.query_params, known_models)
@@ -92,20 +102,23 @@ def wire_url_state(demo: gr.Blocks, *, prompt: gr.Textbox, models: Sequence[gr.D
             model_updates = [gr.skip()] * len(models)
         else:
             model_updates = [state.models[i] if i < len(state.models) else no_model for i in range(len(models))]
-        return [prompt_update, *model_updates, note_for(state), state.should_run]
+        blind_update = [state.blind if state.blind is not None else gr.skip()] if extra else []
+        return [prompt_update, *model_updates, note_for(state), state.should_run, *blind_update]
 
     def run_if_asked(request: gr.Request, flag: bool, *values: Any):
         if not flag:
             return
         yield from on_run(request, *values)
 
-    demo.load(on_load, inputs=None, outputs=[prompt, *models, note, run_flag],
+    demo.load(on_load, inputs=None, outputs=[prompt, *models, note, run_flag, *extra],
               api_visibility="private", queue=False).then(
         run_if_asked, inputs=[run_flag, *run_inputs], outputs=run_outputs, show_progress="hidden",
         api_visibility="private", concurrency_limit=16, concurrency_id="run")
 
     # Browser side: every edit rewrites the URL (no server round trip, no history entries).
-    url_js = "(...values) => { if (window.gp) { window.gp.updateUrl(values[0], values.slice(1)); } }"
-    for component in (prompt, *models):
-        component.change(None, inputs=[prompt, *models], outputs=None, js=url_js,
+    # With the blind toggle, it is the last value.
+    url_js = ("(...values) => { if (window.gp) { window.gp.updateUrl(values[0], values.slice(1, "
+              f"{1 + len(models)}), {'!!values[values.length - 1]' if extra else 'false'}); }} }}")
+    for component in (prompt, *models, *extra):
+        component.change(None, inputs=[prompt, *models, *extra], outputs=None, js=url_js,
                          api_visibility="private", queue=False)
