@@ -39,7 +39,7 @@ def _key_for(runtime: "Runtime", run: "_PaneRun") -> str | None:
         return None  # nothing to run either: the pane will report why
     adapter, identity = model_identity(spec, run.comparison.request.image is not None)
     return runtime.cache.key(adapter=adapter, model_id=spec.id, identity=identity,
-                             settings=run.pane.settings, request=run.comparison.request)
+                             settings=run.settings, request=run.comparison.request)
 
 
 def lookup(runtime: "Runtime", run: "_PaneRun", read: bool) -> bool:
@@ -50,18 +50,21 @@ def lookup(runtime: "Runtime", run: "_PaneRun", read: bool) -> bool:
         run.state.cache_key = key
         if key is None or not read:
             return False
-        samples = runtime.cache.numbered_samples(key)
+        # Two panes (or two samples of one pane) with the same model and settings share a key:
+        # give each its own sample (newest first), and let one with no sample left run fresh, so
+        # they never show one answer twice. Under the claims lock: a sample another run of this
+        # comparison is storing right now is claimed by it, never offered here.
+        with run.comparison.claims_lock:
+            samples = runtime.cache.numbered_samples(key)
+            claimed = run.comparison.claimed_samples.setdefault(key, set())
+            free = [(n, r) for n, r in samples if n not in claimed]
+            if not free:
+                return False
+            number, result = free[-1]
+            claimed.add(number)
     except (CacheError, OSError) as exc:
         run.state.notes.append(f"cache unavailable for this pane: {exc}")
         return False
-    # Two panes with the same model and settings share a key: give each its own sample (newest
-    # first), and let a pane with no sample left run fresh, so they never show one answer twice.
-    claimed = run.comparison.claimed_samples.setdefault(key, set())
-    free = [(n, r) for n, r in samples if n not in claimed]
-    if not free:
-        return False
-    number, result = free[-1]
-    claimed.add(number)
     with run.lock:
         run.state.show_cached(result, number, len(samples))
     return True
@@ -72,7 +75,10 @@ def store(runtime: "Runtime", run: "_PaneRun") -> None:
     if key is None:
         return
     try:
-        number = runtime.cache.add_sample(key, run.snapshot().to_result())
+        with run.comparison.claims_lock:  # what this comparison generated is never replayed in it
+            number = runtime.cache.add_sample(key, run.snapshot().to_result())
+            if number is not None:
+                run.comparison.claimed_samples.setdefault(key, set()).add(number)
         if number is not None:
             count = len(runtime.cache.numbered_samples(key))
             with run.lock:
@@ -83,15 +89,24 @@ def store(runtime: "Runtime", run: "_PaneRun") -> None:
             run.state.notes.append(f"not cached: {exc}")
 
 
+def _stored_sample(state: Any) -> int | None:
+    """The cache's sample number of a pane's answer, when the answer is in the cache."""
+    if state.cache_key is None:
+        return None
+    return state.sample if state.cached or state.to_result().complete else None
+
+
 def record(runtime: "Runtime", comparison: "Comparison") -> str | None:
     """Add the finished comparison to History (panes point at their cache key + sample)."""
     request = comparison.request
     panes = []
-    for run in comparison.runs:
-        state = run.snapshot()
+    for runs in comparison.by_pane():
+        states = [run.snapshot() for run in runs]
+        kept = [{"key": s.cache_key, "sample": _stored_sample(s), "settings": s.settings} for s in states]
+        state = states[0]  # the pane's fields describe its first sample, as in compare --json
         panes.append({"model": state.model, "label": state.label, "source": state.source,
-                      "settings": state.settings, "key": state.cache_key,
-                      "sample": state.sample if (state.cached or state.status == "done") and state.cache_key else None,
+                      "settings": runs[0].pane.settings.model_dump(), "key": state.cache_key,
+                      "sample": kept[0]["sample"], "samples": kept,
                       "error": state.error, "finish_reason": state.finish_reason})
     try:
         return runtime.cache.record_comparison(prompt=request.prompt, system=request.system,

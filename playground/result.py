@@ -17,6 +17,9 @@ METRIC_FIELDS = (
 )
 
 
+KEPT_FINISH_REASONS = frozenset({"stop", "length", "loop"})
+
+
 @dataclass
 class Metrics:
     queue_s: float | None = None  # waiting for a local slot
@@ -55,8 +58,10 @@ class PaneResult:
 
     @property
     def complete(self) -> bool:
-        """A complete answer is one worth caching: no error, not cut short by the user."""
-        return self.error is None and self.finish_reason in {"stop", "length"}
+        """An answer worth keeping: it ended on its own (stop), at max tokens (length) or was
+        stopped for repeating itself (loop) — a loop is a finding about the model, not a failure
+        of the run. Errors, timeouts and answers the user cancelled are not kept."""
+        return self.error is None and self.finish_reason in KEPT_FINISH_REASONS
 
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)

@@ -23,8 +23,11 @@ from playground.keys import redactor, secrets_in
 from playground.loop import LoopDetector
 from playground.result import Metrics, PaneResult
 from playground.runtime import Runtime
+from playground.samples import MAX_SAMPLES, sample_settings
 
 TERMINAL = {"done", "error", "stopped", "cached"}
+# API samples of one pane run in parallel, but not all at once: a server rate-limits bursts.
+API_SAMPLES_AT_ONCE = 4
 
 
 def runtime_secrets(runtime: Runtime) -> list[str]:
@@ -37,6 +40,11 @@ def runtime_secrets(runtime: Runtime) -> list[str]:
 class PaneRequest:
     model: str
     settings: GenerationSettings = GenerationSettings()
+    samples: int = 1  # answers generated for this pane (1..MAX_SAMPLES)
+
+    def __post_init__(self) -> None:
+        if not 1 <= int(self.samples) <= MAX_SAMPLES:
+            raise ValueError(f"samples must be between 1 and {MAX_SAMPLES}, not {self.samples}")
 
 
 @dataclass
@@ -57,8 +65,9 @@ class PaneState:
     metrics: Metrics = field(default_factory=Metrics)
     cached: bool = False
     created_at: float | None = None
-    sample: int = 1
+    sample: int = 1  # the cache's number for this answer, and how many the cache holds
     samples: int = 1
+    sample_index: int = 0  # which of the pane's requested samples this is (0-based)
     cache_key: str | None = None
     request: dict | None = None  # what the model was given, shown folded in the pane
     version: int = 0  # bumped on every change, so the UI can skip unchanged panes
@@ -89,10 +98,12 @@ class PaneState:
 class _PaneRun:
     """One pane's thread: queue → stream → reduce. Owns its state under `lock`."""
 
-    def __init__(self, comparison: "Comparison", index: int, pane: PaneRequest):
+    def __init__(self, comparison: "Comparison", index: int, pane: PaneRequest, sample_index: int = 0):
         self.comparison = comparison
         self.runtime = comparison.runtime
         self.pane = pane
+        self.settings = sample_settings(pane.settings, sample_index)  # seed + index when seeded
+        self.position = 0  # place in comparison.runs, set by the comparison
         self.ctx = StreamContext()
         self.lock = threading.Lock()
         self.spec: ModelSpec | None = None
@@ -105,7 +116,7 @@ class _PaneRun:
         self.thread: threading.Thread | None = None
         self.redact = redactor(runtime_secrets(self.runtime))
         self.state = PaneState(index=index, model=pane.model, label=pane.model,
-                               settings=pane.settings.model_dump())
+                               settings=self.settings.model_dump(), sample_index=sample_index)
         # one detector each: the answer and the thinking grow apart
         self.detectors = {"text": LoopDetector(self.runtime.limits.loop),
                           "thinking": LoopDetector(self.runtime.limits.loop)}
@@ -160,6 +171,7 @@ class _PaneRun:
 
     def _run(self) -> None:
         holds_slot = False
+        holds_gate = None
         try:
             adapter = self.runtime.adapter_for(self.spec)
             if adapter.is_local:
@@ -167,12 +179,18 @@ class _PaneRun:
                 if not self.runtime.slots.acquire(self, self.ctx.cancel):
                     raise Cancelled()
                 holds_slot = True
+            else:
+                gate = self.comparison.api_gate(self.state.index)
+                while not gate.acquire(timeout=0.1):
+                    if self.ctx.cancel.is_set():
+                        raise Cancelled()
+                holds_gate = gate
             self.running_since = time.monotonic()
             self.state.metrics.queue_s = self.running_since - self.started
             self._update(status="running", status_note="")
             # closing() ends the adapter's stream at once (frees a local model's lock and slot,
             # closes an HTTP stream) when we stop reading early: loop, timeout, Stop.
-            with contextlib.closing(adapter.stream(self.comparison.request, self.pane.settings, self.ctx)) as events:
+            with contextlib.closing(adapter.stream(self.comparison.request, self.settings, self.ctx)) as events:
                 self._consume(self._redacted(events))
         except Cancelled:
             self._finish_stopped()
@@ -181,6 +199,8 @@ class _PaneRun:
         except Exception as exc:  # a bug or an SDK surprise: keep it in this pane only
             self._fail(f"internal error: {type(exc).__name__}: {exc}")
         finally:
+            if holds_gate is not None:
+                holds_gate.release()
             if holds_slot:
                 self.runtime.slots.release()
             else:
@@ -295,9 +315,25 @@ class Comparison:
         self._done = threading.Event()
         self._finished: set[int] = set()
         self.history_id: str | None = None
-        self.claimed_samples: dict[str, set[int]] = {}  # cache key -> samples shown in this run
+        self.claimed_samples: dict[str, set[int]] = {}  # cache key -> samples shown or made in this run
+        self.claims_lock = threading.Lock()
         self._guard = threading.Lock()
-        self.runs = [_PaneRun(self, i, p) for i, p in enumerate(panes)]
+        self.runs = [_PaneRun(self, i, p, j) for i, p in enumerate(panes) for j in range(p.samples)]
+        for position, run in enumerate(self.runs):
+            run.position = position
+        self._api_gates: dict[int, threading.BoundedSemaphore] = {}
+
+    def api_gate(self, pane_index: int) -> threading.BoundedSemaphore:
+        """How many of one pane's API samples may stream at once."""
+        with self._guard:
+            return self._api_gates.setdefault(pane_index, threading.BoundedSemaphore(API_SAMPLES_AT_ONCE))
+
+    def by_pane(self) -> list[list["_PaneRun"]]:
+        """The runs grouped per pane, samples in order (one run per pane unless samples > 1)."""
+        groups: dict[int, list[_PaneRun]] = {}
+        for run in self.runs:
+            groups.setdefault(run.state.index, []).append(run)
+        return [groups[i] for i in sorted(groups)]
 
     # cache hooks (the cache module decides keys and what is worth storing)
     def try_cache(self, run: _PaneRun) -> bool:
@@ -312,8 +348,8 @@ class Comparison:
 
     def pane_finished(self, run: _PaneRun) -> None:
         try:
-            if self.runtime.cache is not None and run.state.status == "done" and not run.state.cached \
-                    and not run.abandoned and run.state.index not in self._finished:
+            if self.runtime.cache is not None and not run.state.cached and not run.abandoned \
+                    and run.position not in self._finished and run.snapshot().to_result().complete:
                 from playground.cache_bridge import store
 
                 store(self.runtime, run)
@@ -322,8 +358,8 @@ class Comparison:
 
     def _mark_finished(self, run: _PaneRun) -> None:
         with self._guard:
-            first_report = run.state.index not in self._finished
-            self._finished.add(run.state.index)  # a set: an abandoned pane may report twice
+            first_report = run.position not in self._finished
+            self._finished.add(run.position)  # a set: an abandoned pane may report twice
             all_done = first_report and len(self._finished) >= len(self.runs)
         if all_done:
             if self.runtime.cache is not None and self.record_history:
@@ -396,12 +432,20 @@ class Comparison:
                     self.pane_finished(run)
 
     def wait(self) -> list[PaneResult]:
+        """Run to the end; every run's result (pane order, samples in order within a pane)."""
         for _ in self.snapshots():
             pass
         return [run.snapshot().to_result() for run in self.runs]
 
+    def wait_by_pane(self) -> list[list[PaneResult]]:
+        """Run to the end; each pane's samples, in pane order."""
+        for _ in self.snapshots():
+            pass
+        return [[run.snapshot().to_result() for run in runs] for runs in self.by_pane()]
+
 
 def run_comparison(runtime: Runtime, request: ChatRequest, panes: list[PaneRequest],
                    use_cache: bool = True) -> list[PaneResult]:
-    """Blocking helper: run every pane to the end and return the results in pane order."""
+    """Blocking helper: run every pane to the end and return the results in pane order
+    (with samples > 1, a pane's samples follow each other)."""
     return Comparison(runtime, request, panes, use_cache).start().wait()

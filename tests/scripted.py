@@ -54,7 +54,10 @@ def answer(text: str, *, chunk: int = 4, delay: float = 0.0, finish: str = "stop
 
 @dataclass
 class ScriptedAdapter:
-    script: list[Any]
+    """`script` is a list of steps, or a function of the settings returning one (so that, say,
+    each seed gives its own answer)."""
+
+    script: Any
     is_local: bool = False
     calls: list[tuple[float, float | None]] = field(default_factory=list)  # (started, ended) per stream
     _lock: threading.Lock = field(default_factory=threading.Lock)
@@ -64,8 +67,9 @@ class ScriptedAdapter:
         with self._lock:
             self.calls.append((started, None))
             index = len(self.calls) - 1
+        script = self.script(settings) if callable(self.script) else self.script
         try:
-            for step in self.script:
+            for step in script:
                 ctx.check()
                 if isinstance(step, Sleep):
                     if ctx.cancel.wait(step.seconds):

@@ -1,5 +1,5 @@
 """The runner with the cache: hits replay instantly, identical panes never show one answer twice,
-and errors, stops and loops are never stored."""
+a loop-stopped answer is kept (it is a finding) while errors and cancelled runs are not."""
 
 import pytest
 
@@ -40,9 +40,12 @@ def test_bypass_adds_a_sample_and_errors_are_not_stored(cached_runtime, tmp_path
     assert len(history) == 3  # every comparison is in History, failed panes included
 
 
-def test_a_looping_answer_is_not_cached(cached_runtime):
+def test_a_looping_answer_is_kept_and_replays_instantly_with_finish_reason_loop(cached_runtime):
     settings = GenerationSettings(temperature=0, max_tokens=1500, seed=1)
     request = ChatRequest("Generate an SVG of a pelican riding a bicycle")
     result = run_comparison(cached_runtime, request, [PaneRequest("gemma-3-270m", settings)])[0]
     assert result.finish_reason == "loop"
-    assert cached_runtime.cache.stats()["samples"] == 0
+    assert cached_runtime.cache.stats()["samples"] == 1
+    replay = run_comparison(cached_runtime, request, [PaneRequest("gemma-3-270m", settings)])[0]
+    assert replay.cached and replay.finish_reason == "loop" and replay.text == result.text
+    assert any("repeating" in note for note in replay.notes)

@@ -156,3 +156,111 @@ def test_stop_reaches_a_pane_still_waiting_for_a_local_slot(tmp_path, make):
     final = list(comparison.snapshots(interval_s=0.01, give_up_s=2))[-1]
     assert [s.status for s in final] == ["stopped", "stopped"]
     assert final[1].text == "" and runtime.slots.busy() == 0
+
+
+# ---- k samples per pane -------------------------------------------------------------------
+
+def _by_seed(settings):
+    return answer(f"answer for seed {settings.seed}", delay=0.05)
+
+
+def test_k_samples_with_a_seed_use_seed_seed_plus_1_and_run_in_parallel_for_an_api(make):
+    script = ScriptedAdapter(_by_seed)
+    runtime = make({"gemini:m": script})
+    comparison = Comparison(runtime, ChatRequest("hi"),
+                            [PaneRequest("gemini:m", SETTINGS.model_copy(update={"seed": 5}), samples=3)])
+    groups = comparison.start().wait_by_pane()
+    assert [r.text for r in groups[0]] == ["answer for seed 5", "answer for seed 6", "answer for seed 7"]
+    assert [r.settings["seed"] for r in groups[0]] == [5, 6, 7]
+    starts, ends = [c[0] for c in script.calls], [c[1] for c in script.calls]
+    assert max(starts) < min(ends), "API samples of one pane ran one after another"
+
+
+def test_api_samples_of_one_pane_are_bounded(make):
+    from playground.runner import API_SAMPLES_AT_ONCE
+
+    script = ScriptedAdapter(answer("x", delay=0.1))
+    runtime = make({"gemini:m": script})
+    Comparison(runtime, ChatRequest("hi"), [PaneRequest("gemini:m", SETTINGS, samples=8)]).start().wait()
+    events = sorted([(c[0], 1) for c in script.calls] + [(c[1], -1) for c in script.calls])
+    most, now = 0, 0
+    for _, step in events:
+        now += step
+        most = max(most, now)
+    assert len(script.calls) == 8 and most <= API_SAMPLES_AT_ONCE
+
+
+def test_local_samples_queue_one_after_another(tmp_path, make):
+    a = local_model(tmp_path, "a")
+    script = ScriptedAdapter(_by_seed, is_local=True)
+    runtime = make({a: script})
+    groups = Comparison(runtime, ChatRequest("hi"), [PaneRequest(a, SETTINGS.model_copy(update={"seed": 1}), samples=3)]
+                        ).start().wait_by_pane()
+    assert [r.text for r in groups[0]] == ["answer for seed 1", "answer for seed 2", "answer for seed 3"]
+    calls = script.calls
+    assert all(calls[i][1] <= calls[i + 1][0] for i in range(len(calls) - 1))
+
+
+def test_a_seeded_sample_set_replays_whole_from_the_cache(tmp_path, make):
+    from playground.cache import ResponseCache
+
+    script = ScriptedAdapter(_by_seed)
+    runtime = make({"gemini:m": script}, cache=ResponseCache(tmp_path / "cache"))
+    pane = PaneRequest("gemini:m", SETTINGS.model_copy(update={"seed": 9}), samples=3)
+    first = Comparison(runtime, ChatRequest("hi"), [pane]).start().wait_by_pane()[0]
+    again = Comparison(runtime, ChatRequest("hi"), [pane]).start().wait_by_pane()[0]
+    assert [r.text for r in again] == [r.text for r in first]
+    assert all(r.cached for r in again) and len(script.calls) == 3
+
+
+def test_samples_already_cached_are_reused_and_only_the_missing_ones_generated(tmp_path, make):
+    from playground.cache import ResponseCache
+
+    script = ScriptedAdapter(answer("unseeded answer"))
+    runtime = make({"gemini:m": script}, cache=ResponseCache(tmp_path / "cache"))
+    Comparison(runtime, ChatRequest("hi"), [PaneRequest("gemini:m", SETTINGS, samples=2)]).start().wait()
+    assert len(script.calls) == 2
+    results = Comparison(runtime, ChatRequest("hi"), [PaneRequest("gemini:m", SETTINGS, samples=3)]).start().wait()
+    assert [r.cached for r in results].count(True) == 2 and len(script.calls) == 3
+
+
+def test_a_loop_stopped_sample_is_kept_and_replays_with_finish_reason_loop(tmp_path, make):
+    from playground.cache import ResponseCache
+
+    script = ScriptedAdapter(answer("la la la " * 200, chunk=9))
+    runtime = make({"gemini:loopy": script}, cache=ResponseCache(tmp_path / "cache"))
+    first = Comparison(runtime, ChatRequest("sing"), [PaneRequest("gemini:loopy", SETTINGS)]).start().wait()[0]
+    assert first.finish_reason == "loop"
+    replay = Comparison(runtime, ChatRequest("sing"), [PaneRequest("gemini:loopy", SETTINGS)]).start().wait()[0]
+    assert replay.cached and replay.finish_reason == "loop" and replay.text == first.text
+    assert any("repeating" in n for n in replay.notes) and len(script.calls) == 1
+
+
+def test_cancelled_and_timed_out_samples_are_not_kept(tmp_path, make):
+    from playground.cache import ResponseCache
+
+    cache = ResponseCache(tmp_path / "cache")
+    runtime = make({"gemini:slow": ScriptedAdapter([TextDelta("part"), Sleep(30), Finish("stop")])},
+                   cache=cache, limits=Limits(total_s=60, idle_s=0.2))
+    result = Comparison(runtime, ChatRequest("hi"), [PaneRequest("gemini:slow", SETTINGS)]).start().wait()[0]
+    assert result.finish_reason == "timeout"
+    assert cache.stats()["samples"] == 0
+
+
+def test_the_history_entry_lists_every_sample_of_a_pane(tmp_path, make):
+    from playground.cache import ResponseCache
+
+    cache = ResponseCache(tmp_path / "cache")
+    runtime = make({"gemini:m": ScriptedAdapter(_by_seed)}, cache=cache)
+    comparison = Comparison(runtime, ChatRequest("hi"),
+                            [PaneRequest("gemini:m", SETTINGS.model_copy(update={"seed": 1}), samples=2)])
+    comparison.start().wait()
+    entry = cache.get_comparison(comparison.history_id)
+    pane = entry["panes"][0]
+    assert [s["settings"]["seed"] for s in pane["samples"]] == [1, 2]
+    assert all(s["sample"] is not None for s in pane["samples"])
+
+
+def test_samples_outside_1_to_8_are_refused():
+    with pytest.raises(ValueError, match="between 1 and 8"):
+        PaneRequest("gemini:m", SETTINGS, samples=9)
