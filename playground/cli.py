@@ -69,6 +69,8 @@ def build_parser() -> argparse.ArgumentParser:
     compare.add_argument("--system", metavar="TEXT")
     compare.add_argument("--json", action="store_true", help="print one JSON object")
     compare.add_argument("--no-cache", action="store_true", help="neither read nor write the cache")
+    compare.add_argument("--samples", type=int, default=1, metavar="K",
+                         help="answers per model, 1-8 (with --seed: seed, seed+1, ...)")
     _settings_flags(compare)
 
     models = sub.add_parser("models", help="list every model and whether it can run now")
@@ -145,12 +147,22 @@ def build_runtime(args: argparse.Namespace, with_cache: bool = True):
 
 
 def cmd_compare(args: argparse.Namespace) -> int:
-    from playground.adapters.base import ChatRequest
     from playground.catalog import UnknownModel
-    from playground.runner import PaneRequest, run_comparison
+    from playground.request import RequestError, build_request, check_text
+    from playground.runner import Comparison, PaneRequest
+    from playground.samples import MAX_SAMPLES
 
-    if not args.prompt.strip():
-        raise UsageError("the prompt is empty: pass the text to send, e.g. compare \"Write a haiku\" -m gemma-3-270m")
+    if not 1 <= args.samples <= MAX_SAMPLES:
+        raise UsageError(f"--samples must be between 1 and {MAX_SAMPLES}, not {args.samples}")
+    try:  # text first: a bad byte must not reach the config, the catalog or the cache key
+        if not check_text(args.prompt, "prompt").strip():
+            raise UsageError("the prompt is empty: pass the text to send, e.g. compare \"Write a haiku\" -m gemma-3-270m")
+        for name in args.models:
+            check_text(name, "model name")
+        if args.system is not None:
+            check_text(args.system, "system prompt")
+    except RequestError as exc:
+        raise UsageError(str(exc)) from None
     runtime = build_runtime(args, with_cache=not args.no_cache)
     settings_from_args(args, runtime.config.defaults)  # a bad flag is named before anything runs
     # flags given are the user's explicit values; the rest come from each model's own defaults
@@ -158,7 +170,7 @@ def cmd_compare(args: argparse.Namespace) -> int:
     panes = []
     for name in args.models:
         try:
-            panes.append(PaneRequest(name, runtime.settings_for(name, explicit)))
+            panes.append(PaneRequest(name, runtime.settings_for(name, explicit), samples=args.samples))
         except UnknownModel as exc:
             raise UsageError(str(exc)) from None
     image = None
@@ -169,28 +181,46 @@ def cmd_compare(args: argparse.Namespace) -> int:
             image = image_from_path(args.image, max_bytes=int(runtime.config.max_image_mb * 1024 * 1024))
         except ImageError as exc:
             raise UsageError(str(exc)) from None
-    request = ChatRequest(prompt=args.prompt, system=args.system, image=image)
     try:
-        results = run_comparison(runtime, request, panes, use_cache=not args.no_cache)
+        request = build_request(args.prompt, args.system, image, max_prompt_chars=runtime.config.max_prompt_chars)
+    except RequestError as exc:
+        runtime.close()
+        raise UsageError(str(exc)) from None
+    try:
+        groups = Comparison(runtime, request, panes, use_cache=not args.no_cache).start().wait_by_pane()
     finally:
         runtime.close()
     if args.json:
-        print(json.dumps(comparison_json(args.prompt, results), ensure_ascii=False, indent=2))
+        print(json.dumps(comparison_json(request.prompt, groups), ensure_ascii=False, indent=2))
     else:
-        print_human(results)
-    return 1 if any(r.error for r in results) else 0
+        print_human(groups)
+    return 1 if any(r.error for samples in groups for r in samples) else 0
 
 
-def comparison_json(prompt: str, results) -> dict:
+def comparison_json(prompt: str, groups) -> dict:
+    """The `compare --json` object. `groups`: each pane's samples (a bare result = one sample).
+    A pane's own fields describe its first sample; "samples" and "summary" describe them all."""
+    from playground.samples import summarize
     from playground.svg import process_answer
 
     panes = []
-    for r in results:
+    for samples in groups:
+        samples = samples if isinstance(samples, list) else [samples]
+        svgs = [process_answer(r.text, r.finish_reason) for r in samples]
+        r = samples[0]
+        summary = summarize([s.text for s in samples], [s.finish_reason for s in samples],
+                            drawings_rendered=[any(d.svg is not None for d in found) for found in svgs],
+                            with_drawing=[bool(found) for found in svgs])
         panes.append({
             "model": r.model, "source": r.source, "settings": r.settings, "text": r.text,
             "thinking": r.thinking, "finish_reason": r.finish_reason, "error": r.error,
-            "metrics": r.metrics.to_dict(), "cached": r.cached, "notes": r.notes,
-            "svgs": [s.to_json() for s in process_answer(r.text, r.finish_reason)],
+            "metrics": r.metrics.to_dict(), "cached": r.cached, "notes": r.notes, "request": r.request,
+            "svgs": [s.to_json() for s in svgs[0]],
+            "samples": [{"text": s.text, "thinking": s.thinking, "finish_reason": s.finish_reason,
+                         "error": s.error, "cached": s.cached, "metrics": s.metrics.to_dict(),
+                         "svgs": [d.to_json() for d in found], "seed": s.settings.get("seed")}
+                        for s, found in zip(samples, svgs)],
+            "summary": summary.to_json(),
         })
     return {"prompt": prompt, "panes": panes}
 
@@ -201,23 +231,34 @@ def metrics_line(metrics) -> str:
     return format_metrics(metrics)
 
 
-def print_human(results) -> None:
-    for r in results:
-        status = "error" if r.error else (r.finish_reason or "")
-        cached = " · cached" if r.cached else ""
-        print(f"=== {r.model} ({r.source}) — {status}{cached}")
-        print(metrics_line(r.metrics))
-        for note in r.notes:
-            print(f"note: {note}")
-        if r.thinking:
-            print("--- thinking")
-            print(r.thinking.strip())
-            print("--- answer")
-        if r.text:
-            print(r.text.strip())
-        if r.error:
-            print(f"error: {r.error}")
-        print()
+def print_human(groups) -> None:
+    from playground.samples import summarize
+
+    for samples in groups:
+        samples = samples if isinstance(samples, list) else [samples]
+        if len(samples) > 1:
+            line = summarize([s.text for s in samples], [s.finish_reason for s in samples]).line()
+            print(f"##### {samples[0].model} ({samples[0].source}) — {line}")
+        for number, r in enumerate(samples, 1):
+            _print_result(r, f" · sample {number} of {len(samples)}" if len(samples) > 1 else "")
+
+
+def _print_result(r, which: str) -> None:
+    status = "error" if r.error else (r.finish_reason or "")
+    cached = " · cached" if r.cached else ""
+    print(f"=== {r.model} ({r.source}) — {status}{cached}{which}")
+    print(metrics_line(r.metrics))
+    for note in r.notes:
+        print(f"note: {note}")
+    if r.thinking:
+        print("--- thinking")
+        print(r.thinking.strip())
+        print("--- answer")
+    if r.text:
+        print(r.text.strip())
+    if r.error:
+        print(f"error: {r.error}")
+    print()
 
 
 def model_row(runtime, spec, ok: bool, reason: str) -> dict:
