@@ -17,8 +17,8 @@ from contextlib import contextmanager
 import pytest
 
 from playground.adapters.base import (
-    ChatRequest, Finish, GenerationSettings, ImageInput, ModelError, RequestSent, StreamContext,
-    TextDelta, ThoughtDelta, Usage,
+    ChatRequest, Finish, GenerationSettings, ImageInput, ModelError, RequestSent, Status,
+    StreamContext, TextDelta, ThoughtDelta, Usage,
 )
 from playground.adapters.chat_format import build_prompt, gemma4_prompt
 from playground.adapters.llama_local import LlamaLocalAdapter, LlamaPool
@@ -223,6 +223,37 @@ def test_an_answer_that_mentions_think_tags_keeps_every_word(pool, tiny_gemma4):
     assert (answer, thinking) == ("<think>Use these tags</think> like this.", "")
 
 
+def test_placeholder_tokens_the_text_does_not_show_are_reported(pool, tiny_gemma4):
+    """<unused49> and <pad> are control tokens: llama-cpp-python's stream leaves them out, so
+    the runs users report from other runtimes would be invisible here without a note."""
+    llm = loaded_llm(pool, tiny_gemma4.model)
+    adapter = LlamaLocalAdapter(pool, tiny_gemma4.model, family="gemma4")
+    with scripted(llm, "<unused49>" * 5 + "<pad>Hi<turn|>"):
+        events, answer, _, usage = run(adapter, ChatRequest("hi"))
+    assert answer == "Hi"
+    notes = [e.message for e in events if isinstance(e, Status) and e.message != "loading model"]
+    assert len(notes) == 1 and "6 placeholder tokens" in notes[0] and "<unused49> ×5, <pad> ×1" in notes[0]
+    assert usage["completion_tokens"] == 6 + len(llm.tokenize(b"Hi", add_bos=False))
+
+
+def test_a_new_turn_opened_by_the_model_is_reported(pool, tiny_gemma4):
+    llm = loaded_llm(pool, tiny_gemma4.model)
+    adapter = LlamaLocalAdapter(pool, tiny_gemma4.model, family="gemma4")
+    with scripted(llm, "Sure.<|turn>user\nThanks!<turn|>"):
+        events, answer, _, _ = run(adapter, ChatRequest("hi"))
+    assert answer == "Sure.user\nThanks!"  # the marker itself is a control token: not shown
+    notes = [e.message for e in events if isinstance(e, Status) and e.message != "loading model"]
+    assert len(notes) == 1 and "opened a new turn (<|turn>" in notes[0]
+
+
+def test_an_ordinary_answer_gets_no_note(pool, tiny_gemma4):
+    llm = loaded_llm(pool, tiny_gemma4.model)
+    adapter = LlamaLocalAdapter(pool, tiny_gemma4.model, family="gemma4")
+    with scripted(llm, "<|channel>thought\nok<channel|>Fine.<turn|>"):
+        events, _, _, _ = run(adapter, ChatRequest("hi"), GREEDY.model_copy(update={"thinking": True}))
+    assert [e for e in events if isinstance(e, Status)] == [Status("loading model")]
+
+
 def test_max_tokens_inside_the_thought_keeps_it_as_thinking(pool, tiny_gemma4):
     llm = loaded_llm(pool, tiny_gemma4.model)
     adapter = LlamaLocalAdapter(pool, tiny_gemma4.model, family="gemma4")
@@ -276,6 +307,7 @@ def test_an_image_goes_through_the_gemma4v_projector(pool, tiny_gemma4):
     assert usage["prompt_tokens"] >= text_only + 70
     (prompt,) = seen["prompts"]
     assert usage["prompt_tokens"] == len(prompt)
+    assert usage["completion_tokens"] == len(seen["ids"]) - 1  # all but <turn|>
     (sent,) = [e.details for e in events if isinstance(e, RequestSent)]
     assert sent["prompt"] == ("<bos><|turn>system\n<|think|>\n<turn|>\n<|turn>user\n"
                               "<__media__>What colour is this?<turn|>\n<|turn>model\n")

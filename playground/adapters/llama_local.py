@@ -7,9 +7,10 @@ models live in an LRU pool bounded by `max_loaded`; a model in use is never evic
 from __future__ import annotations
 
 import os
+import re
 import threading
 import time
-from collections import OrderedDict
+from collections import Counter, OrderedDict
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -271,7 +272,7 @@ class LlamaLocalAdapter:
             llm.set_seed(settings.seed)
         chunks = llm.create_completion(tokens, stream=True, stop=stops, **sampling)
         yield from self._relay(llm, chunks, ctx, lambda c: c["choices"][0].get("text") or "",
-                               think_tags=not uses_gemma_turns(stops))
+                               n_prompt=len(tokens), think_tags=not uses_gemma_turns(stops))
 
     def _stream_vision(self, model: LoadedModel, request: ChatRequest,
                        settings: GenerationSettings, ctx: StreamContext) -> Iterator[Event]:
@@ -306,7 +307,8 @@ class LlamaLocalAdapter:
             yield self._describe_vision(model, request, settings, sampling, n_prompt)
             yield from self._relay(model.llm, chunks, ctx,
                                    lambda c: c["choices"][0].get("delta", {}).get("content") or "",
-                                   abort=abort, think_tags=False)  # Gemma4ChatHandler: a Gemma
+                                   n_prompt=n_prompt, abort=abort,
+                                   think_tags=False)  # Gemma4ChatHandler: a Gemma
         finally:
             abort.disarm()  # never leave the callback armed: it would outlive this request
 
@@ -336,7 +338,8 @@ class LlamaLocalAdapter:
                               settings, image=image)
 
     def _relay(self, llm: Any, chunks: Iterator[dict], ctx: StreamContext, text_of,
-               abort: PromptAbort | None = None, think_tags: bool = True) -> Iterator[Event]:
+               n_prompt: int, abort: PromptAbort | None = None,
+               think_tags: bool = True) -> Iterator[Event]:
         from playground.adapters.thoughts import ThoughtSplitter
 
         splitter = ThoughtSplitter(think_tags=think_tags)
@@ -348,9 +351,12 @@ class LlamaLocalAdapter:
                 abort.disarm()  # the prompt is read: from here, cancel is checked per token
                 if ctx.cancel.is_set():
                     raise Cancelled()
-                reason = chunk["choices"][0].get("finish_reason")
+                choice = chunk["choices"][0]
+                reason = choice.get("finish_reason")
                 if reason:  # the closing chunk carries no new token
                     finish = reason
+                elif "delta" in choice and "content" not in choice["delta"]:
+                    continue  # a chat stream's opening chunk ({"role": "assistant"}): no token
                 else:
                     generated += 1
                 events = splitter.feed(text_of(chunk))
@@ -368,5 +374,45 @@ class LlamaLocalAdapter:
             if close is not None:
                 close()
         yield from splitter.flush()
+        for note in hidden_token_notes(llm, n_prompt):
+            yield Status(note)
         yield Usage(completion_tokens=generated, thinking_tokens=thinking)
         yield Finish(finish)
+
+
+_PLACEHOLDER = re.compile(r"<unused\d+>|<pad>")
+_TURN_OPENERS = ("<|turn>", "<start_of_turn>")
+
+
+def hidden_token_notes(llm: Any, n_prompt: int) -> list[str]:
+    """Sentences about special tokens the model wrote that never show in the text.
+
+    llama-cpp-python detokenizes the stream without special (control) tokens, so a Gemma that
+    writes runs of <unused49> or <pad>, or opens a new turn with <|turn>, shows only an empty
+    or odd answer; other runtimes show the markers, and users report them by name. The tokens
+    the model wrote are still in the Llama's context: look at them once, after the stream."""
+    try:
+        written = [int(t) for t in llm.input_ids[n_prompt:llm.n_tokens]]
+    except Exception:  # a Llama without the usual buffers (a stand-in): nothing to say
+        return []
+    hidden: Counter[str] = Counter()
+    pieces: dict[int, str] = {}
+    for token in written:
+        if token not in pieces:
+            shown = llm.detokenize([token])
+            pieces[token] = "" if shown else llm.detokenize([token], special=True).decode("utf-8", "replace")
+        if pieces[token]:
+            hidden[pieces[token]] += 1
+    notes = []
+    placeholders = {piece: n for piece, n in hidden.items() if _PLACEHOLDER.fullmatch(piece)}
+    if sum(placeholders.values()) >= 3:
+        listed = ", ".join(f"{piece} ×{n}" for piece, n in sorted(placeholders.items(), key=lambda kv: -kv[1]))
+        notes.append(f"The model wrote {sum(placeholders.values())} placeholder tokens that are not "
+                     f"shown ({listed}): this usually means a wrong chat template or a broken "
+                     "quantization.")
+    openers = [piece for piece in _TURN_OPENERS if hidden.get(piece)]
+    if openers:
+        notes.append(f"The model opened a new turn ({', '.join(openers)}, not shown) instead of "
+                     "ending its own, so the text after it (starting with a role name) is not its "
+                     "answer: the chat template or the end-of-turn token is wrong.")
+    return notes
