@@ -56,6 +56,10 @@ class SamplingDefaults:
     def values(self) -> dict[str, Any]:
         return {"temperature": self.temperature, "top_p": self.top_p, "top_k": self.top_k}
 
+    def hint(self, field_name: str) -> str:
+        """What an empty settings field means for this model: "model default (1.0)"."""
+        return f"model default ({self.values()[field_name]:g})"
+
     def to_json(self) -> dict[str, Any]:
         return self.values() | {"source": self.source, "sources": dict(self.sources),
                                 "origins": dict(self.origins)}
@@ -415,7 +419,8 @@ class Catalog:
         options = []
         own = spec.path
         if own is not None and own.is_file():
-            quant = spec.entry.quantization or quant_from_name(own.stem) or own.stem
+            # the file's own name or header first: a config may point `file` at another quantization
+            quant = self.gguf_info(own).quant or spec.entry.quantization or own.stem
             options.append(QuantOption(quant, own, own.stat().st_size, spec.mmproj_path, own=True))
         for option in self.found.get(spec.base_id or spec.id, []):
             if own is not None and option.path.resolve() == own.resolve():
@@ -444,8 +449,10 @@ class Catalog:
 
     def _use(self, spec: ModelSpec, option: QuantOption) -> None:
         spec.quant = option.quant
-        if option.own:
-            return  # locate() already set path and projector
+        if option.own:  # locate() already set path and projector
+            if option.quant != spec.entry.quantization:
+                spec.entry = spec.entry.model_copy(update={"quantization": option.quant})
+            return
         e = spec.entry
         projector = option.projector
         if projector is None and e.mmproj:

@@ -161,3 +161,12 @@ def test_models_json_lists_the_quantizations_found(tmp_path, lmstudio_dir, capsy
     assert e4b["ready"] is True and e4b["quant"] == "Q8_0"
     assert e4b["quantizations"] == [{"quant": "Q8_0", "path": str(folder / "gemma-4-E4B-it-Q8_0.gguf"),
                                      "size_gb": 0.0, "own": False, "default": True}]
+
+
+def test_a_config_pointing_the_preset_at_another_file_shows_that_files_quantization(lmstudio_dir):
+    from playground.config import parse_config
+
+    q8 = write_gguf(lmstudio_dir / "gemma-4-E4B-it-Q8_0.gguf")
+    config = parse_config('[models.gemma-4-e4b]\nfile = "gemma-4-E4B-it-Q8_0.gguf"\n', "c.toml")
+    spec = Catalog(config).resolve("gemma-4-e4b")
+    assert spec.path == q8 and spec.quant == "Q8_0" and "Q8_0" in spec.facts() and "Q4_K_M" not in spec.facts()

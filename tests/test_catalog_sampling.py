@@ -159,3 +159,9 @@ def test_compare_sampling_flags_are_explicit_values(captured_panes):
     assert main(["compare", "hi", "-m", "gemma-4-e4b", "--temperature", "0.2", "--top-k", "7", "--no-cache"]) == 0
     settings = captured_panes[0].settings
     assert (settings.temperature, settings.top_k, settings.top_p) == (0.2, 7, 0.95)
+
+
+def test_an_empty_field_is_described_as_the_models_default():
+    cat = catalog(scan_disk=False)
+    defaults = cat.sampling_defaults(cat.resolve("gemma-4-e4b"))
+    assert defaults.hint("temperature") == "model default (1)" and defaults.hint("top_p") == "model default (0.95)"
