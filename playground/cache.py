@@ -229,8 +229,8 @@ class ResponseCache:
     def add_sample(self, key: str, result: PaneResult) -> int | None:
         """Store a complete answer; return its 1-based sample number, or None if not stored.
 
-        Only ``result.complete`` answers are kept (no error, finish_reason stop/length):
-        errors, cancelled, partial, loop and timeout results return None. At most
+        Only ``result.complete`` answers are kept (no error, finish_reason stop/length/loop):
+        errors, cancelled, partial and timeout results return None. At most
         ``max_samples`` are kept per key; the oldest go first.
         """
         if not isinstance(key, str) or not key:

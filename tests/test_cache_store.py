@@ -81,13 +81,19 @@ def test_unknown_key_has_no_samples(cache):
     assert cache.sample("0" * 64, 1) is None
 
 
+def test_loop_stopped_and_length_answers_are_kept_as_results(cache):
+    key = a_key(cache)
+    assert cache.add_sample(key, result(finish_reason="loop")) == 1
+    assert cache.add_sample(key, result(finish_reason="length")) == 2
+    assert [r.finish_reason for r in cache.samples(key)] == ["loop", "length"]
+
+
 @pytest.mark.parametrize(
     "bad",
     [
         result(finish_reason="error", error="HTTP 500"),
         result(finish_reason="stop", error="stream broke after text"),
         result(finish_reason="cancelled"),
-        result(finish_reason="loop"),
         result(finish_reason="timeout"),
         result(finish_reason=None),  # partial: never finished
         result(finish_reason="safety"),
