@@ -19,6 +19,7 @@ from playground.adapters.base import (
     StreamContext, TextDelta, ThoughtDelta, Usage,
 )
 from playground.catalog import ModelSpec, UnknownModel
+from playground.diagnostics import diagnose
 from playground.keys import redactor, secrets_in
 from playground.loop import LoopDetector
 from playground.result import Metrics, PaneResult
@@ -208,8 +209,20 @@ class _PaneRun:
             with self.lock:
                 if not self.abandoned:  # an abandoned pane was already finished by the watchdog
                     self.state.metrics.total_s = round(time.monotonic() - self.started, 4)
+                    self._add_diagnostics()
                     self.state.version += 1
             self.comparison.pane_finished(self)
+
+    def _add_diagnostics(self) -> None:
+        """Notes that say what an odd output likely means (a wrong template, stop strings, an
+        answer left in the thought channel). Stored with the answer, so a replay shows them."""
+        state = self.state
+        if state.error is not None or state.finish_reason in (None, "cancelled", "timeout"):
+            return
+        for note in diagnose(state.text, state.thinking, state.finish_reason,
+                             thinking_requested=self.settings.thinking):
+            if note not in state.notes:
+                state.notes.append(note)
 
     def abandon(self) -> None:
         """Give up on a pane whose thread did not end after its stop (stuck in a read): show it

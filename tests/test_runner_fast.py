@@ -264,3 +264,21 @@ def test_the_history_entry_lists_every_sample_of_a_pane(tmp_path, make):
 def test_samples_outside_1_to_8_are_refused():
     with pytest.raises(ValueError, match="between 1 and 8"):
         PaneRequest("gemini:m", SETTINGS, samples=9)
+
+
+# ---- diagnostics in the pane ------------------------------------------------------------------
+
+def test_an_answer_left_in_the_thought_channel_gets_a_note_that_says_so(make):
+    from playground.adapters.base import ThoughtDelta
+
+    runtime = make({"gemini:t": ScriptedAdapter([ThoughtDelta("I will draw a pelican."), Finish("stop")])})
+    state = run(runtime, ["gemini:t"])[1][-1][0]
+    assert any("thought channel" in note for note in state.notes)
+
+
+def test_leaked_turn_markers_get_a_note_and_an_ordinary_answer_gets_none(make):
+    runtime = make({"gemini:leak": ScriptedAdapter(answer("Hello!<end_of_turn>\n<start_of_turn>user")),
+                    "gemini:fine": ScriptedAdapter(answer("Hello! How can I help?"))})
+    leak, fine = run(runtime, ["gemini:leak", "gemini:fine"])[1][-1]
+    assert any("turn marker" in note for note in leak.notes)
+    assert fine.notes == []
