@@ -74,11 +74,13 @@ def diagnose(text: str, thinking: str, finish_reason: str | None, *,
                          "usually means the prompt ends where the model sees a finished turn "
                          "(a chat template problem) or a stop string matched right away.")
     elif finish_reason == "length":
+        fix = ("raise max tokens (it thought although thinking was off)"
+               if thinking_requested is False else "raise max tokens or turn thinking off")
         notes.append("The token limit was reached while the model was still thinking, so no "
-                     "answer was written: raise max tokens or turn thinking off.")
+                     f"answer was written: {fix}.")
     else:
-        off = (" although thinking was off (the template's empty thought block was not "
-               "applied)" if thinking_requested is False else "")
+        off = (" although thinking was off, so the chat template or the runtime's thinking "
+               "switch is not doing its job" if thinking_requested is False else "")
         notes.append("The answer is empty but the thinking is not: the whole answer stayed in "
                      f"the thought channel{off}; the answer may be at the end of the thinking.")
     return notes

@@ -10,9 +10,10 @@ from playground.diagnostics import diagnose
 
 PELICAN_ANSWER = ('Here is a pelican:\n```svg\n<svg xmlns="http://www.w3.org/2000/svg" '
                   'viewBox="0 0 10 10"><circle cx="5" cy="5" r="4"/></svg>\n```\nEnjoy!')
-TEMPLATE_ANSWER = ("Gemma's chat format looks like this:\n```\n<start_of_turn>user\nHi<end_of_turn>\n"
-                   "<start_of_turn>model\nHello!<end_of_turn>\n```\nGemma 4 uses `<|turn>` and "
-                   "`<turn|>` instead.")
+TEMPLATE_ANSWER = ("Gemma's chat format looks like this:\n```\n"
+                   "<start_of_turn>user\nHi<end_of_turn>\n"
+                   "<start_of_turn>model\nHello!<end_of_turn>\n"
+                   "```\nGemma 4 uses `<|turn>` and `<turn|>` instead.")
 
 
 @pytest.mark.parametrize("text", [
@@ -96,6 +97,11 @@ def test_token_limit_inside_the_thinking_means_no_answer_was_written():
     [note] = diagnose("", "Let me consider every pelican", "length")
     assert "token limit was reached while the model was still thinking" in note
     assert "raise max tokens" in note
+
+
+def test_token_limit_inside_the_thinking_with_thinking_off_does_not_suggest_turning_it_off():
+    [note] = diagnose("", "hmm", "length", thinking_requested=False)
+    assert "turn thinking off" not in note and "although thinking was off" in note
 
 
 def test_empty_output_is_explained():

@@ -150,7 +150,8 @@ def test_png_of_a_draft_says_it_is_one(tmp_path, capsys):
 def test_leading_think_block_drafts_come_after_the_answer(tmp_path, capsys):
     path = answer_file(tmp_path, f"<think>\n{DRAFT}\n</think>\n\n```svg\n{PELICAN}\n```")
     assert main([str(path), "--json"]) == 0
-    assert [d["from_thinking"] for d in json.loads(capsys.readouterr().out)["svgs"]] == [False, True]
+    svgs = json.loads(capsys.readouterr().out)["svgs"]
+    assert [d["from_thinking"] for d in svgs] == [False, True]
 
 
 def test_answer_that_mentions_think_tags_keeps_its_drawing(tmp_path, capsys):
@@ -161,7 +162,9 @@ def test_answer_that_mentions_think_tags_keeps_its_drawing(tmp_path, capsys):
 
 
 def test_json_record_thinking_drawings_are_drafts(tmp_path, capsys):
-    record = {"text": f"```svg\n{PELICAN}\n```", "thinking": f"draft: {DRAFT}", "finish_reason": "stop"}
+    record = {"text": f"```svg\n{PELICAN}\n```", "thinking": f"draft: {DRAFT}",
+              "finish_reason": "stop"}
     path = answer_file(tmp_path, json.dumps(record), "pane.json")
     assert main([str(path), "--json"]) == 0
-    assert [d["from_thinking"] for d in json.loads(capsys.readouterr().out)["svgs"]] == [False, True]
+    svgs = json.loads(capsys.readouterr().out)["svgs"]
+    assert [d["from_thinking"] for d in svgs] == [False, True]

@@ -169,7 +169,8 @@ def test_think_tags_are_plain_text_for_a_model_that_does_not_use_them():
 
 
 def test_gemma_thought_still_separates_when_think_tags_are_off():
-    assert run([GEMMA], think_tags=False)[:2] == ("<svg>pelican</svg>", "Let me think about pelicans.")
+    assert run([GEMMA], think_tags=False)[:2] == ("<svg>pelican</svg>",
+                                                  "Let me think about pelicans.")
 
 
 def test_gemma_thought_is_not_closed_by_a_think_closer():
