@@ -127,7 +127,7 @@ def test_leaderboard_json_has_exactly_the_documented_shape(tmp_path, capsys):
         assert set(m) == {"model", "score", "ci_low", "ci_high", "rankings", "first_places"}
         assert isinstance(m["rankings"], int) and isinstance(m["first_places"], int)
         assert m["ci_low"] <= m["score"] <= m["ci_high"]
-    assert data["unseparated"] == []
+    assert data["unseparated"] == [] and data["notes"] == []
     assert data["win_matrix"]["models"] == [m["model"] for m in data["models"]]
 
 

@@ -172,6 +172,7 @@ class Leaderboard:
             "win_matrix": self.win_matrix.to_json(),
             "resamples": self.resamples,
             "seed": self.seed,
+            "notes": self.notes(),
         }
 
 
