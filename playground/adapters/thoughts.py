@@ -1,4 +1,4 @@
-"""Streaming helpers shared by the API adapters.
+"""Streaming helpers shared by the adapters, and the thought splitter used wherever an answer is read.
 
 * :class:`ThoughtSplitter` separates a model's thinking from its answer when both arrive in
   one text stream, marked with Gemma 4's ``<|channel>thought\\n…<channel|>`` or, at the start
