@@ -257,3 +257,15 @@ def test_a_damaged_database_file_is_a_plain_error(tmp_path):
     (tmp_path / DB_NAME).write_bytes(b"this is not a database" * 100)
     with pytest.raises(VoteStoreError, match=DB_NAME):
         VoteStore(tmp_path)
+
+
+def test_unknown_or_infinite_metrics_are_dropped_not_fatal(tmp_path):
+    stored = VoteStore(tmp_path).add(prompt="p", ranking=[[0], [1]], panes=[
+        {"model": "a", "metrics": {"tokens_per_s": float("inf"), "ttft_s": None}},
+        {"model": "b", "metrics": {"tokens_per_s": 12.0, "load_s": 3.0}}])
+    assert dict(stored.panes[0].metrics) == {} and dict(stored.panes[1].metrics) == {"tokens_per_s": 12.0}
+
+
+def test_a_negative_metric_is_refused():
+    with pytest.raises(VoteError, match="non-negative"):
+        vote(panes=[{"model": "a", "metrics": {"ttft_s": -1}}, "b"], ranking=[[0], [1]])

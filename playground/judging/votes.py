@@ -160,9 +160,9 @@ def _metrics(value: Any, where: str) -> dict[str, float]:
     out: dict[str, float] = {}
     for name in METRIC_KEYS:
         v = value.get(name)
-        if v is None:
-            continue
-        if isinstance(v, bool) or not isinstance(v, (int, float)) or not math.isfinite(v) or v < 0:
+        if v is None or isinstance(v, float) and not math.isfinite(v):
+            continue  # unknown (an infinite rate from a one-token answer means nothing either)
+        if isinstance(v, bool) or not isinstance(v, (int, float)) or v < 0:
             raise VoteError(f"{where}: metric {name} must be a non-negative number, not {json.dumps(v)}.")
         out[name] = float(v)
     return out
