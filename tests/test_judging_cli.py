@@ -224,3 +224,20 @@ def test_export_into_a_pipe_closed_early_is_not_an_error(tmp_path, capsys):
     proc.stdout.close()
     _, err = proc.communicate(timeout=60)
     assert proc.returncode == 0 and b"Traceback" not in err
+
+
+def test_leaderboard_reads_speed_of_ui_votes_from_the_response_cache(tmp_path, capsys):
+    from playground.cache import ResponseCache
+    from playground.result import Metrics, PaneResult
+
+    folder = tmp_path / "cache"  # the conftest's $GEMMA_PLAYGROUND_CACHE_DIR
+    with ResponseCache(folder) as cache:
+        numbers = {m: cache.add_sample(f"k-{m}", PaneResult(model=m, source="local", settings={}, text="x",
+                                                              finish_reason="stop",
+                                                              metrics=Metrics(tokens_per_s=tps, ttft_s=0.2)))
+                   for m, tps in (("a", 15.0), ("b", 45.0))}
+    VoteStore(folder).add(prompt="p", ranking=[[0], [1]], comparison_id="c",
+                          panes=[{"model": m, "key": f"k-{m}", "sample": numbers[m]} for m in ("a", "b")])
+    code, out, _ = run(capsys, "leaderboard", "--json", "--resamples", "5")
+    speed = {p["model"]: p for p in json.loads(out)["speed"]}
+    assert code == 0 and speed["b"]["median_tokens_per_s"] == 45.0 and speed["a"]["measured"] == 1

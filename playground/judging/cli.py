@@ -31,8 +31,8 @@ class _UsageError(Exception):
 
 def _store_flags(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--cache-dir", metavar="DIR",
-                        help="the cache folder holding votes.sqlite3 (default: $GEMMA_PLAYGROUND_CACHE_DIR, "
-                             "the config's cache_dir, or the user cache dir)")
+                        help="the cache folder holding votes.sqlite3 (default: as for the response cache: "
+                             "the config's cache_dir, else $GEMMA_PLAYGROUND_CACHE_DIR, else the user cache dir)")
     parser.add_argument("--config", metavar="PATH", help="config file (TOML), for its cache_dir")
 
 
@@ -276,7 +276,12 @@ def _leaderboard(args: argparse.Namespace) -> int:
     store = _open_store(args)
     votes = store.list(tag=args.tag, blind_only=args.blind_only, since=args.since, until=args.until)
     board = fit_leaderboard(votes, resamples=resamples, seed=DEFAULT_SEED if args.seed is None else args.seed)
-    speed = speed_points(board, pane_metrics(votes, _response_cache(store, votes)))
+    cache = _response_cache(store, votes)
+    try:
+        speed = speed_points(board, pane_metrics(votes, cache))
+    finally:
+        if cache is not None:
+            cache.close()
     if args.json:
         data = board.to_json()
         data["speed"] = [{k: v for k, v in p.to_json().items() if k not in ("score", "ci_low", "ci_high")}
