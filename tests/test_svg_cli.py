@@ -168,3 +168,37 @@ def test_json_record_thinking_drawings_are_drafts(tmp_path, capsys):
     assert main([str(path), "--json"]) == 0
     svgs = json.loads(capsys.readouterr().out)["svgs"]
     assert [d["from_thinking"] for d in svgs] == [False, True]
+
+
+# ---- a whole compare --json output ---------------------------------------------------
+
+
+def compare_output(tmp_path: Path) -> Path:
+    panes = [{"model": "a", "text": "no drawing", "thinking": "", "finish_reason": "stop"},
+             {"model": "b", "text": f"```svg\n{PELICAN}\n```", "thinking": f"{DRAFT}",
+              "finish_reason": "stop"}]
+    return answer_file(tmp_path, json.dumps({"prompt": "p", "panes": panes}), "compare.json")
+
+
+def test_compare_output_reads_the_chosen_pane(tmp_path, capsys):
+    assert main([str(compare_output(tmp_path)), "--pane", "2", "--json"]) == 0
+    svgs = json.loads(capsys.readouterr().out)["svgs"]
+    assert [d["from_thinking"] for d in svgs] == [False, True]
+
+
+def test_compare_output_reads_the_first_pane_by_default(tmp_path, capsys):
+    assert main([str(compare_output(tmp_path)), "--json"]) == 0
+    assert json.loads(capsys.readouterr().out) == {"svgs": []}
+
+
+def test_compare_output_pane_out_of_range_fails_with_a_message(tmp_path, capsys):
+    assert main([str(compare_output(tmp_path)), "--pane", "3"]) == 2
+    assert "it has 2 panes: choose --pane 1 to 2" in capsys.readouterr().err
+
+
+def test_json_record_whose_text_still_holds_a_thought_block_is_split(tmp_path, capsys):
+    record = {"text": GEMMA_THOUGHT_FIRST, "thinking": "", "finish_reason": "stop"}
+    path = answer_file(tmp_path, json.dumps(record), "pane.json")
+    assert main([str(path), "--json"]) == 0
+    svgs = json.loads(capsys.readouterr().out)["svgs"]
+    assert [d["from_thinking"] for d in svgs] == [False, True]

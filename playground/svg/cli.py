@@ -1,12 +1,12 @@
 """``gemma-playground svg FILE [--png OUT] [--json]``: what is drawn in a saved answer.
 
-Reads a saved answer (markdown or raw text, or a JSON record with a "text" field such as
-``compare --json`` writes), prints every drawing it finds with what was repaired, and
+Reads a saved answer (markdown or raw text, a JSON record with a "text" field, or a whole
+``compare --json`` output, whose pane ``--pane N`` is read), prints every drawing it finds with what was repaired, and
 optionally renders the first usable drawing to PNG.
 
-A raw answer is split into thinking and answer by the same rules as the live stream (a
-leading ``<|channel>thought…<channel|>`` or ``<think>…</think>`` block is thinking); a JSON
-record's own ``"thinking"`` is used as it is. The answer's drawings come first; drafts
+The answer is split into thinking and answer by the same rules as the live stream (a
+``<|channel>thought…<channel|>`` block, or a ``<think>…</think>`` block at the very start, is
+thinking); a JSON record's own ``"thinking"`` counts as thinking too. The answer's drawings come first; drafts
 sketched in the thinking follow, marked "(draft from the thinking)" (``"from_thinking": true``
 in ``--json``), so ``--png`` renders the answer's drawing whenever it has a usable one.
 
@@ -42,15 +42,19 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--json", action="store_true",
                         help='print {"svgs": [{index, svg, fixes, warnings, truncated, '
                              'from_thinking}, ...]}')
+    parser.add_argument("--pane", type=int, default=1, metavar="N",
+                        help="for a whole compare --json output: which pane to read "
+                             "(1-based, default 1)")
     parser.add_argument("--finish-reason", metavar="REASON",
                         help='why generation stopped; "length" marks a cut-off last drawing '
                              "as truncated at the token limit (default: from the JSON record)")
     return parser
 
 
-def _read(path: str) -> tuple[str, str | None, str | None]:
+def _read(path: str, pane: int = 1) -> tuple[str, str | None, str | None]:
     """(text, thinking, finish reason) as saved: thinking and finish reason are known only
-    for JSON records (None otherwise)."""
+    for JSON records (None otherwise). A whole ``compare --json`` output gives its pane
+    ``pane`` (1-based); a pane number it does not have raises ValueError."""
     if path == "-":
         raw = sys.stdin.buffer.read()
     else:
@@ -64,6 +68,12 @@ def _read(path: str) -> tuple[str, str | None, str | None]:
             record = json.loads(text)
         except ValueError:
             return text, None, None  # looked like JSON but is not: treat as plain text
+        if isinstance(record, dict) and isinstance(record.get("panes"), list):
+            panes = record["panes"]
+            if not 1 <= pane <= len(panes):
+                raise ValueError(f"it has {len(panes)} pane{'s' if len(panes) != 1 else ''}: "
+                                 f"choose --pane 1 to {len(panes)}" if panes else "it has no panes")
+            record = panes[pane - 1]
         if isinstance(record, dict) and isinstance(record.get("text"), str):
             thinking, reason = record.get("thinking"), record.get("finish_reason")
             return (record["text"], thinking if isinstance(thinking, str) else None,
@@ -71,13 +81,13 @@ def _read(path: str) -> tuple[str, str | None, str | None]:
     return text, None, None
 
 
-def _answer_and_thinking(path: str) -> tuple[str, str, str | None]:
+def _answer_and_thinking(path: str, pane: int = 1) -> tuple[str, str, str | None]:
     """(answer, thinking, finish reason) of a saved answer; see the module docstring."""
-    text, thinking, reason = _read(path)
-    if thinking is not None:
-        return text, thinking, reason  # a record's text was split when it was saved
+    text, saved_thinking, reason = _read(path, pane)
+    # A record's text was split when it was saved; splitting it again changes nothing then,
+    # and still catches a record written by hand or by an older version.
     answer, thinking = split_all(text)
-    return answer, thinking, reason
+    return answer, "\n".join(t for t in (saved_thinking, thinking) if t), reason
 
 
 def _label(index: int, in_answer: int) -> str:
@@ -106,10 +116,13 @@ def main(argv: list[str] | None = None) -> int:
     except SystemExit as exit_:  # argparse exits on --help and on usage errors
         return int(exit_.code or 0)
     try:
-        answer, thinking, reason = _answer_and_thinking(args.file)
+        answer, thinking, reason = _answer_and_thinking(args.file, args.pane)
     except OSError as error:
         print(f"gemma-playground svg: cannot read {args.file}: "
               f"{getattr(error, 'strerror', None) or error}", file=sys.stderr)
+        return 2
+    except ValueError as error:  # a pane the compare output does not have
+        print(f"gemma-playground svg: {args.file}: {error}", file=sys.stderr)
         return 2
     results = process_answer(answer, finish_reason=args.finish_reason or reason,
                              include_thinking=thinking or None)
