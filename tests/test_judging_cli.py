@@ -186,7 +186,8 @@ def test_leaderboard_text_shows_median_speed_when_known(tmp_path, capsys):
 
 def test_judging_commands_do_not_load_numpy_until_a_fit():
     code = ("import sys; from playground.cli import build_parser; build_parser().parse_args(['leaderboard']); "
-            "assert 'numpy' not in sys.modules and 'choix' not in sys.modules, sorted(sys.modules)")
+            "assert 'numpy' not in sys.modules and 'choix' not in sys.modules, sorted(sys.modules); "
+            "assert 'playground.judging.ranking' not in sys.modules and 'sqlite3' not in sys.modules")
     done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=60)
     assert done.returncode == 0, done.stderr
 

@@ -4,25 +4,43 @@
 * :mod:`.ranking` — Bradley–Terry strengths with bootstrap intervals, win matrix, speed vs quality.
 * :mod:`.cli` — ``gemma-playground votes …`` and ``gemma-playground leaderboard``.
 
-Importing this package is cheap: numpy and choix load only when a leaderboard is fitted.
+Names load on first use (PEP 562): building the command-line parser imports only :mod:`.cli`,
+and numpy and choix load only when a leaderboard is fitted.
 """
 
-from .ranking import Leaderboard, ModelStanding, SpeedPoint, WinMatrix, fit_leaderboard, leaderboard, speed_quality
-from .votes import Pane, Vote, VoteError, VoteStore, VoteStoreError, make_vote, open_votes
+from __future__ import annotations
 
-__all__ = [
-    "Leaderboard",
-    "ModelStanding",
-    "Pane",
-    "SpeedPoint",
-    "Vote",
-    "VoteError",
-    "VoteStore",
-    "VoteStoreError",
-    "WinMatrix",
-    "fit_leaderboard",
-    "leaderboard",
-    "make_vote",
-    "open_votes",
-    "speed_quality",
-]
+from importlib import import_module
+from typing import Any
+
+_WHERE = {
+    "Leaderboard": "ranking",
+    "ModelStanding": "ranking",
+    "SpeedPoint": "ranking",
+    "WinMatrix": "ranking",
+    "fit_leaderboard": "ranking",
+    "leaderboard": "ranking",
+    "speed_quality": "ranking",
+    "Pane": "votes",
+    "Vote": "votes",
+    "VoteError": "votes",
+    "VoteStore": "votes",
+    "VoteStoreError": "votes",
+    "make_vote": "votes",
+    "open_votes": "votes",
+}
+
+__all__ = sorted(_WHERE)
+
+
+def __getattr__(name: str) -> Any:
+    module = _WHERE.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(import_module(f".{module}", __name__), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_WHERE))

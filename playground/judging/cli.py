@@ -10,7 +10,6 @@ Only the standard library is imported here: numpy and choix load when a leaderbo
 from __future__ import annotations
 
 import argparse
-import datetime as dt
 import json
 import sys
 from pathlib import Path
@@ -213,6 +212,8 @@ def _import(args: argparse.Namespace) -> int:
 def export_line(vote: Any) -> dict[str, Any]:
     """A vote in the import format (model names in "ranking"), plus what import reads back:
     id, time (ISO 8601, UTC), comparison_id and, when known, each pane's details."""
+    import datetime as dt
+
     flat = [vote.panes[i] for group in vote.ranking for i in group]
     line: dict[str, Any] = {
         "id": vote.id,
