@@ -17,7 +17,7 @@ from contextlib import contextmanager
 import pytest
 
 from playground.adapters.base import (
-    ChatRequest, Finish, GenerationSettings, ImageInput, ModelError, RequestSent, Status,
+    Cancelled, ChatRequest, Finish, GenerationSettings, ImageInput, ModelError, RequestSent, Status,
     StreamContext, TextDelta, ThoughtDelta, Usage,
 )
 from playground.adapters.chat_format import build_prompt, gemma4_prompt
@@ -280,6 +280,37 @@ def test_n_gpu_layers_is_passed_to_llama_cpp(tiny_gemma4, n_gpu_layers, passed):
         pool.close()
 
 
+# ---- what the file says about itself -----------------------------------------------------
+
+def test_a_gemma4_file_under_any_name_is_known_by_its_metadata(tiny_gemma4, tmp_path):
+    """Facts and sampling come from the file's own metadata (general.basename/size_label/
+    finetune say gemma-4 E2B it; general.file_type says F16; general.sampling.* say 1.0/0.95/64),
+    not from its name."""
+    import shutil
+
+    from playground.catalog import Catalog
+    from playground.config import AppConfig
+
+    renamed = tmp_path / "model.gguf"
+    shutil.copyfile(tiny_gemma4.model, renamed)
+    catalog = Catalog(AppConfig(), scan_disk=False)
+    spec = catalog.resolve(str(renamed))
+    assert spec.entry.family == "gemma4"
+    assert spec.preset_id == "gemma-4-e2b"
+    assert spec.quant == "F16" and "F16" in spec.facts()
+    assert catalog.sampling_defaults(spec).values() == {"temperature": 1.0, "top_p": 0.95, "top_k": 64}
+
+
+def test_a_found_gemma4_file_makes_its_preset_ready_with_its_projector(tiny_gemma4):
+    from playground.catalog import Catalog
+    from playground.config import AppConfig
+
+    catalog = Catalog(AppConfig(models_dirs=[str(tiny_gemma4.model.parent)]), scan_disk=True)
+    spec = catalog.resolve("gemma-4-e2b")
+    assert (spec.path, spec.mmproj_path) == (tiny_gemma4.model, tiny_gemma4.mmproj)
+    assert "F16" in spec.facts() and "vision" in spec.facts()
+
+
 # ---- vision --------------------------------------------------------------------------------
 
 def png(width: int, height: int, rgb=(200, 30, 30)) -> bytes:
@@ -314,6 +345,36 @@ def test_an_image_goes_through_the_gemma4v_projector(pool, tiny_gemma4):
     assert sent["image"] == {"mime_type": "image/png", "bytes": len(request.image.data),
                              "marker": "<__media__>", "projector_file": tiny_gemma4.mmproj.name}
     assert sent["prompt_tokens"] == usage["prompt_tokens"]
+
+
+def test_stop_while_the_image_is_read_cancels_and_the_model_stays_usable(pool, tiny_gemma4):
+    """The handler reads the prompt and the image before it returns its first chunk; Stop
+    pressed then must still cancel (llama.cpp's abort callback), not run on to the answer."""
+    adapter = LlamaLocalAdapter(pool, tiny_gemma4.model, family="gemma4",
+                                mmproj=tiny_gemma4.mmproj, vision=True)
+    with pool.use(tiny_gemma4.model, tiny_gemma4.mmproj) as (model, _):
+        handler = model.vision_handler
+    ctx = StreamContext()
+    original = handler._create_bitmap_from_bytes
+
+    def press_stop_while_reading(image_bytes):
+        ctx.cancel.set()  # as if the user pressed Stop right now
+        return original(image_bytes)
+
+    handler._create_bitmap_from_bytes = press_stop_while_reading
+    llm = loaded_llm(pool, tiny_gemma4.model, tiny_gemma4.mmproj)
+    try:
+        request = ChatRequest("What is this?", image=ImageInput(png(32, 32), "image/png"))
+        with scripted(llm, "never<turn|>") as seen, pytest.raises(Cancelled):
+            list(adapter.stream(request, GREEDY, ctx))
+        assert seen["prompts"] == []  # reading was interrupted: no completion was even set up
+    finally:
+        del handler._create_bitmap_from_bytes
+    for again in (ChatRequest("What is this?", image=ImageInput(png(32, 32), "image/png")),
+                  ChatRequest("hi")):
+        with scripted(llm, "ok<turn|>"):
+            _, answer, _, _ = run(adapter, again)
+        assert answer == "ok"
 
 
 def test_an_image_prompt_longer_than_the_context_gives_a_sentence(tiny_gemma4):
