@@ -269,3 +269,27 @@ def test_unknown_or_infinite_metrics_are_dropped_not_fatal(tmp_path):
 def test_a_negative_metric_is_refused():
     with pytest.raises(VoteError, match="non-negative"):
         vote(panes=[{"model": "a", "metrics": {"ttft_s": -1}}, "b"], ranking=[[0], [1]])
+
+
+def test_a_batch_killed_mid_write_is_stored_whole_or_not_at_all(tmp_path):
+    # `votes import` writes its votes in one transaction: kill -9 can never leave half a file.
+    writer = subprocess.Popen([sys.executable, "-c", textwrap.dedent("""
+        import sys
+        from playground.judging.votes import VoteStore, make_vote
+        store = VoteStore(sys.argv[1])
+        batch = [make_vote(prompt="p" * 500, panes=["a", "b"], ranking=[[0], [1]]) for _ in range(500)]
+        print("ready", flush=True)
+        while True:
+            store.add_many([make_vote(prompt=v.prompt, panes=v.panes, ranking=v.ranking) for v in batch])
+    """), str(tmp_path)], cwd=ROOT, stdout=subprocess.PIPE, text=True)
+    assert writer.stdout.readline().strip() == "ready"
+    store = VoteStore(tmp_path)
+    deadline = time.monotonic() + 30
+    while store.count() < 1000 and time.monotonic() < deadline:
+        time.sleep(0.02)
+    os.kill(writer.pid, signal.SIGKILL)
+    writer.wait(timeout=10)
+    writer.stdout.close()
+    count = store.count()
+    assert count >= 1000 and count % 500 == 0
+    assert len(store.list()) == count
