@@ -48,7 +48,8 @@ def _writer(directory: str, name: str, rounds: int, start, errors) -> None:
                 prompt=f"{name} prompt {i}", system=None, image_sha=None,
                 panes=[{"model": "gemma-4-e2b", "key": key, "sample": number}],
             )
-            cache.history(name, limit=5)  # readers interleaved with writers
+            cache.history(name, limit=5)  # readers interleaved with writers (a 1-char query: LIKE)
+            cache.history(f"{name} prompt", limit=5)  # and the full-text index
         cache.close()
     except BaseException as exc:  # report, then fail the exit code
         errors.put(f"{name}: {type(exc).__name__}: {exc}")
@@ -87,6 +88,8 @@ def test_two_processes_write_concurrently_and_nothing_is_lost(tmp_path):
         history = cache.history(limit=1000)
         assert len(history) == 2 * rounds
         assert {h["prompt"] for h in history} == {f"{n} prompt {i}" for n in "AB" for i in range(rounds)}
+        for name in "AB":  # the full-text index saw every row from both processes
+            assert len(cache.history(f"{name} PROMPT", limit=1000)) == rounds
         for h in history:  # every history entry restores its pane
             pane = cache.get_comparison(h["id"])["panes"][0]
             assert cache.sample(pane["key"], pane["sample"]) is not None
