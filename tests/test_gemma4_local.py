@@ -324,7 +324,7 @@ def png(width: int, height: int, rgb=(200, 30, 30)) -> bytes:
     return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", raw) + chunk(b"IEND", b"")
 
 
-def test_an_image_goes_through_the_gemma4v_projector(pool, tiny_gemma4):
+def test_an_image_goes_through_the_gemma4v_projector(pool, tiny_gemma4, capfd):
     adapter = LlamaLocalAdapter(pool, tiny_gemma4.model, family="gemma4",
                                 mmproj=tiny_gemma4.mmproj, vision=True)
     llm = loaded_llm(pool, tiny_gemma4.model, tiny_gemma4.mmproj)
@@ -345,6 +345,8 @@ def test_an_image_goes_through_the_gemma4v_projector(pool, tiny_gemma4):
     assert sent["image"] == {"mime_type": "image/png", "bytes": len(request.image.data),
                              "marker": "<__media__>", "projector_file": tiny_gemma4.mmproj.name}
     assert sent["prompt_tokens"] == usage["prompt_tokens"]
+    # llama.cpp's multimodal debug log ("add_text: <the prompt>") stays out of stderr
+    assert "What colour" not in capfd.readouterr().err
 
 
 def test_stop_while_the_image_is_read_cancels_and_the_model_stays_usable(pool, tiny_gemma4):

@@ -80,6 +80,24 @@ def check_memory(path: Path, n_ctx: int) -> None:
         )
 
 
+def route_mtmd_logs() -> None:
+    """Send llama.cpp's multimodal (mtmd/clip) log through llama-cpp-python's logger.
+
+    Its default logger prints everything to stderr whatever `verbose` says, debug lines
+    included: "add_text: <the user's prompt>" for every image request. llama-cpp-python's own
+    callback prints only errors unless the Llama is verbose."""
+    try:
+        import ctypes
+
+        import llama_cpp._logger as llama_logger
+        import llama_cpp.mtmd_cpp as mtmd
+
+        mtmd.mtmd_log_set(llama_logger.llama_log_callback, ctypes.c_void_p(0))
+        mtmd.mtmd_helper_log_set(llama_logger.llama_log_callback, ctypes.c_void_p(0))
+    except Exception:  # other bindings: their logs are noisy, not wrong
+        pass
+
+
 class PromptAbort:
     """Lets Stop interrupt llama.cpp while it reads the prompt, which on a CPU can take a minute
     for a long prompt on a big model and yields no chunk to check the cancel flag between.
@@ -134,6 +152,7 @@ class LlamaPool:
         handler = None
         if mmproj is not None:
             check_gguf_file(mmproj)
+            route_mtmd_logs()
             try:
                 from llama_cpp.llama_chat_format import Gemma4ChatHandler
 
