@@ -116,3 +116,55 @@ def export_png_card(request: ChatRequest, states: list[PaneState], drawings: dic
 def png_data_uri(png: bytes) -> str:
     return "data:image/png;base64," + base64.b64encode(png).decode("ascii")
 
+
+# ---------------------------------------------------------------- export folders
+# Each launch writes its exports into one temp folder; it is removed at exit, and folders of
+# launches that did not exit cleanly are swept at the next start.
+EXPORT_PREFIX = "gemma-playground-export-"
+STALE_EXPORT_S = 24 * 3600
+
+
+def make_export_dir() -> str:
+    import tempfile
+
+    return tempfile.mkdtemp(prefix=EXPORT_PREFIX)
+
+
+def remove_export_dir(path: str) -> None:
+    import shutil
+
+    shutil.rmtree(path, ignore_errors=True)
+
+
+def sweep_stale_exports(root: str | None = None, max_age_s: float = STALE_EXPORT_S,
+                        now: float | None = None) -> list[str]:
+    """Remove export folders older than `max_age_s` directly inside `root` (the temp dir): only
+    real folders (not links) named with the export prefix and owned by this user. Returns the
+    removed paths."""
+    import os
+    import shutil
+    import stat
+    import tempfile
+
+    root = root or tempfile.gettempdir()
+    now = time.time() if now is None else now
+    uid = os.getuid() if hasattr(os, "getuid") else None
+    removed = []
+    try:
+        entries = list(os.scandir(root))
+    except OSError:
+        return removed
+    for entry in entries:
+        if not entry.name.startswith(EXPORT_PREFIX):
+            continue
+        try:
+            info = entry.stat(follow_symlinks=False)
+        except OSError:
+            continue
+        if not stat.S_ISDIR(info.st_mode) or (uid is not None and info.st_uid != uid):
+            continue
+        if now - info.st_mtime < max_age_s:
+            continue
+        shutil.rmtree(entry.path, ignore_errors=True)
+        removed.append(entry.path)
+    return removed

@@ -1,13 +1,19 @@
-"""Validate an uploaded image before any model sees it: format by content, size capped."""
+"""Validate an uploaded image before any model sees it: format by content, size and pixel count
+capped. The pixel count is read from the file's header, never by decoding: a 140 KB PNG can
+declare 12000×12000 pixels and would take gigabytes to decode."""
 
 from __future__ import annotations
 
+import struct
 from pathlib import Path
 
 from playground.adapters.base import ImageInput
 
 DEFAULT_MAX_IMAGE_BYTES = 10 * 1024 * 1024
+DEFAULT_MAX_IMAGE_MEGAPIXELS = 40.0
 SUPPORTED = "PNG, JPEG, WebP or GIF"
+# JPEG start-of-frame markers (carry the size); C4, C8 and CC share the range but are not frames.
+_JPEG_FRAMES = {0xC0, 0xC1, 0xC2, 0xC3, 0xC5, 0xC6, 0xC7, 0xC9, 0xCA, 0xCB, 0xCD, 0xCE, 0xCF}
 
 
 class ImageError(ValueError):
@@ -27,8 +33,74 @@ def sniff_mime(data: bytes) -> str | None:
     return None
 
 
+def _jpeg_size(data: bytes) -> tuple[int, int] | None:
+    i = 2
+    while i + 4 <= len(data):
+        if data[i] != 0xFF:
+            return None
+        marker = data[i + 1]
+        if marker == 0xFF:  # fill byte
+            i += 1
+            continue
+        if marker in (0x01, 0xD8) or 0xD0 <= marker <= 0xD7:  # no length field
+            i += 2
+            continue
+        (length,) = struct.unpack(">H", data[i + 2:i + 4])
+        if marker in _JPEG_FRAMES:
+            if i + 9 > len(data):
+                return None
+            height, width = struct.unpack(">HH", data[i + 5:i + 9])
+            return width, height
+        if marker in (0xD9, 0xDA) or length < 2:  # end of image, or scan data before any frame
+            return None
+        i += 2 + length
+    return None
+
+
+def _webp_size(data: bytes) -> tuple[int, int] | None:
+    chunk, body = data[12:16], data[20:]
+    if chunk == b"VP8X" and len(body) >= 10:
+        return (int.from_bytes(body[4:7], "little") + 1, int.from_bytes(body[7:10], "little") + 1)
+    if chunk == b"VP8 " and len(body) >= 10 and body[3:6] == b"\x9d\x01\x2a":
+        width, height = struct.unpack("<HH", body[6:10])
+        return width & 0x3FFF, height & 0x3FFF
+    if chunk == b"VP8L" and len(body) >= 5 and body[0] == 0x2F:
+        bits = int.from_bytes(body[1:5], "little")
+        return (bits & 0x3FFF) + 1, ((bits >> 14) & 0x3FFF) + 1
+    return None
+
+
+def image_size(data: bytes, mime: str) -> tuple[int, int] | None:
+    """(width, height) from the header of an image of type `mime`, or None if it is unreadable."""
+    if mime == "image/png":
+        if len(data) >= 24 and data[12:16] == b"IHDR":
+            return struct.unpack(">II", data[16:24])
+        return None
+    if mime == "image/gif":
+        return struct.unpack("<HH", data[6:10]) if len(data) >= 10 else None
+    if mime == "image/jpeg":
+        return _jpeg_size(data)
+    if mime == "image/webp":
+        return _webp_size(data)
+    return None
+
+
+def check_pixels(data: bytes, mime: str, name: str, max_megapixels: float) -> None:
+    size = image_size(data, mime)
+    if size is None:
+        raise ImageError(f"{name} is not a readable {SUPPORTED} image (its header is damaged).")
+    width, height = size
+    if width <= 0 or height <= 0:
+        raise ImageError(f"{name} declares {width}×{height} pixels: not a usable image.")
+    megapixels = width * height / 1e6
+    if megapixels > max_megapixels:
+        raise ImageError(f"{name} is {width}×{height} pixels ({megapixels:.0f} megapixels); the limit is "
+                         f"{max_megapixels:g} megapixels. Resize it, or raise max_image_megapixels in the config.")
+
+
 def image_from_bytes(data: bytes, name: str = "the upload",
-                     max_bytes: int = DEFAULT_MAX_IMAGE_BYTES) -> ImageInput:
+                     max_bytes: int = DEFAULT_MAX_IMAGE_BYTES,
+                     max_megapixels: float = DEFAULT_MAX_IMAGE_MEGAPIXELS) -> ImageInput:
     if not data:
         raise ImageError(f"{name} is empty: pick a {SUPPORTED} image.")
     if len(data) > max_bytes:
@@ -37,15 +109,21 @@ def image_from_bytes(data: bytes, name: str = "the upload",
     mime = sniff_mime(data)
     if mime is None:
         raise ImageError(f"{name} is not a {SUPPORTED} image (its first bytes are {data[:8]!r}).")
+    check_pixels(data, mime, name, max_megapixels)
     return ImageInput(data=data, mime=mime)
 
 
-def image_from_path(path: str | Path, max_bytes: int = DEFAULT_MAX_IMAGE_BYTES) -> ImageInput:
+def image_from_path(path: str | Path, max_bytes: int = DEFAULT_MAX_IMAGE_BYTES,
+                    max_megapixels: float = DEFAULT_MAX_IMAGE_MEGAPIXELS,
+                    name: str | None = None) -> ImageInput:
+    """Read and check an image file. `name` is how messages call it (default: the file name;
+    the web app passes one that never shows a server path)."""
     path = Path(path).expanduser()
+    label = name or path.name
     if not path.is_file():
-        raise ImageError(f"image not found: {path}")
+        raise ImageError(f"image not found: {name or path}")
     size = path.stat().st_size
     if size > max_bytes:
-        raise ImageError(f"{path.name} is {size / 1e6:.1f} MB; the limit is {max_bytes / 1e6:.0f} MB. "
+        raise ImageError(f"{label} is {size / 1e6:.1f} MB; the limit is {max_bytes / 1e6:.0f} MB. "
                          "Resize it, or raise max_image_mb in the config.")
-    return image_from_bytes(path.read_bytes(), path.name, max_bytes)
+    return image_from_bytes(path.read_bytes(), label, max_bytes, max_megapixels)

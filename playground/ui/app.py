@@ -7,22 +7,28 @@ found by its session hash so Stop, re-roll and History reach the right panes.
 # No `from __future__ import annotations` here: Gradio finds gr.Request parameters by their
 # evaluated annotation.
 
+import atexit
+import contextlib
+import functools
+import inspect
+import os
 import secrets
-import tempfile
 import sys
-import time
 from importlib.resources import files
+from pathlib import Path
 from typing import Any
 
 import gradio as gr
 from pydantic import ValidationError
 
 from playground.adapters.base import ChatRequest, GenerationSettings
-from playground.images import ImageError, image_from_path
+from playground.export import make_export_dir, remove_export_dir, sweep_stale_exports
+from playground.images import DEFAULT_MAX_IMAGE_MEGAPIXELS, ImageError, image_from_path
 from playground.runner import PaneRequest
 from playground.runtime import Runtime
 from playground.ui.examples import build_examples
-from playground.ui.limits import RateLimited, RateLimiter
+from playground.ui.guard import AccessGuard
+from playground.ui.limits import LoginThrottle, RateLimited, RateLimiter, trusted_address
 from playground.ui.history_tab import build_history_tab
 from playground.ui.judge import build_judging
 from playground.ui.leaderboard_tab import build_leaderboard_tab
@@ -40,14 +46,88 @@ def static_text(name: str) -> str:
 
 
 def client_address(request: gr.Request) -> str:
-    """Who is asking, for the rate limit. Behind the share tunnel every request comes from the
-    local tunnel client, so the forwarded address (set by the tunnel) is preferred."""
+    """Who is asking, for the rate limit: the direct peer, or behind the share tunnel (whose
+    client connects from loopback) the last X-Forwarded-For entry, the one the tunnel appended.
+    Earlier entries are the client's own words (limits.trusted_address)."""
     headers = getattr(request, "headers", None) or {}
-    forwarded = headers.get("x-forwarded-for", "") if hasattr(headers, "get") else ""
-    if forwarded:
-        return forwarded.split(",")[0].strip()
+    if hasattr(headers, "getlist"):  # starlette Headers: every X-Forwarded-For line
+        forwarded = headers.getlist("x-forwarded-for")
+    else:  # gr.Request of a queued event: a plain dict
+        value = headers.get("x-forwarded-for") if hasattr(headers, "get") else None
+        forwarded = [value] if isinstance(value, str) else []
     client = getattr(request, "client", None)
-    return getattr(client, "host", None) or "unknown"
+    return trusted_address(getattr(client, "host", None), forwarded)
+
+
+def log_user_error(exc: gr.Error) -> None:
+    message = " ".join(str(getattr(exc, "message", "") or exc).split())
+    print(f"gemma-playground: refused: {message[:300]}", file=sys.stderr, flush=True)
+
+
+def quiet_user_errors(fn):
+    """gr.Error is a user's mistake, already shown to them: one log line, not a traceback."""
+    def quiet(exc: gr.Error) -> None:
+        exc.print_exception = False
+        log_user_error(exc)
+
+    if inspect.isgeneratorfunction(fn):
+        @functools.wraps(fn)
+        def wrapper(*args, **kwargs):
+            try:
+                return (yield from fn(*args, **kwargs))
+            except gr.Error as exc:
+                quiet(exc)
+                raise
+    elif inspect.iscoroutinefunction(fn):
+        @functools.wraps(fn)
+        async def wrapper(*args, **kwargs):
+            try:
+                return await fn(*args, **kwargs)
+            except gr.Error as exc:
+                quiet(exc)
+                raise
+    elif inspect.isasyncgenfunction(fn):
+        return fn  # none in this app
+    else:
+        @functools.wraps(fn)
+        def wrapper(*args, **kwargs):
+            try:
+                return fn(*args, **kwargs)
+            except gr.Error as exc:
+                quiet(exc)
+                raise
+    return wrapper
+
+
+class UploadImage(gr.Image):
+    """gr.Image that hands over the uploaded file untouched. Gradio's own preprocessing opens and
+    converts the image (a 140 KB PNG declaring 12000×12000 pixels becomes ~430 MB of RGB) before
+    the app can look at it; here images.py checks the header first and nothing decodes it."""
+
+    is_template = True  # the browser side is the ordinary Image component
+
+    def preprocess(self, payload):
+        if payload is None:
+            return None
+        if payload.url and payload.url.startswith("data:"):
+            raise gr.Error("The image must be uploaded as a file (inline data: images are not accepted).",
+                           print_exception=False)
+        return payload.path
+
+
+def forget_upload(path: str) -> None:
+    """Remove a refused upload from Gradio's upload folder (never anything outside it)."""
+    from gradio.utils import get_upload_folder
+
+    try:
+        file = Path(path).resolve()
+        folder = Path(get_upload_folder()).resolve()
+        if folder in file.parents and file.is_file():
+            file.unlink()
+            with contextlib.suppress(OSError):
+                file.parent.rmdir()  # Gradio keeps each upload in its own folder
+    except OSError:
+        pass
 
 
 def session_id(request: gr.Request) -> str:
@@ -74,7 +154,12 @@ class PlaygroundApp:
         self.allow_downloads = allow_downloads  # off on a shared link: strangers must not fill the disk
         self.sessions = Sessions(runtime)
         self.default_models = default_models or ["gemma-3-270m", "gemma-3-270m"]
-        self.export_dir = tempfile.mkdtemp(prefix="gemma-playground-export-")
+        self.login_throttle = LoginThrottle(max_failures=5, window_s=60.0)
+        self.export_dir = make_export_dir()
+        atexit.register(remove_export_dir, self.export_dir)
+
+    def close(self) -> None:
+        remove_export_dir(self.export_dir)
 
     def check_rate(self, request: gr.Request) -> None:
         try:
@@ -107,10 +192,15 @@ class PlaygroundApp:
             raise gr.Error(f"The prompt is {len(prompt):,} characters; the limit is {self.max_prompt_chars:,}.")
         image = None
         if form["image"]:
+            config = self.runtime.config
             try:
-                image = image_from_path(form["image"], max_bytes=int(self.runtime.config.max_image_mb * 1024 * 1024))
+                image = image_from_path(form["image"], max_bytes=int(config.max_image_mb * 1024 * 1024),
+                                        max_megapixels=getattr(config, "max_image_megapixels",
+                                                               DEFAULT_MAX_IMAGE_MEGAPIXELS),
+                                        name="The image")
             except ImageError as exc:
-                raise gr.Error(str(exc)) from None
+                forget_upload(form["image"])
+                raise gr.Error(f"Image refused: {exc}") from None
         try:
             base = GenerationSettings(
                 temperature=form["temperature"], top_p=form["top_p"], top_k=int(form["top_k"]),
@@ -151,7 +241,9 @@ class PlaygroundApp:
     def build(self) -> gr.Blocks:
         choices = self.model_choices()
         defaults = self.runtime.config.defaults
-        with gr.Blocks(title="Gemma playground") as demo:
+        # Uploads older than a day are removed hourly (and all of them when the server stops);
+        # a refused one at once (forget_upload).
+        with gr.Blocks(title="Gemma playground", delete_cache=(3600, 86400)) as demo:
             gr.Markdown("## Gemma playground · one prompt, several models, side by side", elem_id="gp-title")
             with gr.Tabs() as tabs:
                 with gr.Tab("Compare", id="compare"):
@@ -168,8 +260,8 @@ class PlaygroundApp:
                             url_note = gr.Markdown("", elem_id="gp-url-note")
                             with gr.Accordion("System prompt and image", open=False) as image_panel:
                                 system = gr.Textbox(label="System prompt", lines=2, elem_id="gp-system")
-                                image = gr.Image(label="Image (sent to every model that can see)", type="filepath",
-                                                 elem_id="gp-image", height=200)
+                                image = UploadImage(label="Image (sent to every model that can see)",
+                                                    type="filepath", elem_id="gp-image", height=200)
                             with gr.Group(elem_id="gp-examples"):
                                 build_examples(prompt, image, image_panel)
                         with gr.Column(scale=2):
@@ -328,19 +420,43 @@ class PlaygroundApp:
                 build_history_tab(self, session_id, outputs, models, prompt, tabs, known, NO_MODEL, blind=blind)
                 build_leaderboard_tab(self)
                 build_models_tab(self)
+        for block_fn in demo.fns.values():  # every event, the tabs' included
+            if block_fn.fn is not None:
+                block_fn.fn = quiet_user_errors(block_fn.fn)
         return demo
+
+
+@contextlib.contextmanager
+def peer_addresses_kept():
+    """uvicorn (as Gradio starts it) replaces a loopback peer's address with an X-Forwarded-For
+    entry of its choosing, which a local client can forge; the app makes that choice itself
+    (limits.trusted_address), so uvicorn is told to trust no proxy while the server is created."""
+    old = os.environ.get("FORWARDED_ALLOW_IPS")
+    os.environ["FORWARDED_ALLOW_IPS"] = ""
+    try:
+        yield
+    finally:
+        if old is None:
+            os.environ.pop("FORWARDED_ALLOW_IPS", None)
+        else:
+            os.environ["FORWARDED_ALLOW_IPS"] = old
 
 
 def launch(app: PlaygroundApp, host: str = "127.0.0.1", port: int | None = 7860,
            share: bool = False, auth: tuple[str, str] | None = None,
            open_browser: bool = False, block: bool = True):
+    from starlette.middleware import Middleware
+
     demo = app.build()
     demo.queue(max_size=64, default_concurrency_limit=16)
-    result = demo.launch(server_name=host, server_port=port, share=share, auth=auth,
-                         inbrowser=open_browser, prevent_thread_lock=not block, quiet=not block,
-                         css=static_text("playground.css"),
-                         head=f"<script>{static_text('playground.js')}</script>",
-                         footer_links=["api"], show_error=True)
+    max_upload = int(app.runtime.config.max_image_mb * 1024 * 1024)  # the only uploads are images
+    with peer_addresses_kept():
+        result = demo.launch(server_name=host, server_port=port, share=share, auth=auth,
+                             inbrowser=open_browser, prevent_thread_lock=not block, quiet=not block,
+                             css=static_text("playground.css"),
+                             head=f"<script>{static_text('playground.js')}</script>",
+                             footer_links=["api"], show_error=True, max_file_size=max_upload,
+                             app_kwargs={"middleware": [Middleware(AccessGuard, throttle=app.login_throttle)]})
     return demo, result
 
 
@@ -365,11 +481,19 @@ def serve(args, runtime: Runtime) -> int:
         return 2
     if message:
         print(message, flush=True)
+    sweep_stale_exports()  # folders left by launches that did not exit cleanly
     # A public link is reachable by anyone: rate-limit runs per address there.
     app = PlaygroundApp(runtime, runs_per_minute=20 if args.share else 0,
                         allow_downloads=not args.share)
-    demo, _ = launch(app, args.host, args.port, share=args.share, auth=auth,
-                     open_browser=not args.no_browser, block=False)
+    try:
+        demo, _ = launch(app, args.host, args.port, share=args.share, auth=auth,
+                         open_browser=not args.no_browser, block=False)
+    except OSError as exc:
+        app.close()
+        runtime.close()
+        print(f"gemma-playground: error: cannot listen on {args.host}:{args.port}: the port is in use (or the "
+              f"address is not this machine's). Choose another with --port. ({exc})", file=sys.stderr)
+        return 2
     print(f"gemma-playground is running at {demo.local_url}", flush=True)
     if args.share:
         if getattr(demo, "share_url", None):
@@ -382,5 +506,6 @@ def serve(args, runtime: Runtime) -> int:
     except KeyboardInterrupt:
         pass
     finally:
+        app.close()
         runtime.close()
     return 0

@@ -1,11 +1,37 @@
-"""Per-client rate limit for runs: a sliding window of run start times per client address.
-Off by default on localhost; `--share` turns it on (a public link is reachable by anyone)."""
+"""Per-client limits: runs per minute (a sliding window of run start times per client address)
+and failed logins per address. The run limit is off by default on localhost; `--share` turns it
+on (a public link is reachable by anyone).
+
+Who the client is: the direct peer, except behind the share tunnel, whose client runs on this
+machine and connects from loopback. Only then is `X-Forwarded-For` read, and only its last entry
+(the one the tunnel appended); every earlier entry was written by the client and is not trusted.
+"""
 
 from __future__ import annotations
 
+import ipaddress
 import threading
 import time
 from collections import defaultdict, deque
+from collections.abc import Iterable
+
+
+def is_loopback(host: str | None) -> bool:
+    try:
+        return ipaddress.ip_address((host or "").strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+def trusted_address(peer: str | None, forwarded: Iterable[str] = ()) -> str:
+    """The address to count a request against. `peer` is the direct TCP peer; `forwarded` the
+    values of every X-Forwarded-For header, in order."""
+    peer = peer or "unknown"
+    if not is_loopback(peer):
+        return peer
+    entries = [entry.strip() for value in forwarded for entry in value.split(",")]
+    last = entries[-1] if entries else ""
+    return last[:100] if last else peer
 
 
 class RateLimited(Exception):
@@ -37,3 +63,38 @@ class RateLimiter:
             if len(self._starts) > 10_000:  # forget idle clients so memory stays bounded
                 for key in [k for k, v in self._starts.items() if not v][:5_000]:
                     del self._starts[key]
+
+
+class LoginThrottle:
+    """Failed logins per address: after `max_failures` within `window_s`, further attempts from
+    that address are refused until the oldest failure leaves the window."""
+
+    def __init__(self, max_failures: int = 5, window_s: float = 60.0, clock=time.monotonic):
+        self.max_failures = max_failures
+        self.window_s = window_s
+        self.clock = clock
+        self._failures: dict[str, deque[float]] = defaultdict(deque)
+        self._lock = threading.Lock()
+
+    def _recent(self, address: str, now: float) -> deque[float]:
+        failures = self._failures[address]
+        while failures and now - failures[0] > self.window_s:
+            failures.popleft()
+        return failures
+
+    def wait_s(self, address: str) -> float:
+        """0 if `address` may try to log in now, else the seconds until it may."""
+        now = self.clock()
+        with self._lock:
+            failures = self._recent(address, now)
+            if len(failures) < self.max_failures:
+                return 0.0
+            return max(1.0, self.window_s - (now - failures[0]))
+
+    def failed(self, address: str) -> None:
+        now = self.clock()
+        with self._lock:
+            self._recent(address, now).append(now)
+            if len(self._failures) > 10_000:  # bounded memory under address churn
+                for key in [k for k, v in self._failures.items() if not v][:5_000]:
+                    del self._failures[key]
