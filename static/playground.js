@@ -161,6 +161,7 @@
     // The raw answer (markdown and all) that the server put in an inert <template> next to the
     // rendered one; else the rendered text, without anything this script put inside it.
     var raw = answer.parentNode && answer.parentNode.querySelector(":scope > template.gp-raw");
+    if (raw && raw.hasAttribute("data-text")) { return raw.getAttribute("data-text"); }
     if (raw) { return raw.content ? raw.content.textContent : raw.textContent; }
     var text = "";
     for (var c = answer.firstChild; c; c = c.nextSibling) {
@@ -324,8 +325,22 @@
     }
   });
 
+  // The raw answer comes in the template's data-text attribute (Gradio's in-place patching of a
+  // gr.HTML updates attributes but never a <template>'s content); mirror it into the content, so
+  // the template always holds the answer now on screen, never an earlier (or unmasked) one.
+  function syncRawAnswers() {
+    var raws = document.querySelectorAll("template.gp-raw[data-text]");
+    for (var i = 0; i < raws.length; i++) {
+      var text = raws[i].getAttribute("data-text");
+      if (raws[i].content.textContent !== text) { raws[i].content.textContent = text; }
+    }
+  }
+  var rawObserver = new MutationObserver(syncRawAnswers);
+
   function observe() {
     observer.observe(document.body, { childList: true, subtree: true, characterData: true });
+    rawObserver.observe(document.body, { childList: true, subtree: true, attributes: true,
+                                         attributeFilter: ["data-text"] });
   }
   if (document.body) { observe(); } else { document.addEventListener("DOMContentLoaded", observe); }
 

@@ -124,18 +124,25 @@ def _scatter(points: Sequence[Any], attr: str, title: str, x_label: str, better:
                  f'class="gp-chart-label">{html.escape(x_label)} ({html.escape(better)})</text>'
                  f'<text x="12" y="{MARGIN_T + PLOT_H / 2:.0f}" text-anchor="middle" class="gp-chart-label" '
                  f'transform="rotate(-90 12 {MARGIN_T + PLOT_H / 2:.0f})">score</text>')
+    placed: list[tuple[float, float, float]] = []  # label boxes drawn so far: (left, right, baseline)
     for i, p in shown:
         color = POINT_COLORS[i % len(POINT_COLORS)]
         x, y = px(getattr(p, attr)), py(p.score)
         name = p.model if len(p.model) <= 28 else p.model[:27] + "…"
         anchor, dx = ("end", -7) if x > MARGIN_L + PLOT_W * 0.6 else ("start", 7)
+        width = 6.2 * len(name)  # about 12 px text
+        left = x + dx - width if anchor == "end" else x + dx
+        label_y = y - 6
+        while any(left < r and l < left + width and abs(label_y - b) < 12 for l, r, b in placed):
+            label_y += 13  # two models at about the same place: stack their names
+        placed.append((left, left + width, label_y))
         tip = (f"{p.model}: score {p.score:.0f} (95% {p.ci_low:.0f}–{p.ci_high:.0f}), "
                f"{x_label} {getattr(p, attr):.3g} (median of {p.measured})")
         parts.append(f'<g class="gp-sq-point"><title>{html.escape(tip)}</title>'
                      f'<line x1="{x:.1f}" x2="{x:.1f}" y1="{py(p.ci_low):.1f}" y2="{py(p.ci_high):.1f}" '
                      f'stroke="{color}" stroke-width="2"/>'
                      f'<circle cx="{x:.1f}" cy="{y:.1f}" r="5" fill="{color}"/>'
-                     f'<text x="{x + dx:.1f}" y="{y - 6:.1f}" text-anchor="{anchor}" class="gp-chart-label">'
+                     f'<text x="{x + dx:.1f}" y="{label_y:.1f}" text-anchor="{anchor}" class="gp-chart-label">'
                      f'{html.escape(name)}</text></g>')
     parts.append("</svg>")
     return "".join(parts)

@@ -94,14 +94,14 @@ class JudgeWidgets:
                 self.ranks = [gr.Radio([], label=f"Pane {i + 1}", visible=False, min_width=120,
                                        elem_id=f"gp-rank-{i}", elem_classes=["gp-rank"])
                               for i in range(max_panes)]
-            with gr.Row(elem_id="gp-judge-actions", equal_height=True):
+            with gr.Row(elem_id="gp-judge-actions", equal_height=False):
                 self.tags = gr.Textbox(label="Tags", placeholder="svg, code (comma-separated)", max_lines=1,
                                        elem_id="gp-judge-tags", scale=3, min_width=160)
                 self.submit = gr.Button("Submit ranking", variant="primary", elem_id="gp-judge-submit",
                                         scale=1, min_width=120)
                 self.all_bad = gr.Button("All bad", elem_id="gp-judge-all-bad", scale=1, min_width=90)
                 self.reveal = gr.Button("Reveal without voting", elem_id="gp-judge-reveal", visible=False,
-                                        scale=1, min_width=120)
+                                        size="sm", scale=1, min_width=120)
 
     @property
     def outputs(self) -> list[Any]:

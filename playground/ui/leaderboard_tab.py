@@ -123,12 +123,12 @@ def compute(app: Any, blind_only: bool, tag: str | None, since: str | None, unti
 def build_leaderboard_tab(app: Any) -> None:
     """Create the tab (call inside the gr.Tabs block) and wire its events."""
     with gr.Tab("Leaderboard", id="leaderboard") as tab:
-        with gr.Row(equal_height=True):
+        with gr.Row(equal_height=False, elem_id="gp-board-filters"):
             blind_only = gr.Checkbox(False, label="Blind votes only", elem_id="gp-board-blind", scale=1)
             tag = gr.Textbox(label="Tag", placeholder="e.g. svg", max_lines=1, elem_id="gp-board-tag", scale=1)
             since = gr.Textbox(label="From (YYYY-MM-DD)", max_lines=1, elem_id="gp-board-since", scale=1)
             until = gr.Textbox(label="Until (YYYY-MM-DD)", max_lines=1, elem_id="gp-board-until", scale=1)
-            refresh = gr.Button("Refresh", elem_id="gp-board-refresh", scale=1)
+            refresh = gr.Button("Refresh", elem_id="gp-board-refresh", scale=1, min_width=100)
         board = gr.HTML("", elem_id="gp-board", js_on_load=None)
 
     def on_refresh(blind_value: bool, tag_value: str, since_value: str, until_value: str):

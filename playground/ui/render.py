@@ -247,8 +247,11 @@ def render_pane(state: PaneState, drawings: list[Drawing] | None = None, blind: 
     if state.text:
         text = mask(state.text)
         body.append(f'<div class="gp-answer gp-md">{markdown_to_html(text)}</div>')
-        # The raw answer, inert (a <template> is never rendered), for the word diff in the page.
-        body.append(f'<template class="gp-raw">{_esc(text)}</template>')
+        # The raw answer, inert, for the word diff in the page. In an attribute, not as the
+        # template's content: Gradio patches a gr.HTML's DOM in place (attributes and child nodes)
+        # and never reaches a <template>'s content, which would keep the first text it was given
+        # (a stale answer, or an unmasked one). playground.js mirrors it into the content.
+        body.append(f'<template class="gp-raw" data-text="{_esc(text)}"></template>')
     elif not state.error and not state.finished:
         body.append('<div class="gp-waiting">…</div>')
     if drawings:

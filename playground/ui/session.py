@@ -183,7 +183,8 @@ class Sessions:
         tags = ", ".join(view.vote_tags) if (set_values and view.vote_id) else gr.skip()
         return [gr.update(visible=visible), *radios, note,
                 gr.update(value="Update ranking" if view.vote_id else "Submit ranking"),
-                gr.update(visible=view.hidden), tags]
+                # its label again: a button created hidden comes up empty in Gradio 6
+                gr.update(visible=view.hidden, value="Reveal without voting"), tags]
 
     def _stream(self, view: SessionView, comparison: Comparison, slots: list[int],
                 label: str) -> Iterator[list[Any]]:
