@@ -38,6 +38,8 @@ from playground.ui.url_state import wire_url_state
 
 NO_MODEL = ""
 PANE_FIELDS = ("model", "thinking", "temperature", "max_tokens", "seed")  # per pane, in /run's order
+LOGIN_NOTE = ("After 5 wrong logins within a minute, logins from your address pause for up to a minute "
+              "(the form then says the credentials are incorrect).")
 THINKING_CHOICES = [("default", "default"), ("on", "on"), ("off", "off")]
 
 
@@ -456,6 +458,7 @@ def launch(app: PlaygroundApp, host: str = "127.0.0.1", port: int | None = 7860,
                              css=static_text("playground.css"),
                              head=f"<script>{static_text('playground.js')}</script>",
                              footer_links=["api"], show_error=True, max_file_size=max_upload,
+                             auth_message=LOGIN_NOTE if auth else None,
                              app_kwargs={"middleware": [Middleware(AccessGuard, throttle=app.login_throttle)]})
     return demo, result
 

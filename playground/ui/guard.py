@@ -67,15 +67,18 @@ class AccessGuard:
         address = scope_address(scope)
         wait = self.throttle.wait_s(address)
         if wait:
+            # 400 like a wrong password: Gradio's login form shows only that status (a 429 would
+            # leave the form silent); the detail and Retry-After tell API clients the truth.
             body = json.dumps({"detail": f"Too many failed logins from this address: try again in {wait:.0f} s."})
-            await send({"type": "http.response.start", "status": 429,
+            await send({"type": "http.response.start", "status": 400,
                         "headers": [(b"content-type", b"application/json"),
                                     (b"retry-after", str(int(wait + 0.5)).encode())]})
             await send({"type": "http.response.body", "body": body.encode()})
             return
 
         async def watch(message):
-            # Gradio answers a wrong login with 400 ("Incorrect credentials.")
+            # Gradio answers a wrong login with 400 ("Incorrect credentials."); a lockout answered
+            # above is not a new failure, so it does not extend itself
             if message["type"] == "http.response.start" and message["status"] in (400, 401, 403):
                 self.throttle.failed(address)
             await send(message)
