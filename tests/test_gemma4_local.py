@@ -117,8 +117,10 @@ def test_channel_markers_show_in_text_and_turn_markers_do_not(pool, tiny_gemma4)
     assert all(len(v) == 1 for v in single.values()), single
     assert llm.detokenize(ids).decode() == "model\n<|channel>thought\nhmm<channel|>Hi"
     # plain text is tokenized by the gemma4 BPE tokenizer and comes back unchanged
-    text = "Draw a pelican riding a bicycle, then say “done” — 2×3 = 6."
-    assert llm.detokenize(llm.tokenize(text.encode(), add_bos=False)).decode() == text
+    for text in ("Draw a pelican riding a bicycle, then say “done” — 2×3 = 6.",
+                 "<svg viewBox=\"0 0 10 10\">\n  <rect/>\n</svg>\n\n\n",
+                 "日本語のテキスト 😀 (byte fallback)"):
+        assert llm.detokenize(llm.tokenize(text.encode(), add_bos=False)).decode() == text
 
 
 # ---- the prompt ----------------------------------------------------------------------------
@@ -309,6 +311,36 @@ def test_a_found_gemma4_file_makes_its_preset_ready_with_its_projector(tiny_gemm
     spec = catalog.resolve("gemma-4-e2b")
     assert (spec.path, spec.mmproj_path) == (tiny_gemma4.model, tiny_gemma4.mmproj)
     assert "F16" in spec.facts() and "vision" in spec.facts()
+
+
+def test_compare_runs_the_tiny_gemma4_end_to_end_with_n_gpu_layers(tiny_gemma4, monkeypatch, capsys):
+    """`compare -m FILE.gguf --n-gpu-layers -1`: the CLI, catalog, runtime, pool and adapter on a
+    real Gemma 4 file; the file's own sampling is used and the request shows the prompt."""
+    import json
+
+    import llama_cpp
+
+    from playground.cli import main
+
+    made: dict = {}
+    real_init = llama_cpp.Llama.__init__
+
+    def spy(self, *args, **kwargs):
+        made.update(kwargs)
+        real_init(self, *args, **kwargs)
+
+    monkeypatch.setattr(llama_cpp.Llama, "__init__", spy)
+    status = main(["compare", "Say hi", "-m", str(tiny_gemma4.model), "--n-gpu-layers", "-1",
+                   "--n-ctx", "512", "--max-tokens", "6", "--seed", "3", "--thinking", "--json",
+                   "--no-cache"])
+    assert status == 0
+    assert made["n_gpu_layers"] == -1 and made["n_ctx"] == 512
+    (pane,) = json.loads(capsys.readouterr().out)["panes"]
+    assert pane["error"] is None and pane["finish_reason"] in ("stop", "length")
+    assert pane["settings"] | {"temperature": 1.0, "top_p": 0.95, "top_k": 64} == pane["settings"]
+    assert pane["request"]["prompt"] == ("<bos><|turn>system\n<|think|>\n<turn|>\n<|turn>user\n"
+                                         "Say hi<turn|>\n<|turn>model\n")
+    assert pane["metrics"]["prompt_tokens"] == pane["request"]["prompt_tokens"]
 
 
 # ---- vision --------------------------------------------------------------------------------
