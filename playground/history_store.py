@@ -30,8 +30,10 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import random
 import sqlite3
 import threading
+import time as _time
 from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator
 
@@ -91,12 +93,28 @@ def connect(path: str | os.PathLike[str], timeout: float = 10.0) -> sqlite3.Conn
     con = sqlite3.connect(str(path), timeout=timeout, isolation_level=None, check_same_thread=False)
     try:
         con.execute(f"PRAGMA busy_timeout = {int(timeout * 1000)}")
-        con.execute("PRAGMA journal_mode = WAL")
+        _enable_wal(con, timeout)
         con.execute("PRAGMA synchronous = NORMAL")  # WAL + NORMAL: durable on commit except power loss
     except BaseException:
         con.close()
         raise
     return con
+
+
+def _enable_wal(con: sqlite3.Connection, timeout: float) -> None:
+    # Switching a new file to WAL needs an exclusive lock; processes creating the file at
+    # once can each hold SHARED and want EXCLUSIVE, and SQLite then answers "database is
+    # locked" at once instead of waiting. Retry (with jitter) until the busy timeout.
+    deadline = _time.monotonic() + timeout
+    while True:
+        try:
+            if con.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
+                con.execute("PRAGMA journal_mode = WAL")
+            return
+        except sqlite3.OperationalError as exc:
+            if ("locked" not in str(exc) and "busy" not in str(exc)) or _time.monotonic() > deadline:
+                raise
+            _time.sleep(0.01 + random.random() * 0.03)
 
 
 def clean_text(text: str) -> str:

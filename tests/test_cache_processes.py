@@ -167,3 +167,37 @@ def test_threads_sharing_one_cache_object_lose_nothing(tmp_path):
     assert [n for n, _ in cache.numbered_samples(SHARED_KEYS[0])] == list(range(1, 101))
     assert len(cache.history(limit=1000)) == 100
     cache.close()
+
+
+
+def _open_history(path: str, name: str, start, errors) -> None:
+    from playground.history_store import HistoryStore
+
+    start.wait(30)
+    try:
+        store = HistoryStore(path)
+        store.add(entry_id=name, time=1.0, key="k", prompt="p", system=None, image_sha=None, models=[])
+        store.close()
+    except BaseException as exc:  # noqa: BLE001 - reported to the parent
+        errors.put(f"{name}: {type(exc).__name__}: {exc}")
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="fork start method")
+def test_processes_creating_the_history_file_at_once_all_succeed(tmp_path):
+    # The first open switches a new file to WAL, which needs an exclusive lock; processes
+    # racing for it got "database is locked" at once (about 1 round in 13 here) before the retry.
+    ctx = multiprocessing.get_context("fork")
+    problems = []
+    for attempt in range(30):
+        path = str(tmp_path / f"history-{attempt}.sqlite3")
+        start, errors = ctx.Event(), ctx.Queue()
+        procs = [ctx.Process(target=_open_history, args=(path, f"P{n}", start, errors)) for n in range(6)]
+        for p in procs:
+            p.start()
+        time.sleep(0.05)
+        start.set()
+        for p in procs:
+            p.join(60)
+        while not errors.empty():
+            problems.append(errors.get())
+    assert problems == []
