@@ -260,3 +260,29 @@ def test_the_export_folder_is_removed_when_the_process_exits(tmp_path):
     export_dir = Path(done.stdout.strip().splitlines()[-1])
     assert export_dir.parent == tmp_path and export_dir.name.startswith("gemma-playground-export-")
     assert not export_dir.exists()
+
+
+@pytest.mark.slow
+def test_an_inline_data_image_is_refused_with_a_sentence():
+    import base64
+    import io
+
+    from PIL import Image
+
+    buffer = io.BytesIO()
+    Image.new("RGB", (8, 8)).save(buffer, "PNG")
+    inline = {"url": "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode(), "path": None,
+              "meta": {"_type": "gradio.FileData"}}
+    served = Served()
+    try:
+        client = gradio_client.Client(served.url + "/", verbose=False)
+        with pytest.raises(gradio_client.exceptions.AppError, match=r"^The image must be uploaded as a file"):
+            client.predict(*run_args_with_image("Describe it.", inline), api_name="/run")
+    finally:
+        served.close()
+
+
+def run_args_with_image(prompt, image):
+    from test_ui_client import run_args as ordered
+
+    return ordered(prompt, [FAST_MODEL], image=image)

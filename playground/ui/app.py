@@ -112,8 +112,10 @@ class UploadImage(gr.Image):
         if payload is None:
             return None
         if payload.url and payload.url.startswith("data:"):
-            raise gr.Error("The image must be uploaded as a file (inline data: images are not accepted).",
-                           print_exception=False)
+            refusal = gr.Error("The image must be uploaded as a file (inline data: images are not accepted).",
+                               print_exception=False)
+            log_user_error(refusal)
+            raise refusal
         return payload.path
 
 
