@@ -65,12 +65,13 @@ class ForceTokens:
 
 
 @contextmanager
-def scripted(llm, reply: str):
-    """Make the model answer `reply` (its tokens, special tokens included) and record what it
-    was asked: yields a dict that receives the prompt tokens of each completion."""
+def scripted(llm, reply: str | list[int]):
+    """Make the model answer `reply` (its tokens, special tokens included; or a list of token
+    ids) and record what it was asked: yields a dict that receives the prompt tokens of each
+    completion."""
     from llama_cpp import LogitsProcessorList
 
-    ids = llm.tokenize(reply.encode("utf-8"), add_bos=False, special=True)
+    ids = reply if isinstance(reply, list) else llm.tokenize(reply.encode("utf-8"), add_bos=False, special=True)
     seen: dict = {"ids": ids, "prompts": []}
     original = llm.create_completion
 
@@ -167,7 +168,7 @@ def test_the_request_shows_the_prompt_the_model_saw(pool, tiny_gemma4):
     assert sent["prompt"] == "<bos><|turn>system\n<|think|>\nbe brief<turn|>\n<|turn>user\nhi<turn|>\n<|turn>model\n"
     assert sent["prompt_tokens"] == usage["prompt_tokens"]
     assert sent["template"] == "the GGUF's own chat template" and sent["thinking"] is True
-    assert "<turn|>" in sent["stop"]
+    assert sent["stop_tokens"] == ["<turn|>", "<eos>"]
     assert sent["sampling"] | {"temperature": 0.5, "top_k": 40, "max_tokens": 32} == sent["sampling"]
     assert sent["model_file"] == tiny_gemma4.model.name
 
@@ -223,6 +224,21 @@ def test_an_answer_that_mentions_think_tags_keeps_every_word(pool, tiny_gemma4):
     with scripted(llm, "<think>Use these tags</think> like this.<turn|>"):
         _, answer, thinking, _ = run(adapter, ChatRequest("hi"))
     assert (answer, thinking) == ("<think>Use these tags</think> like this.", "")
+
+
+def test_an_answer_that_spells_out_the_end_of_turn_marker_is_not_cut(pool, tiny_gemma4):
+    """The real end of a turn is the <turn|> token; the same characters written as plain text
+    (an answer about chat templates) are words, not a stop."""
+    llm = loaded_llm(pool, tiny_gemma4.model)
+    adapter = LlamaLocalAdapter(pool, tiny_gemma4.model, family="gemma4")
+    words = "A Gemma 4 turn ends with <turn|> and the text with <eos>, written out."
+    ids = llm.tokenize(words.encode(), add_bos=False, special=False)  # plain pieces, no specials
+    assert llm.tokenize(b"<turn|>", add_bos=False, special=True)[0] not in ids
+    with scripted(llm, ids + llm.tokenize(b"<turn|>", add_bos=False, special=True)) as seen:
+        events, answer, _, _ = run(adapter, ChatRequest("How does a Gemma 4 turn end?"))
+    assert answer == words and events[-1] == Finish("stop")
+    (sent,) = [e.details for e in events if isinstance(e, RequestSent)]
+    assert sent["stop"] == [] and sent["stop_tokens"] == ["<turn|>", "<eos>"]
 
 
 def test_placeholder_tokens_the_text_does_not_show_are_reported(pool, tiny_gemma4):
@@ -374,6 +390,7 @@ def test_an_image_goes_through_the_gemma4v_projector(pool, tiny_gemma4, capfd):
     (sent,) = [e.details for e in events if isinstance(e, RequestSent)]
     assert sent["prompt"] == ("<bos><|turn>system\n<|think|>\n<turn|>\n<|turn>user\n"
                               "<__media__>What colour is this?<turn|>\n<|turn>model\n")
+    assert sent["stop"] == [] and sent["stop_tokens"] == ["<turn|>", "<eos>"]
     assert sent["image"] == {"mime_type": "image/png", "bytes": len(request.image.data),
                              "marker": "<__media__>", "projector_file": tiny_gemma4.mmproj.name}
     assert sent["prompt_tokens"] == usage["prompt_tokens"]

@@ -21,7 +21,7 @@ from playground.adapters.base import (
     Status, StreamContext, TextDelta, ThoughtDelta, Usage, image_summary,
 )
 from playground.adapters.chat_format import (
-    build_prompt, prompt_source, render_metadata_template, uses_gemma_turns,
+    GEMMA4_STOP, build_prompt, prompt_source, render_metadata_template, uses_gemma_turns,
 )
 
 GGUF_MAGIC = b"GGUF"
@@ -96,6 +96,21 @@ def route_mtmd_logs() -> None:
         mtmd.mtmd_helper_log_set(llama_logger.llama_log_callback, ctypes.c_void_p(0))
     except Exception:  # other bindings: their logs are noisy, not wrong
         pass
+
+
+def split_stops(llm: Any, stops: list[str]) -> tuple[list[str], list[str]]:
+    """(text stops, token stops): a stop that is one control token of this vocabulary
+    (<turn|>, <end_of_turn>, <eos> in a Gemma GGUF) never shows in the streamed text, and
+    llama.cpp ends generation on it by itself (end-of-generation tokens); as a text stop it
+    would only ever match an answer that writes those characters out, and cut it there."""
+    text_stops, token_stops = [], []
+    for stop in stops:
+        ids = llm.tokenize(stop.encode("utf-8"), add_bos=False, special=True)
+        if len(ids) == 1 and not llm.detokenize(ids) and llm.detokenize(ids, special=True) == stop.encode():
+            token_stops.append(stop)
+        else:
+            text_stops.append(stop)
+    return text_stops, token_stops
 
 
 class PromptAbort:
@@ -282,14 +297,15 @@ class LlamaLocalAdapter:
         yield Usage(prompt_tokens=len(tokens))
         max_tokens = min(settings.max_tokens, n_ctx - len(tokens))
         sampling = self._sampling(settings) | {"max_tokens": max_tokens}
+        text_stops, token_stops = split_stops(llm, stops)
         # exactly what the tokenizer made of it, special tokens spelled out (BOS included)
         seen = llm.detokenize(tokens, special=True).decode("utf-8", "replace")
-        yield self._describe(seen, len(tokens), stops, sampling,
-                             prompt_source(self.family, template), settings)
+        yield self._describe(seen, len(tokens), text_stops, sampling,
+                             prompt_source(self.family, template), settings, stop_tokens=token_stops)
         # The seed must be set on the Llama itself for create_completion to honour it each run.
         if settings.seed is not None:
             llm.set_seed(settings.seed)
-        chunks = llm.create_completion(tokens, stream=True, stop=stops, **sampling)
+        chunks = llm.create_completion(tokens, stream=True, stop=text_stops, **sampling)
         yield from self._relay(llm, chunks, ctx, lambda c: c["choices"][0].get("text") or "",
                                n_prompt=len(tokens), think_tags=not uses_gemma_turns(stops))
 
@@ -354,7 +370,7 @@ class LlamaLocalAdapter:
         image = image_summary(request.image) | {"marker": marker,
                                                 "projector_file": self.mmproj.name if self.mmproj else None}
         return self._describe(prompt, n_prompt, [], sampling, "the GGUF's own chat template",
-                              settings, image=image)
+                              settings, stop_tokens=split_stops(llm, GEMMA4_STOP)[1], image=image)
 
     def _relay(self, llm: Any, chunks: Iterator[dict], ctx: StreamContext, text_of,
                n_prompt: int, abort: PromptAbort | None = None,
