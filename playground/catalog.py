@@ -216,6 +216,9 @@ class Catalog:
         self.search_dirs = [Path(d).expanduser() for d in (models_dirs or []) + self.config.models_dirs]
         self.discovered: dict[str, Path] = {}  # found files that are no preset's model
         self.found: dict[str, list[QuantOption]] = {}  # preset id -> its files found on disk
+        # the id a joined file had as a bare entry (gemma-4-e4b-it-q8_0) -> gemma-4-e4b@Q8_0,
+        # so older links and History entries still resolve
+        self.aliases: dict[str, str] = {}
         self._infos: dict[tuple, GGUFInfo] = {}
         self._join_keys = self._keys_of(kind_filter="llama")  # presets a found file can join
         self._sampling_keys = self._keys_of(kind_filter=None)  # presets whose sampling a name shares
@@ -297,6 +300,7 @@ class Catalog:
         if any(o.quant.lower() == quant.lower() for o in options):
             return  # the same quantization in two folders: the first one found is used
         options.append(QuantOption(quant, info.path, info.size_bytes, _projector_next_to(info.path)))
+        self.aliases.setdefault(info.path.stem.lower(), f"{preset_id}@{quant}")
 
     def _add_bare(self, path: Path, directory: Path, info: GGUFInfo) -> None:
         model_id = path.stem.lower()
@@ -347,6 +351,8 @@ class Catalog:
                                               model=model, base_url=self.openai_base_url))
         elif base in self.entries and quant:
             spec = self._entry_spec(name, base, quant)
+        elif name in self.aliases:
+            return self.resolve(self.aliases[name])
         elif name.lower().endswith(".gguf") or os.sep in name or "/" in name:
             path = Path(name).expanduser()
             if not name.lower().endswith(".gguf") and not path.exists():

@@ -170,3 +170,9 @@ def test_a_config_pointing_the_preset_at_another_file_shows_that_files_quantizat
     config = parse_config('[models.gemma-4-e4b]\nfile = "gemma-4-E4B-it-Q8_0.gguf"\n', "c.toml")
     spec = Catalog(config).resolve("gemma-4-e4b")
     assert spec.path == q8 and spec.quant == "Q8_0" and "Q8_0" in spec.facts() and "Q4_K_M" not in spec.facts()
+
+
+def test_the_id_a_found_file_had_before_it_joined_still_resolves_to_it(lmstudio_dir):
+    q8 = write_gguf(lmstudio_dir / "gemma-4-E4B-it-Q8_0.gguf")
+    spec = catalog().resolve("gemma-4-e4b-it-q8_0")  # older links and History entries name it so
+    assert spec.path == q8 and spec.id == "gemma-4-e4b@Q8_0"
