@@ -187,6 +187,19 @@ def test_generation_stops_at_turn_end(pool, tiny_gemma4):
     assert usage["completion_tokens"] == reply_tokens  # <turn|> itself is not counted
 
 
+def test_every_token_is_counted_when_a_character_spans_several(pool, tiny_gemma4):
+    """A character the vocabulary lacks is written as byte tokens, which llama-cpp-python
+    sends together once the character is whole: one chunk, several tokens."""
+    llm = loaded_llm(pool, tiny_gemma4.model)
+    adapter = LlamaLocalAdapter(pool, tiny_gemma4.model, family="gemma4")
+    with scripted(llm, "<|channel>thought\n😀😀<channel|>日本語 😀 ok<turn|>") as seen:
+        _, answer, thinking, usage = run(adapter, ChatRequest("hi"), GREEDY.model_copy(update={"thinking": True}))
+    assert (answer, thinking) == ("日本語 😀 ok", "😀😀")
+    assert usage["completion_tokens"] == len(seen["ids"]) - 1  # all but <turn|>
+    emoji = len(llm.tokenize("😀".encode(), add_bos=False))
+    assert emoji == 4 and usage["thinking_tokens"] >= 2 * emoji
+
+
 def test_thoughts_in_the_stream_are_split_from_the_answer(pool, tiny_gemma4):
     llm = loaded_llm(pool, tiny_gemma4.model)
     adapter = LlamaLocalAdapter(pool, tiny_gemma4.model, family="gemma4")

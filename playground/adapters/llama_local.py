@@ -380,6 +380,15 @@ class LlamaLocalAdapter:
         splitter = ThoughtSplitter(think_tags=think_tags)
         generated = thinking = 0
         finish = "stop"
+
+        def written() -> int:
+            """Tokens written so far, from the Llama's own count: a chunk is not always one
+            token (llama-cpp-python holds back the pieces of a character split over several
+            byte tokens, and text that could start a stop string, then sends them together).
+            When a chunk arrives, its last token is sampled but not yet evaluated: +1."""
+            n_tokens = getattr(llm, "n_tokens", None)
+            return n_tokens - n_prompt + 1 if isinstance(n_tokens, int) else 0
+
         abort = abort or PromptAbort(llm, ctx.cancel)
         try:
             for chunk in chunks:
@@ -388,15 +397,17 @@ class LlamaLocalAdapter:
                     raise Cancelled()
                 choice = chunk["choices"][0]
                 reason = choice.get("finish_reason")
+                step = 0
                 if reason:  # the closing chunk carries no new token
                     finish = reason
                 elif "delta" in choice and "content" not in choice["delta"]:
                     continue  # a chat stream's opening chunk ({"role": "assistant"}): no token
                 else:
-                    generated += 1
+                    step = max(generated + 1, written()) - generated
+                    generated += step
                 events = splitter.feed(text_of(chunk))
                 if any(isinstance(e, ThoughtDelta) for e in events):
-                    thinking += 1
+                    thinking += step
                 yield from events
         except RuntimeError as exc:
             if ctx.cancel.is_set():  # llama_decode returned "aborted": the user pressed Stop
