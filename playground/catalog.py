@@ -26,6 +26,7 @@ LM_STUDIO_DIRS = ("~/.lmstudio/models", "~/.cache/lm-studio/models")
 BUNDLED_ID = "gemma-3-270m"
 
 
+MAX_NAME_CHARS = 4096  # the longest path most systems accept; no catalog or server id comes near
 SAMPLING_FIELDS = ("temperature", "top_p", "top_k")
 # where a default sampling value came from, most specific first
 SAMPLING_SOURCES = ("config", "gguf", "preset", "app")
@@ -123,7 +124,7 @@ class ModelSpec:
             parts.append(f"{e.active_params} active")
         if e.quantization and self.is_local:
             parts.append(e.quantization)
-        if self.path is not None and self.path.exists():
+        if _is_file(self.path):
             parts.append(f"{self.path.stat().st_size / 1e9:.2f} GB")
         elif e.size_gb:
             parts.append(f"≈{e.size_gb:g} GB")
@@ -183,6 +184,15 @@ def _scan_gguf(directory: Path) -> list[Path]:
 def _projector_next_to(path: Path) -> Path | None:
     # LM Studio and the hub keep a vision model's projector next to its weights
     return next(iter(sorted(path.parent.glob("mmproj*.gguf"))), None)
+
+
+def _is_file(path: Path | None) -> bool:
+    """Whether a path names a file; False (not an exception) for a name too long for the system
+    or one with a NUL byte, as a model name from the web API can be."""
+    try:
+        return path is not None and path.is_file()
+    except (OSError, ValueError):
+        return False
 
 
 def _shown(name: str, limit: int = 80) -> str:
@@ -334,6 +344,12 @@ class Catalog:
         name = name.strip()
         if not name:
             raise UnknownModel("empty model name")
+        if len(name) > MAX_NAME_CHARS:
+            raise UnknownModel(f"a model name of {len(name):,} characters is too long (the limit is "
+                               f"{MAX_NAME_CHARS:,}): pick the model again.")
+        if any(ord(c) < 32 or ord(c) == 127 for c in name):
+            raise UnknownModel("a model name cannot contain control characters (a line break, a tab, "
+                               "a NUL byte): pick the model again.")
         base, _, quant = name.rpartition("@")
         if name in self.entries:
             spec = self._entry_spec(name, name, None)
@@ -355,12 +371,12 @@ class Catalog:
             return self.resolve(self.aliases[name])
         elif name.lower().endswith(".gguf") or os.sep in name or "/" in name:
             path = Path(name).expanduser()
-            if not name.lower().endswith(".gguf") and not path.exists():
+            if not name.lower().endswith(".gguf") and not _is_file(path):
                 raise UnknownModel(
                     f"unknown model '{_shown(name)}': not a catalog id and no such .gguf file. "
                     f"For a model on an OpenAI-compatible server write openai:{_shown(name)}."
                 )
-            info = self.gguf_info(path) if path.is_file() else None
+            info = self.gguf_info(path) if _is_file(path) else None
             spec = ModelSpec(str(path), ModelEntry(
                 label=path.name, kind="llama", path=str(path),
                 family=_family(info) if info else _guess_family(path.name),
@@ -383,7 +399,7 @@ class Catalog:
 
     def _spec_key(self, spec: ModelSpec) -> ModelKey | None:
         """Which model a spec is: its file's metadata or name when on disk, else its names."""
-        if spec.is_local and spec.path is not None and spec.path.is_file():
+        if spec.is_local and _is_file(spec.path):
             keys = self.gguf_info(spec.path).keys()
             known = [k for k in keys if k in self._sampling_keys]
             if known or keys:
@@ -424,7 +440,7 @@ class Catalog:
         """The preset's own file first (when present), then the files found that are this model."""
         options = []
         own = spec.path
-        if own is not None and own.is_file():
+        if _is_file(own):
             # the file's own name or header first: a config may point `file` at another quantization
             quant = self.gguf_info(own).quant or spec.entry.quantization or own.stem
             options.append(QuantOption(quant, own, own.stat().st_size, spec.mmproj_path, own=True))
@@ -516,7 +532,7 @@ class Catalog:
         user_defaults = self.config.defaults
         layers.append(("config", "config [defaults]",
                        {k: getattr(user_defaults, k) for k in SAMPLING_FIELDS if k in user_defaults.model_fields_set}))
-        if spec.is_local and spec.path is not None and spec.path.is_file():
+        if spec.is_local and _is_file(spec.path):
             info = self.gguf_info(spec.path)
             layers.append(("gguf", f"{spec.path.name} metadata", info.sampling()))
         if spec.preset_id is not None:
@@ -571,7 +587,7 @@ def availability(spec: ModelSpec, gemini_key_present: bool) -> tuple[bool, str]:
         if spec.path is None:
             size = f" (≈{e.size_gb:g} GB)" if e.size_gb else ""
             return False, f"not downloaded{size}: run `gemma-playground download {spec.id}`"
-        if not spec.path.exists():
+        if not _is_file(spec.path):
             return False, f"file not found: {spec.path}"
         return True, "ready"
     if e.kind == "gemini":

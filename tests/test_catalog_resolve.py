@@ -48,10 +48,26 @@ def test_a_non_text_model_fails_its_pane_with_the_sentence(runtime):
     assert result.error.startswith("a model is named by text")
 
 
-def test_a_huge_unknown_name_is_shortened_in_the_message(catalog):
+def test_an_unknown_name_is_shortened_in_the_message(catalog):
     with pytest.raises(UnknownModel) as err:
-        catalog.resolve("x" * 100_000)
+        catalog.resolve("x" * 4000)
     assert len(str(err.value)) < 400
+
+
+def test_a_name_longer_than_any_path_is_refused_with_a_sentence(catalog):
+    with pytest.raises(UnknownModel, match="100,002 characters is too long"):
+        catalog.resolve("a/" + "x" * 100_000)
+
+
+def test_a_path_too_long_for_the_system_is_not_found_not_an_os_error(catalog):
+    spec = catalog.resolve("a/" + "x" * 4000 + ".gguf")  # over NAME_MAX: stat() raises ENAMETOOLONG
+    assert availability(spec, gemini_key_present=False)[0] is False
+
+
+@pytest.mark.parametrize("name", ["gemma-3-270m\x00", "a\x00b/c.gguf", "gemma\n3"])
+def test_a_name_with_control_characters_is_refused_with_a_sentence(catalog, name):
+    with pytest.raises(UnknownModel, match="cannot contain control characters"):
+        catalog.resolve(name)
 
 
 def test_a_quantization_suffix_on_an_api_model_is_refused():
