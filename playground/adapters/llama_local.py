@@ -285,8 +285,11 @@ class LlamaLocalAdapter:
     def _stream_text(self, llm: Any, request: ChatRequest, settings: GenerationSettings,
                      ctx: StreamContext) -> Iterator[Event]:
         template = llm.metadata.get("tokenizer.chat_template")
-        bos = llm.detokenize([llm.token_bos()]).decode("utf-8", "ignore") or "<bos>"
-        prompt, stops, has_bos = build_prompt(self.family, request, settings.thinking, template, bos_token=bos)
+        # spelled with special=True: a control token's own text ("<bos>", "<s>"), not ""
+        bos = llm.detokenize([llm.token_bos()], special=True).decode("utf-8", "ignore") or "<bos>"
+        eos = llm.detokenize([llm.token_eos()], special=True).decode("utf-8", "ignore") or "<eos>"
+        prompt, stops, has_bos = build_prompt(self.family, request, settings.thinking, template,
+                                              bos_token=bos, eos_token=eos)
         if has_bos:
             prompt = prompt[len(bos):]
         tokens = llm.tokenize(prompt.encode("utf-8"), add_bos=True, special=True)
