@@ -59,7 +59,7 @@ class SamplingDefaults:
 
     def hint(self, field_name: str) -> str:
         """What an empty settings field means for this model: "model default (1.0)"."""
-        return f"model default ({self.values()[field_name]:g})"
+        return f"model default ({self.values()[field_name]})"
 
     def to_json(self) -> dict[str, Any]:
         return self.values() | {"source": self.source, "sources": dict(self.sources),

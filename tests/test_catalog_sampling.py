@@ -164,4 +164,4 @@ def test_compare_sampling_flags_are_explicit_values(captured_panes):
 def test_an_empty_field_is_described_as_the_models_default():
     cat = catalog(scan_disk=False)
     defaults = cat.sampling_defaults(cat.resolve("gemma-4-e4b"))
-    assert defaults.hint("temperature") == "model default (1)" and defaults.hint("top_p") == "model default (0.95)"
+    assert defaults.hint("temperature") == "model default (1.0)" and defaults.hint("top_p") == "model default (0.95)"
