@@ -411,6 +411,25 @@ def test_an_image_goes_through_the_gemma4v_projector(pool, tiny_gemma4, capfd):
     assert "What colour" not in capfd.readouterr().err
 
 
+def test_compare_with_an_image_on_the_found_gemma4_preset(tiny_gemma4, tmp_path, capsys):
+    """`compare -m gemma-4-e2b --models-dir DIR --image FILE`: the preset finds the file and its
+    projector in DIR, and the image reaches the model (its tokens are in the prompt count)."""
+    import json
+
+    from playground.cli import main
+
+    image = tmp_path / "red.png"
+    image.write_bytes(png(64, 48))
+    status = main(["compare", "What colour is this?", "-m", "gemma-4-e2b", "--models-dir",
+                   str(tiny_gemma4.model.parent), "--image", str(image), "--n-ctx", "512",
+                   "--max-tokens", "4", "--seed", "3", "--json", "--no-cache"])
+    assert status == 0
+    (pane,) = json.loads(capsys.readouterr().out)["panes"]
+    assert pane["error"] is None and not any("cannot see images" in n for n in pane["notes"])
+    assert pane["request"]["image"]["projector_file"] == tiny_gemma4.mmproj.name
+    assert pane["metrics"]["prompt_tokens"] >= 70 + 10
+
+
 def test_stop_while_the_image_is_read_cancels_and_the_model_stays_usable(pool, tiny_gemma4):
     """The handler reads the prompt and the image before it returns its first chunk; Stop
     pressed then must still cancel (llama.cpp's abort callback), not run on to the answer."""
