@@ -35,8 +35,10 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--cache-dir",
         metavar="DIR",
-        help="cache directory (default: $GEMMA_PLAYGROUND_CACHE_DIR or the user cache dir)",
+        help="cache directory (default: the config's cache_dir, else $GEMMA_PLAYGROUND_CACHE_DIR, "
+        "else the user cache dir)",
     )
+    parser.add_argument("--config", metavar="PATH", help="config file whose cache_dir to use")
     parser.add_argument("--json", action="store_true", help="print one JSON object")
     return parser
 
@@ -48,7 +50,15 @@ def main(argv: list[str]) -> int:
         args = _parser().parse_args(argv)
     except SystemExit as exc:  # --help → 0, bad arguments → 2; never leave the caller
         return int(exc.code or 0)
-    directory = Path(args.cache_dir).expanduser() if args.cache_dir else default_cache_dir()
+    from .config import ConfigError, load_config
+
+    try:  # the same folder the app and compare use: --cache-dir, else the config's cache_dir
+        config = load_config(args.config)
+    except ConfigError as exc:
+        print(f"gemma-playground: error: {exc}", file=sys.stderr)
+        return 2
+    chosen = args.cache_dir or config.cache_dir
+    directory = Path(chosen).expanduser() if chosen else default_cache_dir()
 
     def emit(data: dict[str, Any], text: str) -> None:
         print(json.dumps(data, indent=2) if args.json else text)
@@ -57,7 +67,7 @@ def main(argv: list[str]) -> int:
         emit({"directory": str(directory)}, str(directory))
         return 0
 
-    cache, warning = open_cache(directory)
+    cache, warning = open_cache(directory, history_max=config.history_max)
     if cache is None:
         if args.json:
             print(json.dumps({"error": warning}))

@@ -140,7 +140,8 @@ def build_runtime(args: argparse.Namespace, with_cache: bool = True):
         from playground.cache import open_cache
 
         cache, warning = open_cache(args.cache_dir or config.cache_dir,
-                                    size_limit=int(config.cache_size_gb * 1024**3))
+                                    size_limit=int(config.cache_size_gb * 1024**3),
+                                    history_max=config.history_max)
     if warning:
         print(f"warning: {warning}", file=sys.stderr)
     return Runtime(config, catalog, cache=cache)

@@ -93,6 +93,8 @@ class AppConfig(BaseModel):
     max_prompt_chars: int = Field(100_000, ge=1)
     cache_dir: str | None = None
     cache_size_gb: float = Field(2.0, gt=0)
+    # History keeps every comparison unless the user sets a limit: then the newest N are kept.
+    history_max: int | None = Field(None, ge=1)
     source_path: str | None = None  # where this config came from (not a TOML key users set)
 
 

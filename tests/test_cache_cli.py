@@ -87,3 +87,22 @@ def test_bad_arguments_exit_2_without_raising(capsys):
 def test_help_exits_0(capsys):
     assert cache_main(["--help"]) == 0
     assert "stats" in capsys.readouterr().out
+
+
+def test_cache_commands_use_the_configs_cache_dir(tmp_path, capsys):
+    from playground.cache_cli import main
+
+    folder = tmp_path / "from-config"
+    config = tmp_path / "config.toml"
+    config.write_text(f'cache_dir = "{folder}"\n')
+    assert main(["path", "--config", str(config)]) == 0
+    assert capsys.readouterr().out.strip() == str(folder)
+
+
+def test_history_max_in_the_config_keeps_only_the_newest(tmp_path):
+    from playground.cache import ResponseCache
+
+    cache = ResponseCache(tmp_path / "c", history_max=2)
+    for i in range(3):
+        cache.record_comparison(prompt=f"prompt {i}", system=None, image_sha=None, panes=[])
+    assert [h["prompt"] for h in cache.history()] == ["prompt 2", "prompt 1"]
