@@ -236,3 +236,42 @@ def test_blind_flag_in_the_link():
     assert parse_query({"blind": "1"}, []).blind is True
     assert parse_query({"blind": "0"}, []).blind is False
     assert parse_query({}, []).blind is None
+
+
+# ---------------------------------------------------------------- the real app, through its API
+@pytest.mark.slow
+def test_blind_run_vote_history_and_leaderboard_through_the_api(tmp_path):
+    from gradio_client import Client
+
+    from conftest import LaunchedApp
+    from test_ui_client import run_args
+
+    app = LaunchedApp(cache_dir=tmp_path / "cache", n_ctx=512)
+    try:
+        client = Client(app.url, verbose=False)
+        args = run_args("Judge me: name a fish.", ["gemma-3-270m", "gemma-3-270m"], max_tokens=16, seed=None)
+        job = client.submit(*args, True, api_name="/run")  # the last input: blind
+        final = job.result(timeout=180)
+        shown = "\n".join(strings(o) for o in job.outputs())  # every update the page got
+        assert "Model A" in shown and "Model B" in shown and "Gemma 3 270M" not in shown and "tok/s" not in shown
+        assert "Submit ranking" in shown and final[-1] == "run: all finished"
+        with pytest.raises(Exception, match="Give every pane a rank"):
+            client.predict(1, None, None, None, None, None, "", api_name="/vote")
+        voted = client.predict(2, 1, None, None, None, None, "fish", api_name="/vote")
+        assert "Gemma 3 270M" in strings(voted) and "tok/s" in strings(voted)  # revealed
+        assert voted[-1] == "ranking saved · names revealed"
+        with pytest.raises(Exception, match="Nothing is hidden"):
+            client.predict(api_name="/reveal")
+        picked, count = client.predict("Judge me", api_name="/history")
+        assert count == "1 comparison(s)"
+        entry = picked["value"] if isinstance(picked, dict) else picked
+        from playground.judging import VoteStore
+
+        (vote,) = VoteStore(app.cache.directory).list()
+        assert vote.comparison_id == entry and vote.blind and vote.ranking == ((1,), (0,)) and vote.tags == ("fish",)
+        board = client.predict(False, "fish", "", "", api_name="/leaderboard")
+        assert "1 vote" in board and "never rank two different models" in board
+        assert client.predict(entry, "Judge me", api_name="/history_delete_vote")[2] == "Vote deleted."
+        assert "0 votes" in client.predict(False, "", "", "", api_name="/leaderboard")
+    finally:
+        app.close()

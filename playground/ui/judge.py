@@ -51,7 +51,7 @@ def cast_vote(sessions: Sessions, session: str, ranks: list[Any], tags: str | No
 
     view = sessions.view(session)
     n = len(view.states)
-    if view.request is None or n < 2:
+    if view.request is None or n == 0 or (n < 2 and not all_bad):
         raise gr.Error("Nothing to rank: run a comparison with two panes or more.")
     if any(not s.finished for s in view.states):
         raise gr.Error("Some panes are still running: let them finish (or stop them), then rank.")

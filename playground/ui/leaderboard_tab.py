@@ -125,7 +125,8 @@ def build_leaderboard_tab(app: Any) -> None:
     with gr.Tab("Leaderboard", id="leaderboard") as tab:
         with gr.Row(equal_height=False, elem_id="gp-board-filters"):
             blind_only = gr.Checkbox(False, label="Blind votes only", elem_id="gp-board-blind", scale=1)
-            tag = gr.Textbox(label="Tag", placeholder="e.g. svg", max_lines=1, elem_id="gp-board-tag", scale=1)
+            tag = gr.Dropdown([], value=None, label="Tag", allow_custom_value=True, elem_id="gp-board-tag",
+                              scale=1)
             since = gr.Textbox(label="From (YYYY-MM-DD)", max_lines=1, elem_id="gp-board-since", scale=1)
             until = gr.Textbox(label="Until (YYYY-MM-DD)", max_lines=1, elem_id="gp-board-until", scale=1)
             refresh = gr.Button("Refresh", elem_id="gp-board-refresh", scale=1, min_width=100)
@@ -134,10 +135,19 @@ def build_leaderboard_tab(app: Any) -> None:
     def on_refresh(blind_value: bool, tag_value: str, since_value: str, until_value: str):
         return compute(app, blind_value, tag_value, since_value, until_value)
 
+    def on_open(blind_value: bool, tag_value: str, since_value: str, until_value: str):
+        """Opening the tab: the tags of every stored vote become the tag filter's choices."""
+        try:
+            tags = sorted({t for v in app.sessions.vote_store().list() for t in v.tags}, key=str.casefold)
+        except Exception:  # noqa: BLE001 - the board itself says what is wrong with the store
+            tags = []
+        choices = [("(any tag)", "")] + [(t, t) for t in tags]
+        return on_refresh(blind_value, tag_value, since_value, until_value), gr.update(choices=choices)
+
     inputs = [blind_only, tag, since, until]
-    tab.select(on_refresh, inputs, [board], api_visibility="private")
+    tab.select(on_open, inputs, [board, tag], api_visibility="private")
     refresh.click(on_refresh, inputs, [board], api_name="leaderboard")
-    for control in (blind_only,):
+    for control in (blind_only, tag):
         control.change(on_refresh, inputs, [board], api_visibility="private")
-    for control in (tag, since, until):
+    for control in (since, until):
         control.submit(on_refresh, inputs, [board], api_visibility="private")

@@ -201,7 +201,7 @@ def render_drawing(drawing: Drawing, pane_index: int) -> str:
 def _blind_metrics(state: PaneState) -> str:
     """While blind, only the answer's length: speed, TTFT and load time tell models apart."""
     tokens = state.metrics.completion_tokens
-    return f"{tokens} tokens · speed shown after the vote" if tokens is not None else "speed shown after the vote"
+    return f"{tokens} tokens · speed after the vote" if tokens is not None else "speed after the vote"
 
 
 def render_pane(state: PaneState, drawings: list[Drawing] | None = None, blind: Blind | None = None,
@@ -225,7 +225,7 @@ def render_pane(state: PaneState, drawings: list[Drawing] | None = None, blind: 
              + f" · thinking {'on' if settings.get('thinking') else 'off'}")
     if blind is not None:
         name = f'<span class="gp-model gp-blind-name">{_esc(pane_letter(state.index))}</span>'
-        facts = '<div class="gp-facts">blind: name, settings and speed hidden until you vote</div>'
+        facts = '<div class="gp-facts">blind: name and settings shown after the vote</div>'
         metrics = f'<div class="gp-metrics">{_esc(_blind_metrics(state))}</div>'
     else:
         name = (f'<span class="gp-letter">{_esc(letter)}</span>' if letter else "") + \

@@ -57,7 +57,7 @@ class SessionView:
     ranks: dict[int, int] = field(default_factory=dict)  # slot -> rank shown in the widget after a vote
     vote_tags: list[str] = field(default_factory=list)
     judge_epoch: int = 0  # bumped when the widget's values must be (re)set: new comparison, vote
-    judge_sent: tuple = ()  # what the widget last showed, so unchanged snapshots send nothing
+    judge_sent: tuple = ()  # (layout, note) the widget last showed, so unchanged snapshots send nothing
     judge_epoch_sent: int = -1
 
     @property
@@ -149,7 +149,7 @@ class Sessions:
         comparison, a vote), so a rank the person is picking survives the snapshots."""
         n = len(view.states)
         finished = sum(1 for s in view.states if s.finished)
-        visible = n >= 2 and finished > 0
+        visible = finished > 0 and (n >= 2 or view.hidden)  # one blind pane: all bad or reveal
         names = [view.pane_name(i) for i in range(n)]
         if view.vote_id:
             order = sorted(range(n), key=lambda i: view.ranks.get(i, n))
@@ -163,11 +163,16 @@ class Sessions:
             note = "Rank the answers: 1 = best, the same number for a tie; then *Submit ranking*."
         if visible and finished < n:
             note += f" ({n - finished} pane(s) still running: rank when all have finished.)"
-        shown = (visible, n, tuple(names), note, view.hidden)
+        layout = (visible, n, tuple(names), view.hidden, bool(view.vote_id))
         set_values = view.judge_epoch != view.judge_epoch_sent
-        if not full and not set_values and shown == view.judge_sent:
-            return [gr.skip()] * JUDGE_OUTPUTS
-        view.judge_sent, view.judge_epoch_sent = shown, view.judge_epoch
+        sent_layout, sent_note = view.judge_sent or (None, None)
+        if not full and not set_values and layout == sent_layout:
+            # Only the note may have changed ("1 pane still running"): leave the ranks alone,
+            # so a rank being picked while the last pane finishes is not disturbed.
+            view.judge_sent = (layout, note)
+            return [gr.skip()] * (MAX_PANES + 1) + [note if note != sent_note else gr.skip()] + \
+                [gr.skip()] * (JUDGE_OUTPUTS - MAX_PANES - 2)
+        view.judge_sent, view.judge_epoch_sent = (layout, note), view.judge_epoch
         radios = []
         for slot in range(MAX_PANES):
             if slot >= n:
