@@ -89,35 +89,43 @@ def test_a_missing_image_named_by_the_app_does_not_show_the_path(tmp_path):
 
 
 # ---------------------------------------------------------------- the served app
-@pytest.fixture(scope="module")
-def server(tmp_path_factory):
-    """`gemma-playground` in its own process (so its memory is its own), uploads in a known folder."""
-    root = tmp_path_factory.mktemp("uploads-server")
+def start_server(root: Path):
+    """`gemma-playground` in its own process (so its memory is its own), with its temp dir, uploads,
+    cache and config inside `root`. Returns (process, url, log path) once it answers."""
+    import httpx
+
     port = free_port()
-    env = dict(os.environ, GRADIO_TEMP_DIR=str(root / "gradio"), GEMMA_PLAYGROUND_CACHE_DIR=str(root / "cache"),
-               XDG_CONFIG_HOME=str(root / "config-home"), HF_HUB_OFFLINE="1")
+    (root / "tmp").mkdir(exist_ok=True)
+    env = dict(os.environ, TMPDIR=str(root / "tmp"), GRADIO_TEMP_DIR=str(root / "gradio"),
+               GEMMA_PLAYGROUND_CACHE_DIR=str(root / "cache"), XDG_CONFIG_HOME=str(root / "config-home"),
+               HF_HUB_OFFLINE="1")
     for var in ("GEMMA_PLAYGROUND_CONFIG", "GEMINI_API_KEY", "GOOGLE_API_KEY"):
         env.pop(var, None)
-    log = (root / "serve.log").open("w")
-    proc = subprocess.Popen([sys.executable, "-m", "playground", "--no-browser", "--port", str(port)],
-                            stdout=log, stderr=subprocess.STDOUT, env=env)
+    log_path = root / "serve.log"
+    with log_path.open("w") as log:
+        proc = subprocess.Popen([sys.executable, "-m", "playground", "--no-browser", "--port", str(port)],
+                                stdout=log, stderr=subprocess.STDOUT, env=env)
     url = f"http://127.0.0.1:{port}"
 
     def up():
-        import httpx
-
         if proc.poll() is not None:
-            raise AssertionError((root / "serve.log").read_text())
+            raise AssertionError(log_path.read_text())
         try:
             return httpx.get(url + "/config", timeout=2).status_code == 200
         except httpx.HTTPError:
             return False
 
     wait_for(up, timeout_s=120, interval_s=0.3)
-    yield {"url": url, "pid": proc.pid, "uploads": root / "gradio", "log": root / "serve.log"}
+    return proc, url, log_path
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    root = tmp_path_factory.mktemp("uploads-server")
+    proc, url, log = start_server(root)
+    yield {"url": url, "pid": proc.pid, "uploads": root / "gradio", "log": log}
     proc.terminate()
     proc.wait(timeout=20)
-    log.close()
 
 
 def status_kb(pid: int, field: str) -> int:
@@ -210,3 +218,21 @@ def test_a_port_in_use_gives_a_sentence_naming_the_port_flag(tmp_path):
     assert done.returncode == 2, done.stderr
     assert f"cannot listen on 127.0.0.1:{port}" in done.stderr and "--port" in done.stderr
     assert "Traceback" not in done.stderr
+
+
+@pytest.mark.slow
+def test_uploads_and_the_export_folder_are_removed_when_the_server_is_stopped(tmp_path):
+    import signal
+
+    proc, url, log = start_server(tmp_path)
+    try:
+        assert "Image refused" not in run_with_image(url, small_png(tmp_path / "kept-until-exit.png"))
+        assert [p for p in files_in(tmp_path / "gradio") if p.name == "kept-until-exit.png"]
+        assert list((tmp_path / "tmp").glob("gemma-playground-export-*"))
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(timeout=60) == 0, log.read_text()
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert not [p for p in files_in(tmp_path / "gradio") if p.name == "kept-until-exit.png"]
+    assert not list((tmp_path / "tmp").glob("gemma-playground-export-*"))

@@ -14,6 +14,7 @@ import inspect
 import os
 import secrets
 import sys
+import time
 from importlib.resources import files
 from pathlib import Path
 from typing import Any
@@ -493,11 +494,11 @@ def serve(args, runtime: Runtime) -> int:
     try:
         demo, _ = launch(app, args.host, args.port, share=args.share, auth=auth,
                          open_browser=not args.no_browser, block=False)
-    except OSError as exc:
+    except OSError:  # Gradio's message names its own launch() parameters, not ours
         app.close()
         runtime.close()
         print(f"gemma-playground: error: cannot listen on {args.host}:{args.port}: the port is in use (or the "
-              f"address is not this machine's). Choose another with --port. ({exc})", file=sys.stderr)
+              "address is not this machine's). Choose another with --port.", file=sys.stderr)
         return 2
     print(f"gemma-playground is running at {demo.local_url}", flush=True)
     if args.share:
@@ -506,11 +507,31 @@ def serve(args, runtime: Runtime) -> int:
         else:
             print("could not open the public share link (offline, or the tunnel was refused); "
                   f"still serving locally at {demo.local_url}", flush=True)
+    stop_on_sigterm()
     try:
-        demo.block_thread()
+        while demo.is_running:  # not demo.block_thread(): on Ctrl+C it stops only the HTTP server,
+            time.sleep(0.1)     # which then waits on the queue's open streams past the process exit
     except KeyboardInterrupt:
-        pass
+        print("stopping", flush=True)
     finally:
+        # The whole close (queue, streams, server): Gradio then removes this launch's uploads.
+        demo.close(verbose=False)
+        from gradio.tunneling import CURRENT_TUNNELS
+
+        for tunnel in CURRENT_TUNNELS:
+            tunnel.kill()
         app.close()
         runtime.close()
     return 0
+
+
+def stop_on_sigterm() -> None:
+    """SIGTERM (a service manager, `docker stop`) stops the server like Ctrl+C, so uploads and the
+    export folder are removed instead of left in the temp dir."""
+    import signal
+
+    def interrupt(signum, frame):
+        raise KeyboardInterrupt
+
+    with contextlib.suppress(ValueError):  # not the main thread: leave signals alone
+        signal.signal(signal.SIGTERM, interrupt)
