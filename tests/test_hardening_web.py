@@ -286,3 +286,10 @@ def run_args_with_image(prompt, image):
     from test_ui_client import run_args as ordered
 
     return ordered(prompt, [FAST_MODEL], image=image)
+
+
+def test_importing_the_app_writes_no_stub_file_into_the_package():
+    """Gradio writes a .pyi next to the module of any Component subclass; the app defines none."""
+    import playground.ui.app as app_module
+
+    assert not list(Path(app_module.__file__).parent.glob("*.pyi"))

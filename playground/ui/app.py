@@ -102,22 +102,26 @@ def quiet_user_errors(fn):
     return wrapper
 
 
-class UploadImage(gr.Image):
-    """gr.Image that hands over the uploaded file untouched. Gradio's own preprocessing opens and
+def image_input(**kwargs) -> gr.Image:
+    """A gr.Image that hands over the uploaded file untouched. Gradio's own preprocessing opens and
     converts the image (a 140 KB PNG declaring 12000×12000 pixels becomes ~430 MB of RGB) before
-    the app can look at it; here images.py checks the header first and nothing decodes it."""
+    the app can look at it; here images.py checks the header first and nothing decodes it.
+    (An instance override, not a subclass: Gradio writes a .pyi stub next to the module of every
+    Component subclass.)"""
+    image = gr.Image(type="filepath", **kwargs)
+    image.preprocess = uploaded_image_path  # Gradio calls block.preprocess(payload)
+    return image
 
-    is_template = True  # the browser side is the ordinary Image component
 
-    def preprocess(self, payload):
-        if payload is None:
-            return None
-        if payload.url and payload.url.startswith("data:"):
-            refusal = gr.Error("The image must be uploaded as a file (inline data: images are not accepted).",
-                               print_exception=False)
-            log_user_error(refusal)
-            raise refusal
-        return payload.path
+def uploaded_image_path(payload) -> str | None:
+    if payload is None:
+        return None
+    if payload.url and payload.url.startswith("data:"):
+        refusal = gr.Error("The image must be uploaded as a file (inline data: images are not accepted).",
+                           print_exception=False)
+        log_user_error(refusal)
+        raise refusal
+    return payload.path
 
 
 def forget_upload(path: str) -> None:
@@ -265,8 +269,8 @@ class PlaygroundApp:
                             url_note = gr.Markdown("", elem_id="gp-url-note")
                             with gr.Accordion("System prompt and image", open=False) as image_panel:
                                 system = gr.Textbox(label="System prompt", lines=2, elem_id="gp-system")
-                                image = UploadImage(label="Image (sent to every model that can see)",
-                                                    type="filepath", elem_id="gp-image", height=200)
+                                image = image_input(label="Image (sent to every model that can see)",
+                                                    elem_id="gp-image", height=200)
                             with gr.Group(elem_id="gp-examples"):
                                 build_examples(prompt, image, image_panel)
                         with gr.Column(scale=2):
