@@ -83,6 +83,31 @@ def forbidden_words(app) -> list[str]:
     return sorted(words)
 
 
+LADDER = {"gemma-4-e2b": (1.0, 45.0, 0.2), "gemma-4-e4b": (2.0, 30.0, 0.3),
+          "gemma-4-26b-a4b": (4.0, 18.0, 0.6), "gemma-4-31b": (6.0, 6.0, 1.5)}  # strength, tok/s, TTFT
+
+
+def seed_ladder_votes(app, count: int) -> None:
+    """Votes of 2–4 panes of the Gemma 4 ladder, ranked by known strengths (Plackett–Luce)."""
+    import random
+
+    from playground.judging import VoteStore
+
+    rng = random.Random(7)
+    store = VoteStore(app.cache.directory)
+    for n in range(count):
+        models = rng.sample(sorted(LADDER), rng.randint(2, 4))
+        order, pool = [], list(range(len(models)))
+        while pool:
+            weights = [LADDER[models[i]][0] for i in pool]
+            pick = rng.choices(pool, weights)[0]
+            order.append([pick])
+            pool.remove(pick)
+        panes = [{"model": m, "metrics": {"tokens_per_s": LADDER[m][1] * rng.uniform(0.9, 1.1),
+                                          "ttft_s": LADDER[m][2] * rng.uniform(0.9, 1.1)}} for m in models]
+        store.add(prompt=f"ladder {n}", panes=panes, ranking=order, blind=True, tags=["svg"] if n % 2 else ["code"])
+
+
 def pane_html(page) -> list[str]:
     return page.eval_on_selector_all(".gp-pane", "els => els.map(e => e.outerHTML)")
 
@@ -210,7 +235,18 @@ def test_blind_restore_in_dark_theme_then_leaderboard(blind_app, browser):
         page.get_by_role("tab", name="Leaderboard").click()
         page.locator("#gp-board .gp-board-summary").wait_for()
         assert "1 vote (1 all bad)" in page.locator("#gp-board").inner_text()
+
+        # Enough votes on the size ladder for the standings, the matrix and the plot.
+        seed_ladder_votes(app, 60)
+        page.locator("#gp-board-refresh").click()
+        page.wait_for_function("() => /61 votes/.test(document.getElementById('gp-board').textContent)")
+        first = page.locator("#gp-board table.gp-board:not(.gp-matrix) tbody tr").first.inner_text()
+        assert "gemma-4-31b" in first  # the strongest model is on top
+        assert page.locator("#gp-board .gp-sq-point").count() == 8  # 4 models × 2 plots
         page.shot("leaderboard-dark")
+        page.locator("#gp-board-tag input").click()
+        page.get_by_role("option", name="svg").click()
+        page.wait_for_function("() => /tag svg/.test(document.getElementById('gp-board').textContent)")
         page.assert_no_script_errors()
     finally:
         page.context.close()

@@ -269,9 +269,17 @@ def test_blind_run_vote_history_and_leaderboard_through_the_api(tmp_path):
 
         (vote,) = VoteStore(app.cache.directory).list()
         assert vote.comparison_id == entry and vote.blind and vote.ranking == ((1,), (0,)) and vote.tags == ("fish",)
-        board = client.predict(False, "fish", "", "", api_name="/leaderboard")
+        board, tags = client.predict(False, "fish", "", "", api_name="/leaderboard")
         assert "1 vote" in board and "never rank two different models" in board
         assert client.predict(entry, "Judge me", api_name="/history_delete_vote")[2] == "Vote deleted."
-        assert "0 votes" in client.predict(False, "", "", "", api_name="/leaderboard")
+        assert "0 votes" in client.predict(False, "", "", "", api_name="/leaderboard")[0]
     finally:
         app.close()
+
+
+def test_plot_axes_cover_every_point():
+    from playground.ui.chart import nice_ticks
+
+    for low, high in ((0, 49.5), (700, 1210), (0, 1.65), (0, 7.5e5), (3, 3)):
+        ticks = nice_ticks(low, high)
+        assert ticks[0] <= low and ticks[-1] >= high and len(ticks) <= 8

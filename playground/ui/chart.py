@@ -78,7 +78,7 @@ def nice_ticks(low: float, high: float, count: int = 5) -> list[float]:
     step = next(m * magnitude for m in (1, 2, 2.5, 5, 10) if m * magnitude >= raw)
     first = math.floor(low / step) * step
     ticks, value = [], first
-    while value <= high + step * 0.5 and len(ticks) < 20:
+    while (not ticks or ticks[-1] < high) and len(ticks) < 20:  # the last tick covers `high`
         ticks.append(round(value, 10))
         value += step
     return ticks

@@ -136,7 +136,7 @@ def build_leaderboard_tab(app: Any) -> None:
         return compute(app, blind_value, tag_value, since_value, until_value)
 
     def on_open(blind_value: bool, tag_value: str, since_value: str, until_value: str):
-        """Opening the tab: the tags of every stored vote become the tag filter's choices."""
+        """Opening the tab (or Refresh): the tags of every stored vote become the tag filter's choices."""
         try:
             tags = sorted({t for v in app.sessions.vote_store().list() for t in v.tags}, key=str.casefold)
         except Exception:  # noqa: BLE001 - the board itself says what is wrong with the store
@@ -146,7 +146,7 @@ def build_leaderboard_tab(app: Any) -> None:
 
     inputs = [blind_only, tag, since, until]
     tab.select(on_open, inputs, [board, tag], api_visibility="private")
-    refresh.click(on_refresh, inputs, [board], api_name="leaderboard")
+    refresh.click(on_open, inputs, [board, tag], api_name="leaderboard")
     for control in (blind_only, tag):
         control.change(on_refresh, inputs, [board], api_visibility="private")
     for control in (since, until):
