@@ -14,7 +14,7 @@ import pytest
 
 from conftest import LaunchedApp
 from fake_gemini import FakeGemini, Scenario, text_chunks
-from test_browser import FINISHED, browser, new_page, restore, set_parameter  # noqa: F401  (fixture)
+from test_browser import FINISHED, SCREENSHOTS, browser, new_page, restore, set_parameter  # noqa: F401  (fixture)
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -163,6 +163,8 @@ def test_blind_comparison_names_no_model_until_the_vote_then_reveals_and_ranks(b
                                                                           ["Model A", "Model B"])
         page.locator("#gp-judge").scroll_into_view_if_needed()
         page.shot("blind-before-vote")
+        page.locator(".gp-pane").first.evaluate("e => e.scrollIntoView({block: 'start'})")
+        page.screenshot(path=str(SCREENSHOTS / "blind-panes-1366x768.png"))  # what one laptop screen shows
 
         # Rank: Model B best, A and C tied second. One click submits and reveals in place.
         for slot, word in ((0, "2nd"), (1, "1st (best)"), (2, "2nd")):
@@ -194,6 +196,9 @@ def test_blind_comparison_names_no_model_until_the_vote_then_reveals_and_ranks(b
         page.locator("#gp-board .gp-board-summary").wait_for()
         board = page.locator("#gp-board").inner_text()
         assert "1 vote" in board and all(m in board for m in MODELS)
+        seed_ladder_votes(app, 60)
+        page.locator("#gp-board-refresh").click()
+        page.wait_for_function("() => /61 votes/.test(document.getElementById('gp-board').textContent)")
         page.shot("leaderboard-light")
 
         # History shows the vote and can delete it.
