@@ -100,9 +100,9 @@ def test_an_uploaded_image_reaches_the_run(page, open_app, tmp_path):
 def test_a_refused_image_is_one_sentence_in_the_page(page, open_app, tmp_path, monkeypatch):
     from PIL import Image
 
-    import playground.ui.app as app_module
+    import playground.ui.uploads as uploads
 
-    monkeypatch.setattr(app_module, "DEFAULT_MAX_IMAGE_MEGAPIXELS", 0.5)  # a small "huge" image for the browser
+    monkeypatch.setattr(uploads, "DEFAULT_MAX_IMAGE_MEGAPIXELS", 0.5)  # a small "huge" image for the browser
     picture = tmp_path / "big.png"
     Image.new("L", (1000, 1000)).save(picture)
     upload_and_run(page, open_app, picture)

@@ -9,14 +9,11 @@ found by its session hash so Stop, re-roll and History reach the right panes.
 
 import atexit
 import contextlib
-import functools
-import inspect
 import os
 import secrets
 import sys
 import time
 from importlib.resources import files
-from pathlib import Path
 from typing import Any
 
 import gradio as gr
@@ -24,10 +21,10 @@ from pydantic import ValidationError
 
 from playground.adapters.base import ChatRequest, GenerationSettings
 from playground.export import make_export_dir, remove_export_dir, sweep_stale_exports
-from playground.images import DEFAULT_MAX_IMAGE_MEGAPIXELS, ImageError, image_from_path
 from playground.runner import PaneRequest
 from playground.runtime import Runtime
 from playground.ui.examples import build_examples
+from playground.ui.errors import quiet_every_event
 from playground.ui.guard import AccessGuard
 from playground.ui.limits import LoginThrottle, RateLimited, RateLimiter, trusted_address
 from playground.ui.history_tab import build_history_tab
@@ -35,6 +32,7 @@ from playground.ui.judge import build_judging
 from playground.ui.leaderboard_tab import build_leaderboard_tab
 from playground.ui.models_tab import build_models_tab
 from playground.ui.session import MAX_PANES, Sessions
+from playground.ui.uploads import image_input, read_upload
 from playground.ui.url_state import wire_url_state
 
 NO_MODEL = ""
@@ -60,83 +58,6 @@ def client_address(request: gr.Request) -> str:
         forwarded = [value] if isinstance(value, str) else []
     client = getattr(request, "client", None)
     return trusted_address(getattr(client, "host", None), forwarded)
-
-
-def log_user_error(exc: gr.Error) -> None:
-    message = " ".join(str(getattr(exc, "message", "") or exc).split())
-    print(f"gemma-playground: refused: {message[:300]}", file=sys.stderr, flush=True)
-
-
-def quiet_user_errors(fn):
-    """gr.Error is a user's mistake, already shown to them: one log line, not a traceback."""
-    def quiet(exc: gr.Error) -> None:
-        exc.print_exception = False
-        log_user_error(exc)
-
-    if inspect.isgeneratorfunction(fn):
-        @functools.wraps(fn)
-        def wrapper(*args, **kwargs):
-            try:
-                return (yield from fn(*args, **kwargs))
-            except gr.Error as exc:
-                quiet(exc)
-                raise
-    elif inspect.iscoroutinefunction(fn):
-        @functools.wraps(fn)
-        async def wrapper(*args, **kwargs):
-            try:
-                return await fn(*args, **kwargs)
-            except gr.Error as exc:
-                quiet(exc)
-                raise
-    elif inspect.isasyncgenfunction(fn):
-        return fn  # none in this app
-    else:
-        @functools.wraps(fn)
-        def wrapper(*args, **kwargs):
-            try:
-                return fn(*args, **kwargs)
-            except gr.Error as exc:
-                quiet(exc)
-                raise
-    return wrapper
-
-
-def image_input(**kwargs) -> gr.Image:
-    """A gr.Image that hands over the uploaded file untouched. Gradio's own preprocessing opens and
-    converts the image (a 140 KB PNG declaring 12000×12000 pixels becomes ~430 MB of RGB) before
-    the app can look at it; here images.py checks the header first and nothing decodes it.
-    (An instance override, not a subclass: Gradio writes a .pyi stub next to the module of every
-    Component subclass.)"""
-    image = gr.Image(type="filepath", **kwargs)
-    image.preprocess = uploaded_image_path  # Gradio calls block.preprocess(payload)
-    return image
-
-
-def uploaded_image_path(payload) -> str | None:
-    if payload is None:
-        return None
-    if payload.url and payload.url.startswith("data:"):
-        refusal = gr.Error("The image must be uploaded as a file (inline data: images are not accepted).",
-                           print_exception=False)
-        log_user_error(refusal)
-        raise refusal
-    return payload.path
-
-
-def forget_upload(path: str) -> None:
-    """Remove a refused upload from Gradio's upload folder (never anything outside it)."""
-    from gradio.utils import get_upload_folder
-
-    try:
-        file = Path(path).resolve()
-        folder = Path(get_upload_folder()).resolve()
-        if folder in file.parents and file.is_file():
-            file.unlink()
-            with contextlib.suppress(OSError):
-                file.parent.rmdir()  # Gradio keeps each upload in its own folder
-    except OSError:
-        pass
 
 
 def session_id(request: gr.Request) -> str:
@@ -199,17 +120,7 @@ class PlaygroundApp:
             raise gr.Error("The prompt is empty: type what to ask the models.")
         if len(prompt) > self.max_prompt_chars:
             raise gr.Error(f"The prompt is {len(prompt):,} characters; the limit is {self.max_prompt_chars:,}.")
-        image = None
-        if form["image"]:
-            config = self.runtime.config
-            try:
-                image = image_from_path(form["image"], max_bytes=int(config.max_image_mb * 1024 * 1024),
-                                        max_megapixels=getattr(config, "max_image_megapixels",
-                                                               DEFAULT_MAX_IMAGE_MEGAPIXELS),
-                                        name="The image")
-            except ImageError as exc:
-                forget_upload(form["image"])
-                raise gr.Error(f"Image refused: {exc}") from None
+        image = read_upload(form["image"], self.runtime.config) if form["image"] else None
         try:
             base = GenerationSettings(
                 temperature=form["temperature"], top_p=form["top_p"], top_k=int(form["top_k"]),
@@ -429,9 +340,7 @@ class PlaygroundApp:
                 build_history_tab(self, session_id, outputs, models, prompt, tabs, known, NO_MODEL, blind=blind)
                 build_leaderboard_tab(self)
                 build_models_tab(self)
-        for block_fn in demo.fns.values():  # every event, the tabs' included
-            if block_fn.fn is not None:
-                block_fn.fn = quiet_user_errors(block_fn.fn)
+        quiet_every_event(demo)
         return demo
 
 
