@@ -283,3 +283,14 @@ def test_plot_axes_cover_every_point():
     for low, high in ((0, 49.5), (700, 1210), (0, 1.65), (0, 7.5e5), (3, 3)):
         ticks = nice_ticks(low, high)
         assert ticks[0] <= low and ticks[-1] >= high and len(ticks) <= 8
+
+
+def test_many_unseparated_pairs_are_said_per_model():
+    from playground.judging import fit_leaderboard, make_vote
+    from playground.ui.leaderboard_tab import render_leaderboard
+
+    names = [f"m{i}" for i in range(5)]
+    votes = [make_vote(prompt="p", panes=names, ranking=[[i] for i in range(5)]) for _ in range(3)]
+    page = render_leaderboard(fit_leaderboard(votes, resamples=30))
+    assert "Too thin to separate" in page and "m0 from m1, m2, m3 or m4" in page
+    assert page.count(" and m") < 3  # not fifteen "a and b" pairs

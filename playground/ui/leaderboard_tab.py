@@ -67,6 +67,21 @@ def render_win_matrix(board: Any) -> str:
             + "".join(rows) + "</tbody></table>")
 
 
+def grouped_unseparated(board: Any) -> str:
+    """The pairs the votes cannot tell apart, one clause per model (best first), so six models
+    give six clauses, not fifteen pairs."""
+    partners: dict[str, list[str]] = {}
+    for better, worse in board.unseparated:
+        partners.setdefault(better, []).append(worse)
+    order = [m.model for m in board.models]
+    clauses = []
+    for model in sorted(partners, key=lambda m: order.index(m) if m in order else len(order)):
+        others = partners[model]
+        joined = others[0] if len(others) == 1 else ", ".join(others[:-1]) + " or " + others[-1]
+        clauses.append(f"{model} from {joined}")
+    return "Too thin to separate (intervals overlap or too few votes): " + "; ".join(clauses) + "."
+
+
 def render_leaderboard(board: Any, points: list[Any] | None = None) -> str:
     """The whole tab body: summary line, notes, standings, win matrix, speed vs quality."""
     filters = board.filters or {}
@@ -82,7 +97,8 @@ def render_leaderboard(board: Any, points: list[Any] | None = None) -> str:
     summary = (f"{board.votes} vote{'s' if board.votes != 1 else ''}"
                + (f" ({board.all_bad_votes} all bad)" if board.all_bad_votes else "")
                + (f" · {', '.join(applied)}" if applied else ""))
-    said = board.notes()
+    said = [grouped_unseparated(board) if n.startswith("Too thin to separate") and len(board.unseparated) > 3
+            else n for n in board.notes()]
     if board.votes and not board.models and not board.unranked:
         said = ["The votes so far never rank two different models against each other "
                 "(the same model in every pane): nothing to compare yet."]
