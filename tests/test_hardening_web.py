@@ -205,7 +205,8 @@ def test_a_user_mistake_is_logged_in_one_line_without_a_traceback(capfd):
         err = capfd.readouterr().err
     finally:
         served.close()
-    assert "refused: The prompt is empty" in err
+    assert "gemma-playground: user error: The prompt is empty: type what to ask the models." in err
+    assert err.count("The prompt is empty") == 1
     assert "Traceback" not in err and "gradio.exceptions.Error" not in err
 
 

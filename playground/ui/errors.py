@@ -12,7 +12,7 @@ import gradio as gr
 
 def log_user_error(exc: gr.Error) -> None:
     message = " ".join(str(getattr(exc, "message", "") or exc).split())
-    print(f"gemma-playground: refused: {message[:300]}", file=sys.stderr, flush=True)
+    print(f"gemma-playground: user error: {message[:300]}", file=sys.stderr, flush=True)
 
 
 def quiet_user_errors(fn):
