@@ -250,6 +250,7 @@ def test_an_export_folder_owned_by_another_user_is_left_alone(tmp_path, monkeypa
     assert sweep_stale_exports(str(tmp_path), now=time.time()) == [] and folder.exists()
 
 
+@pytest.mark.slow
 def test_the_export_folder_is_removed_when_the_process_exits(tmp_path):
     code = ("from playground.catalog import Catalog; from playground.config import AppConfig;"
             "from playground.runtime import Runtime; from playground.ui.app import PlaygroundApp;"
