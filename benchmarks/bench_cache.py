@@ -25,7 +25,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from playground.adapters.base import ChatRequest, GenerationSettings  # noqa: E402
-from playground.cache import ResponseCache, api_identity  # noqa: E402
+from playground.cache import ResponseCache, api_identity, derive_key  # noqa: E402
 from playground.result import Metrics, PaneResult  # noqa: E402
 
 MODELS = ["gemma-4-e2b", "gemma-4-e4b", "gemini:gemma-4-26b-a4b-it", "gemini:gemma-4-31b-it"]
@@ -65,7 +65,7 @@ def pane_result(rng: random.Random, model: str) -> PaneResult:
 def fill(cache: ResponseCache, rng: random.Random, prompt: str, samples_per_pane: int) -> str:
     panes = []
     for model in MODELS:
-        key = cache.key(
+        key = derive_key(
             adapter="gemini" if model.startswith("gemini:") else "llama_local",
             model_id=model,
             identity=api_identity(None, model),

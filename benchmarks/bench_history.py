@@ -35,7 +35,7 @@ from typing import Any, Callable
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from playground.cache import ResponseCache  # noqa: E402
-from playground.cache_keys import comparison_key  # noqa: E402
+from playground.cache import comparison_key  # noqa: E402
 
 MODELS = ["gemma-4-e2b", "gemma-4-e4b", "gemini:gemma-4-26b-a4b-it", "gemini:gemma-4-31b-it", "gemma-3-270m"]
 ANIMALS = ["pelican", "otter", "fox", "heron", "walrus", "capybara", "lynx", "badger", "crane", "ibis",

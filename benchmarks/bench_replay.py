@@ -17,7 +17,6 @@ import time
 
 from playground.adapters.base import ChatRequest, GenerationSettings
 from playground.cache import ResponseCache
-from playground.cache_bridge import lookup, record, store
 from playground.catalog import Catalog
 from playground.config import AppConfig
 from playground.result import Metrics
@@ -57,13 +56,13 @@ def main() -> int:
     panes = [PaneRequest("gemma-3-270m", GenerationSettings(temperature=t)) for t in (0.2, 0.5, 0.8, 1.1)]
     comparison = Comparison(runtime, request, panes)
     for index, run in enumerate(comparison.runs):  # store four realistic answers, no model needed
-        lookup(runtime, run, read=False)
+        run.state.cache_key = run.cache_key()
         run.state.text = PELICAN * (index + 1) + "More prose. " * 200
         run.state.thinking = "Let me plan the drawing. " * 60
         run.state.finish_reason, run.state.status = "stop", "done"
         run.state.metrics = Metrics(ttft_s=0.4, tokens_per_s=50.0, completion_tokens=900, total_s=20.0)
-        store(runtime, run)
-    entry_id = record(runtime, comparison)
+        comparison.store(run)
+    entry_id = comparison.record()
 
     sessions = Sessions(runtime)
     timings = []

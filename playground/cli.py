@@ -316,7 +316,7 @@ def main(argv: list[str] | None = None) -> int:
 
         return svg_main(argv[1:])
     if argv and argv[0] == "cache":
-        from playground.cache_cli import main as cache_main
+        from playground.cache.cli import main as cache_main
 
         return cache_main(argv[1:])
     if not argv or argv[0] not in SUBCOMMANDS and argv[0] not in ("-h", "--help"):

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import copy
+import os
 import threading
 import time
 from dataclasses import dataclass, field
@@ -18,6 +19,7 @@ from playground.adapters.base import (
     Cancelled, ChatRequest, Finish, GenerationSettings, Loaded, ModelError, RequestSent, Status,
     StreamContext, TextDelta, ThoughtDelta, Usage,
 )
+from playground.cache import CacheError, api_identity, derive_key, gguf_identity, image_digest
 from playground.catalog import ModelSpec, UnknownModel
 from playground.diagnostics import diagnose
 from playground.keys import redactor, secrets_in
@@ -157,6 +159,36 @@ class _PaneRun:
     def stop(self, reason: str = "cancelled") -> None:
         self.stop_reason = reason
         self.ctx.cancel.set()
+
+    # -- the cache: this pane's key, a stored answer shown here, this pane's answer stored --
+    def cache_key(self) -> str | None:
+        """The key of this pane's answers, or None when there is nothing to run either (the
+        pane reports why)."""
+        spec = self.spec
+        if spec is None or (spec.is_local and (spec.path is None or not spec.path.exists())):
+            return None
+        adapter, identity = _model_identity(spec, self.comparison.request.image is not None)
+        return derive_key(adapter=adapter, model_id=spec.id, identity=identity, settings=self.settings,
+                          request=self.comparison.request)
+
+    def show_cached(self, result: PaneResult, number: int, count: int) -> None:
+        with self.lock:
+            self.state.show_cached(result, number, count)
+
+    def note(self, message: str) -> None:
+        with self.lock:
+            self.state.notes.append(message)
+            self.state.version += 1
+
+    def stored_as(self, number: int, count: int) -> None:
+        """The cache kept this pane's answer as sample `number` of `count`."""
+        with self.lock:
+            self.state.sample, self.state.samples = number, count
+            self.state.version += 1
+
+    def storable(self) -> bool:
+        """A fresh, complete answer this pane made itself (not a replay, not given up on)."""
+        return not self.state.cached and not self.abandoned and self.snapshot().to_result().complete
 
     # -- the thread --
     def start(self) -> None:
@@ -348,24 +380,74 @@ class Comparison:
             groups.setdefault(run.state.index, []).append(run)
         return [groups[i] for i in sorted(groups)]
 
-    # cache hooks (the cache module decides keys and what is worth storing)
+    # -- the cache: one key per pane, samples claimed so no answer shows twice in one run --
     def try_cache(self, run: _PaneRun) -> bool:
-        if self.runtime.cache is None:
+        """Fill `run` from the newest stored sample nobody in this comparison has shown or
+        made. The key is kept even when not reading, so a bypassed run (or a re-roll) stores
+        a new sample next to the old ones. A cache failure becomes a note; the pane runs."""
+        cache = self.runtime.cache
+        if cache is None:
             return False
-        from playground.cache_bridge import lookup
+        try:
+            key = run.state.cache_key = run.cache_key()
+            if key is None or not self.use_cache:
+                return False
+            # Two panes (or two samples of one pane) with the same model and settings share a
+            # key: each gets its own sample (newest first); one with none left runs fresh. Under
+            # the claims lock, a sample another run of this comparison is storing right now is
+            # claimed by it, never offered here.
+            with self.claims_lock:
+                samples = cache.numbered_samples(key)
+                claimed = self.claimed_samples.setdefault(key, set())
+                free = [(n, r) for n, r in samples if n not in claimed]
+                if not free:
+                    return False
+                number, result = free[-1]
+                claimed.add(number)
+        except (CacheError, OSError) as exc:
+            run.state.notes.append(f"cache unavailable for this pane: {exc}")
+            return False
+        run.show_cached(result, number, len(samples))
+        self.pane_finished(run)
+        return True
 
-        hit = lookup(self.runtime, run, self.use_cache)
-        if hit:
-            self.pane_finished(run)
-        return hit
+    def store(self, run: _PaneRun) -> None:
+        """Keep a finished pane's answer as a new sample (claimed: never replayed in this run)."""
+        cache, key = self.runtime.cache, run.state.cache_key
+        if key is None:
+            return
+        try:
+            with self.claims_lock:
+                number = cache.add_sample(key, run.snapshot().to_result())
+                if number is not None:
+                    self.claimed_samples.setdefault(key, set()).add(number)
+            if number is not None:
+                run.stored_as(number, len(cache.numbered_samples(key)))
+        except (CacheError, OSError) as exc:
+            run.note(f"not cached: {exc}")
+
+    def record(self) -> str | None:
+        """Add the finished comparison to History (panes point at their cache key + sample)."""
+        panes = []
+        for runs in self.by_pane():
+            states = [run.snapshot() for run in runs]
+            kept = [{"key": s.cache_key, "sample": _stored_sample(s), "settings": s.settings} for s in states]
+            state = states[0]  # the pane's fields describe its first sample, as in compare --json
+            panes.append({"model": state.model, "label": state.label, "source": state.source,
+                          "settings": runs[0].pane.settings.model_dump(), "key": state.cache_key,
+                          "sample": kept[0]["sample"], "samples": kept,
+                          "error": state.error, "finish_reason": state.finish_reason})
+        try:
+            return self.runtime.cache.record_comparison(
+                prompt=self.request.prompt, system=self.request.system,
+                image_sha=image_digest(self.request.image), panes=panes)
+        except (CacheError, OSError, ValueError):
+            return None
 
     def pane_finished(self, run: _PaneRun) -> None:
         try:
-            if self.runtime.cache is not None and not run.state.cached and not run.abandoned \
-                    and run.position not in self._finished and run.snapshot().to_result().complete:
-                from playground.cache_bridge import store
-
-                store(self.runtime, run)
+            if self.runtime.cache is not None and run.position not in self._finished and run.storable():
+                self.store(run)
         finally:  # whatever storing did, the comparison must still end
             self._mark_finished(run)
 
@@ -376,9 +458,7 @@ class Comparison:
             all_done = first_report and len(self._finished) >= len(self.runs)
         if all_done:
             if self.runtime.cache is not None and self.record_history:
-                from playground.cache_bridge import record
-
-                self.history_id = record(self.runtime, self)
+                self.history_id = self.record()
             self._done.set()
 
     def start(self) -> "Comparison":
@@ -455,6 +535,30 @@ class Comparison:
         for _ in self.snapshots():
             pass
         return [[run.snapshot().to_result() for run in runs] for runs in self.by_pane()]
+
+
+GEMINI_DEFAULT_ENDPOINT = "https://generativelanguage.googleapis.com"
+
+
+def _model_identity(spec: ModelSpec, with_image: bool) -> tuple[str, dict]:
+    """(adapter name, identity) — what makes this model's answers this model's answers."""
+    e = spec.entry
+    if spec.kind == "llama":
+        identity: dict = {"model": gguf_identity(spec.path)}
+        if with_image and spec.mmproj_path is not None:
+            identity["mmproj"] = gguf_identity(spec.mmproj_path)
+        return "llama", identity
+    if spec.kind == "gemini":
+        endpoint = os.environ.get("GOOGLE_GEMINI_BASE_URL") or GEMINI_DEFAULT_ENDPOINT
+        return "gemini", api_identity(endpoint, e.api_model or spec.id)
+    return "openai", api_identity(e.base_url, e.model or spec.id)
+
+
+def _stored_sample(state: PaneState) -> int | None:
+    """The cache's sample number of a pane's answer, when the answer is in the cache."""
+    if state.cache_key is None:
+        return None
+    return state.sample if state.cached or state.to_result().complete else None
 
 
 def run_comparison(runtime: Runtime, request: ChatRequest, panes: list[PaneRequest],

@@ -7,7 +7,7 @@ import json
 import pytest
 
 from playground.cache import ResponseCache
-from playground.cache_cli import main as cache_main
+from playground.cache.cli import main as cache_main
 from playground.result import PaneResult
 
 
@@ -90,7 +90,7 @@ def test_help_exits_0(capsys):
 
 
 def test_cache_commands_use_the_configs_cache_dir(tmp_path, capsys):
-    from playground.cache_cli import main
+    from playground.cache.cli import main
 
     folder = tmp_path / "from-config"
     config = tmp_path / "config.toml"

@@ -20,7 +20,7 @@ from pathlib import Path
 import pytest
 
 from playground.cache import ResponseCache, open_cache
-from playground.cache_cli import main as cache_main
+from playground.cache.cli import main as cache_main
 from playground.result import PaneResult
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -10,10 +10,10 @@ from pathlib import Path
 
 import pytest
 
-from playground import cache_keys
+from playground.cache import keys as cache_keys
 from playground.adapters.base import ChatRequest, GenerationSettings, ImageInput
 from playground.cache import api_identity, gguf_identity
-from playground.cache_keys import derive_key, key_material
+from playground.cache import derive_key, key_material
 
 REPO = Path(__file__).resolve().parents[1]
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
@@ -206,7 +206,7 @@ def test_key_is_identical_in_another_process(tmp_path):
 import json, sys
 from playground.adapters.base import ChatRequest, GenerationSettings, ImageInput
 from playground.cache import ResponseCache, gguf_identity, api_identity
-from playground.cache_keys import derive_key
+from playground.cache import derive_key
 req = ChatRequest(prompt="Pelican ü", system="sys", image=ImageInput(bytes(range(256)), "image/png"))
 s = GenerationSettings(seed=7, thinking=True, temperature=0.3)
 print(json.dumps([

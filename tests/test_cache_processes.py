@@ -171,7 +171,7 @@ def test_threads_sharing_one_cache_object_lose_nothing(tmp_path):
 
 
 def _open_history(path: str, name: str, start, errors) -> None:
-    from playground.history_store import HistoryStore
+    from playground.cache.history import HistoryStore
 
     start.wait(30)
     try:

@@ -15,6 +15,7 @@ from playground.adapters.base import ChatRequest, GenerationSettings
 from playground.cache import (
     CacheUnavailable,
     ResponseCache,
+    derive_key,
     SafeJSONDisk,
     api_identity,
     default_cache_dir,
@@ -53,7 +54,7 @@ def result(text="<svg/>", finish_reason="stop", error=None, **kw) -> PaneResult:
 
 
 def a_key(cache: ResponseCache, prompt="pelican") -> str:
-    return cache.key(
+    return derive_key(
         adapter="gemini",
         model_id="gemini:gemma-4-31b-it",
         identity=api_identity(None, "gemma-4-31b-it"),
@@ -398,7 +399,7 @@ def test_unwritable_directory_is_reported(tmp_path, monkeypatch):
 
 
 def test_open_cache_never_raises(tmp_path, monkeypatch):
-    import playground.cache as mod
+    import playground.cache.store as mod
 
     def boom(*a, **k):
         raise RuntimeError("unexpected")

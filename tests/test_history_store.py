@@ -7,8 +7,8 @@ import sqlite3
 import pytest
 
 from playground.cache import ResponseCache, open_cache
-from playground.cache_keys import comparison_key
-from playground.history_store import HISTORY_DB, HistoryStore, connect, fts5_trigram_available
+from playground.cache import comparison_key
+from playground.cache.history import HISTORY_DB, HistoryStore, connect, fts5_trigram_available
 
 
 @pytest.fixture(params=["fts", "like"])

@@ -44,13 +44,13 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str]) -> int:
-    from .cache import CacheError, default_cache_dir, open_cache
+    from . import CacheError, default_cache_dir, open_cache
 
     try:
         args = _parser().parse_args(argv)
     except SystemExit as exc:  # --help → 0, bad arguments → 2; never leave the caller
         return int(exc.code or 0)
-    from .config import ConfigError, load_config
+    from playground.config import ConfigError, load_config
 
     try:  # the same folder the app and compare use: --cache-dir, else the config's cache_dir
         config = load_config(args.config)

@@ -9,7 +9,7 @@ part records its own schema version in ``schema_versions``):
 
 * ``comparisons(seq, id, time, key, prompt, prompt_truncated, system, image_sha, models)``:
   ``seq`` is the insertion order (newest = largest, also the FTS rowid); ``id`` the public
-  id; ``key`` a hash of what defines the comparison (see cache_keys.comparison_key), so
+  id; ``key`` a hash of what defines the comparison (see keys.comparison_key), so
   identical re-runs can later be merged; ``prompt``/``system`` keep at most
   ``INDEX_TEXT_CHARS`` (the full texts stay in the ``h:<id>`` record in diskcache).
 * ``comparisons_fts``: FTS5 with the ``trigram`` tokenizer over ``prompt`` (external
@@ -37,7 +37,7 @@ import time as _time
 from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator
 
-from .cache_keys import comparison_key
+from .keys import comparison_key
 
 HISTORY_DB = "history.sqlite3"
 SCHEMA_VERSION = 1

@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
-from .adapters.base import ChatRequest, GenerationSettings, ImageInput
+from playground.adapters.base import ChatRequest, GenerationSettings, ImageInput
 
 # Bump when the key material or the stored record changes shape: old entries then simply
 # stop matching and age out under LRU eviction.

@@ -10,7 +10,7 @@ Layout inside one ``diskcache.Cache`` (LRU eviction, size-limited):
 * ``h:<id>``   → one full comparison (prompt, system, image hash, panes with key + sample).
 
 The comparison index (what History lists and searches) is a SQLite table in
-``history.sqlite3`` beside diskcache's ``cache.db`` (see history_store): recording is one
+``history.sqlite3`` beside diskcache's ``cache.db`` (see history.py): recording is one
 INSERT, search is full-text, and nothing is removed unless ``history_max`` is set or the
 user deletes or clears. Caches written before it had a ``hist-index`` blob; it is imported
 into the table on first open and then removed.
@@ -39,27 +39,11 @@ from typing import Any, Iterator
 
 import diskcache
 
-from .adapters.base import ChatRequest, GenerationSettings
-from .cache_disk import (CacheError, CacheUnavailable, SafeJSONDisk, describe_error, json_safe,
-                         refuse_escaping_databases)
-from .cache_keys import (CACHE_FORMAT_VERSION, api_identity, comparison_key, derive_key, gguf_identity,
-                         image_digest, key_material)
-from .history_store import HISTORY_DB, HistoryStore, legacy_rows
-from .result import PaneResult
+from playground.result import PaneResult
 
-__all__ = [
-    "CACHE_FORMAT_VERSION",
-    "CacheError",
-    "CacheUnavailable",
-    "ResponseCache",
-    "SafeJSONDisk",
-    "api_identity",
-    "default_cache_dir",
-    "gguf_identity",
-    "image_digest",
-    "key_material",
-    "open_cache",
-]
+from .disk import CacheError, CacheUnavailable, SafeJSONDisk, describe_error, json_safe, refuse_escaping_databases
+from .history import HISTORY_DB, HistoryStore, legacy_rows
+from .keys import CACHE_FORMAT_VERSION, comparison_key
 
 ENV_CACHE_DIR = "GEMMA_PLAYGROUND_CACHE_DIR"
 DEFAULT_SIZE_LIMIT = 2 * 1024**3
@@ -88,7 +72,7 @@ def default_cache_dir() -> Path:
 
 
 class ResponseCache:
-    """Complete answers keyed by :meth:`key`, and a searchable history of comparisons."""
+    """Complete answers keyed by `keys.derive_key`, and a searchable history of comparisons."""
 
     def __init__(
         self,
@@ -185,20 +169,6 @@ class ResponseCache:
         self._cache.delete(_LEGACY_INDEX)
 
     # ---- answers --------------------------------------------------------------------
-
-    def key(
-        self,
-        *,
-        adapter: str,
-        model_id: str,
-        identity: dict[str, Any],
-        settings: GenerationSettings,
-        request: ChatRequest,
-    ) -> str:
-        """sha256 (hex) over everything that can change the answer; see cache_keys."""
-        return derive_key(
-            adapter=adapter, model_id=model_id, identity=identity, settings=settings, request=request
-        )
 
     def numbered_samples(self, key: str) -> list[tuple[int, PaneResult]]:
         """(sample number, result) for every stored sample, oldest first, cached=True."""
