@@ -55,6 +55,16 @@ def test_every_forwarded_header_line_is_read_and_the_last_entry_wins():
     assert client_address(request) == "198.51.100.9"
 
 
+def test_login_attempts_count_as_failed_until_they_succeed():
+    from playground.ui.limits import LoginThrottle
+
+    throttle = LoginThrottle(max_failures=2, window_s=60, clock=lambda: 0.0)
+    started = [throttle.begin("a") for _ in range(3)]  # three at once, none answered yet
+    assert [stamp is not None for _, stamp in started] == [True, True, False]
+    throttle.succeeded("a", started[0][1])
+    assert throttle.wait_s("a") == 0
+
+
 def test_failed_logins_are_refused_after_the_limit_until_the_window_passes():
     from playground.ui.limits import LoginThrottle
 
@@ -158,6 +168,16 @@ def test_twenty_wrong_logins_cannot_all_be_tried(guarded):
     assert all(a.headers.get("retry-after") for a in answers[5:])  # ... the rest refused unchecked
     refused = login(guarded.url, "pw-123", "198.51.100.20")
     assert refused.status_code != 200 and "Too many failed logins" in refused.text
+
+
+@pytest.mark.slow
+def test_wrong_logins_sent_all_at_once_are_throttled_too(guarded):
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(20) as pool:
+        answers = list(pool.map(lambda i: login(guarded.url, f"guess-{i}", "198.51.100.40"), range(20)))
+    details = [a.json()["detail"] for a in answers]
+    assert details.count("Incorrect credentials.") == 5, details
 
 
 @pytest.mark.slow

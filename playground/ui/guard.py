@@ -65,8 +65,8 @@ class AccessGuard:
 
     async def _login(self, scope, receive, send):
         address = scope_address(scope)
-        wait = self.throttle.wait_s(address)
-        if wait:
+        wait, stamp = self.throttle.begin(address)
+        if stamp is None:
             # 400 like a wrong password: Gradio's login form shows only that status (a 429 would
             # leave the form silent); the detail and Retry-After tell API clients the truth.
             body = json.dumps({"detail": f"Too many failed logins from this address: try again in {wait:.0f} s."})
@@ -77,10 +77,10 @@ class AccessGuard:
             return
 
         async def watch(message):
-            # Gradio answers a wrong login with 400 ("Incorrect credentials."); a lockout answered
-            # above is not a new failure, so it does not extend itself
-            if message["type"] == "http.response.start" and message["status"] in (400, 401, 403):
-                self.throttle.failed(address)
+            # The attempt counts as failed until Gradio accepts it (200 and the session cookie);
+            # a lockout answered above is not an attempt, so it does not extend itself.
+            if message["type"] == "http.response.start" and message["status"] < 400:
+                self.throttle.succeeded(address, stamp)
             await send(message)
 
         await self.app(scope, receive, watch)

@@ -67,7 +67,10 @@ class RateLimiter:
 
 class LoginThrottle:
     """Failed logins per address: after `max_failures` within `window_s`, further attempts from
-    that address are refused until the oldest failure leaves the window."""
+    that address are refused until the oldest failure leaves the window.
+
+    An attempt counts as a failure from the moment it starts (`begin`) and is forgiven if it
+    succeeds, so attempts sent all at once cannot all be checked before the first one fails."""
 
     def __init__(self, max_failures: int = 5, window_s: float = 60.0, clock=time.monotonic):
         self.max_failures = max_failures
@@ -91,10 +94,31 @@ class LoginThrottle:
                 return 0.0
             return max(1.0, self.window_s - (now - failures[0]))
 
+    def begin(self, address: str) -> tuple[float, float | None]:
+        """Start an attempt: (0, stamp) if allowed (the attempt now counts as failed until
+        `succeeded(address, stamp)`), else (seconds to wait, None)."""
+        now = self.clock()
+        with self._lock:
+            failures = self._recent(address, now)
+            if len(failures) >= self.max_failures:
+                return max(1.0, self.window_s - (now - failures[0])), None
+            failures.append(now)
+            self._bound()
+            return 0.0, now
+
+    def succeeded(self, address: str, stamp: float) -> None:
+        with self._lock:
+            failures = self._failures.get(address)
+            if failures is not None and stamp in failures:
+                failures.remove(stamp)
+
     def failed(self, address: str) -> None:
         now = self.clock()
         with self._lock:
             self._recent(address, now).append(now)
-            if len(self._failures) > 10_000:  # bounded memory under address churn
-                for key in [k for k, v in self._failures.items() if not v][:5_000]:
-                    del self._failures[key]
+            self._bound()
+
+    def _bound(self) -> None:
+        if len(self._failures) > 10_000:  # bounded memory under address churn
+            for key in [k for k, v in self._failures.items() if not v][:5_000]:
+                del self._failures[key]
