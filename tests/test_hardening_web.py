@@ -72,7 +72,7 @@ def test_failed_logins_are_refused_after_the_limit_until_the_window_passes():
     throttle = LoginThrottle(max_failures=5, window_s=60, clock=lambda: now[0])
     for _ in range(5):
         assert throttle.wait_s("a") == 0
-        throttle.failed("a")
+        assert throttle.begin("a")[1] is not None  # and never succeeds
     assert throttle.wait_s("a") == pytest.approx(60)
     assert throttle.wait_s("b") == 0
     now[0] = 61

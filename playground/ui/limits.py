@@ -112,12 +112,6 @@ class LoginThrottle:
             if failures is not None and stamp in failures:
                 failures.remove(stamp)
 
-    def failed(self, address: str) -> None:
-        now = self.clock()
-        with self._lock:
-            self._recent(address, now).append(now)
-            self._bound()
-
     def _bound(self) -> None:
         if len(self._failures) > 10_000:  # bounded memory under address churn
             for key in [k for k, v in self._failures.items() if not v][:5_000]:
