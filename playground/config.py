@@ -48,7 +48,9 @@ class ModelEntry(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     label: str | None = None
-    kind: Literal["llama", "gemini", "openai"] = "llama"
+    # which Source runs it (playground/sources/): llama (a local GGUF), gemini, openai, or a
+    # kind registered on the runtime; a kind with no source shows as unavailable, with why
+    kind: str = Field("llama", pattern=r"^[a-z][a-z0-9_-]{0,31}$")
     family: Literal["gemma4", "gemma3", "auto"] = "auto"
     bundled: bool = False
     # facts shown in the pane header
@@ -90,6 +92,8 @@ class AppConfig(BaseModel):
     pane_idle_s: float = Field(120.0, gt=0, description="a pane with no token for this long is stopped")
     loop: LoopSettings = LoopSettings()
     max_image_mb: float = Field(10.0, gt=0, le=100)
+    # pixels are checked from the file header before anything decodes the image
+    max_image_megapixels: float = Field(40.0, gt=0, le=1000)
     max_prompt_chars: int = Field(100_000, ge=1)
     cache_dir: str | None = None
     cache_size_gb: float = Field(2.0, gt=0)
