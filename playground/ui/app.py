@@ -413,6 +413,11 @@ def serve(args, runtime: Runtime) -> int:
         print(f"gemma-playground: error: cannot listen on {args.host}:{args.port}: the port is in use (or the "
               "address is not this machine's). Choose another with --port.", file=sys.stderr)
         return 2
+    # After launch: uvicorn has set up its log handlers by now, and they get the filter too.
+    from playground.keys import install_log_redaction
+    from playground.runner import runtime_secrets
+
+    install_log_redaction(runtime_secrets(runtime))
     print(f"gemma-playground is running at {demo.local_url}", flush=True)
     if args.share:
         if getattr(demo, "share_url", None):
