@@ -112,6 +112,21 @@ def test_blind_gallery_chart_and_export_name_nothing():
     assert LABELS["gemma-3-270m"] in export_html(ChatRequest("Draw a pelican"), states, drawings)
 
 
+def test_blind_png_card_is_drawn_with_letters():
+    import io
+
+    from PIL import Image
+
+    from playground.adapters.base import ChatRequest
+    from playground.export import export_png_card
+
+    states = [state(i, m) for i, m in enumerate(MODELS[:2])]
+    drawings = {s.index: drawings_of(s) for s in states}
+    card = Image.open(io.BytesIO(export_png_card(ChatRequest("Draw"), states, drawings, cell=120,
+                                                 blind=Blind.for_states(states))))
+    assert card.size[0] > 240  # two cells; the labels are letters (drawn text is not searchable)
+
+
 # ---------------------------------------------------------------- sessions: restore blind, vote
 def seed(cache, prompt: str, models=MODELS) -> str:
     from playground.adapters.base import GenerationSettings
