@@ -309,3 +309,15 @@ def test_many_unseparated_pairs_are_said_per_model():
     page = render_leaderboard(fit_leaderboard(votes, resamples=30))
     assert "Too thin to separate" in page and "m0 from m1, m2, m3 or m4" in page
     assert page.count(" and m") < 3  # not fifteen "a and b" pairs
+
+
+def test_the_widget_has_as_many_outputs_as_the_session_sends():
+    import gradio as gr
+
+    from playground.ui.judge import JudgeWidgets
+    from playground.ui.session import JUDGE_OUTPUTS, SessionView, Sessions
+
+    with gr.Blocks():
+        widgets = JudgeWidgets()
+    assert len(widgets.outputs) == JUDGE_OUTPUTS
+    assert len(Sessions.judge_outputs(None, SessionView(), True)) == JUDGE_OUTPUTS
