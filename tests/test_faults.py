@@ -44,8 +44,10 @@ def test_model_without_vision_says_so_and_answers_from_text(runtime):
 
 @pytest.mark.parametrize("data, message", [
     (b"", "is empty"),
-    (b"GIF89a" + b"\0" * 10, None),
-    (b"RIFF\0\0\0\0WEBPVP8 ", None),
+    (b"GIF89a\x01\x00\x01\x00" + b"\0" * 6, None),  # a 1×1 GIF header
+    (b"RIFF\0\0\0\0WEBPVP8X" + b"\0" * 4 + b"\0" * 10, None),  # a 1×1 WebP (VP8X) header
+    (b"GIF89a" + b"\0" * 10, "declares 0×0 pixels"),
+    (b"RIFF\0\0\0\0WEBPVP8 ", "header is damaged"),
     (b"%PDF-1.7 ...", "is not a PNG, JPEG, WebP or GIF image"),
     (b"\x89PNG\r\n\x1a\n" + b"\0" * (3 * 1024 * 1024), "the limit is 2 MB"),
 ])
