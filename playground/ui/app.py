@@ -371,8 +371,8 @@ def launch(app: PlaygroundApp, host: str = "127.0.0.1", port: int | None = 7860,
     with peer_addresses_kept():
         result = demo.launch(server_name=host, server_port=port, share=share, auth=auth,
                              inbrowser=open_browser, prevent_thread_lock=not block, quiet=not block,
-                             css=static_text("playground.css"),
-                             head=f"<script>{static_text('playground.js')}</script>",
+                             css=static_text("playground.css") + "\n" + static_text("panes.css"),
+                             head=f"<script>{static_text('playground.js')}\n{static_text('panes.js')}</script>",
                              footer_links=["api"], show_error=True, max_file_size=max_upload,
                              auth_message=LOGIN_NOTE if auth else None,
                              app_kwargs={"middleware": [Middleware(AccessGuard, throttle=app.login_throttle)]})
