@@ -60,7 +60,7 @@ def measure(side: str, tokens_wanted: int) -> dict:
     if side == "direct":
         from llama_cpp import Llama
 
-        llm = Llama(model_path=str(bundled_model_path()), n_ctx=1024, n_threads=runtime.pool.n_threads,
+        llm = Llama(model_path=str(bundled_model_path()), n_ctx=1024, n_threads=runtime.sources["llama"].pool.n_threads,
                     verbose=False)
         tokens = llm.tokenize(gemma3_prompt(ChatRequest(PROMPT)).encode(), add_bos=True, special=True)
         direct_decode_rate(llm, tokens, settings)  # warm-up: first-call allocation is not decode speed

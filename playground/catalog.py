@@ -21,6 +21,10 @@ from typing import Any, Mapping
 from playground.adapters.base import GenerationSettings
 from playground.config import AppConfig, ModelEntry, parse_config
 from playground.gguf_info import GGUFInfo, ModelKey, gguf_info, model_key, quant_from_name, strip_quant
+from playground.sources import BUILTIN_SOURCES, LocalSource
+
+# The kind whose models are GGUF files on disk: discovery, quantizations and locate() are for it.
+GGUF_KIND = LocalSource.kind
 
 LM_STUDIO_DIRS = ("~/.lmstudio/models", "~/.cache/lm-studio/models")
 BUNDLED_ID = "gemma-3-270m"
@@ -96,6 +100,10 @@ class ModelSpec:
     quant: str | None = None  # the quantization it will load (local models)
     quants: list[QuantOption] = field(default_factory=list)  # every file of this model found
 
+    # the Source class (or registered instance) of this kind, set by the catalog; None when no
+    # source is registered for the entry's kind
+    source_info: Any = field(default=None, repr=False, compare=False)
+
     @property
     def kind(self) -> str:
         return self.entry.kind
@@ -106,11 +114,13 @@ class ModelSpec:
 
     @property
     def is_local(self) -> bool:
-        return self.entry.kind == "llama"
+        """Its panes share the local cores (they queue for a slot)."""
+        return bool(self.source_info is not None and self.source_info.is_local)
 
     @property
     def source(self) -> str:
-        return {"llama": "local", "gemini": "gemini", "openai": "openai"}[self.entry.kind]
+        """The source's name as panes, `models` and History show it (local, gemini, openai)."""
+        return self.source_info.name if self.source_info is not None else self.entry.kind
 
     def facts(self) -> str:
         """One line for the pane header: parameters, quantization, file size."""
@@ -218,6 +228,8 @@ class Catalog:
                  openai_base_url: str | None = None, scan_disk: bool = True):
         self.config = config or AppConfig()
         self.openai_base_url = openai_base_url
+        # kind -> its Source (class or the runtime's registered instance): prefixes, names
+        self.sources: dict[str, Any] = {source.kind: source for source in BUILTIN_SOURCES}
         self.builtins: dict[str, ModelEntry] = _builtin_entries()
         self.entries: dict[str, ModelEntry] = dict(self.builtins)
         for model_id, entry in self.config.models.items():
@@ -230,10 +242,24 @@ class Catalog:
         # so older links and History entries still resolve
         self.aliases: dict[str, str] = {}
         self._infos: dict[tuple, GGUFInfo] = {}
-        self._join_keys = self._keys_of(kind_filter="llama")  # presets a found file can join
+        self._join_keys = self._keys_of(kind_filter=GGUF_KIND)  # presets a found file can join
         self._sampling_keys = self._keys_of(kind_filter=None)  # presets whose sampling a name shares
         if scan_disk:
             self._discover()
+
+    def add_source(self, source: Any) -> None:
+        """Know one more model kind (its prefix, its name); `Runtime.register` calls this."""
+        self.sources[source.kind] = source
+
+    def _prefixed(self, name: str) -> ModelSpec | None:
+        """A model named by a source prefix (gemini:ID, openai:NAME), or None."""
+        for source in self.sources.values():
+            if source.prefix and name.startswith(source.prefix):
+                model = name[len(source.prefix):]
+                if not model:
+                    raise UnknownModel(source.prefix_example)
+                return ModelSpec(name, source.entry_for(model, self))
+        return None
 
     # ---- identity ----------------------------------------------------------------------
     def _entry_key(self, model_id: str, entry: ModelEntry) -> ModelKey | None:
@@ -321,7 +347,7 @@ class Catalog:
         context = info.context_length
         self.entries[model_id] = ModelEntry(
             label=f"{path.stem} (found in {directory})",
-            kind="llama",
+            kind=GGUF_KIND,
             family=_family(info),
             path=str(path),
             mmproj_path=str(projector) if projector else None,
@@ -354,17 +380,8 @@ class Catalog:
         if name in self.entries:
             spec = self._entry_spec(name, name, None)
         # a source prefix wins over everything else: server model ids often contain "/"
-        elif name.startswith("gemini:"):
-            model = name.split(":", 1)[1]
-            if not model:
-                raise UnknownModel("'gemini:' needs a model id, e.g. gemini:gemma-4-31b-it")
-            spec = ModelSpec(name, ModelEntry(label=f"{model} (Gemini API)", kind="gemini", api_model=model))
-        elif name.startswith("openai:"):
-            model = name.split(":", 1)[1]
-            if not model:
-                raise UnknownModel("'openai:' needs a model name, e.g. openai:gemma-4-31b")
-            spec = ModelSpec(name, ModelEntry(label=f"{model} (OpenAI-compatible)", kind="openai",
-                                              model=model, base_url=self.openai_base_url))
+        elif (prefixed := self._prefixed(name)) is not None:
+            spec = prefixed
         elif base in self.entries and quant:
             spec = self._entry_spec(name, base, quant)
         elif name in self.aliases:
@@ -378,7 +395,7 @@ class Catalog:
                 )
             info = self.gguf_info(path) if _is_file(path) else None
             spec = ModelSpec(str(path), ModelEntry(
-                label=path.name, kind="llama", path=str(path),
+                label=path.name, kind=GGUF_KIND, path=str(path),
                 family=_family(info) if info else _guess_family(path.name),
                 quantization=info.quant if info else quant_from_name(path.stem)), path=path)
             spec.quant = spec.entry.quantization
@@ -389,8 +406,9 @@ class Catalog:
                 f"unknown model '{_shown(name)}'.{hint} Run `gemma-playground models` to list them, "
                 "or pass a path to a .gguf file, gemini:MODEL_ID or openai:MODEL."
             )
-        if spec.kind == "openai" and not spec.entry.base_url and self.openai_base_url:
-            spec.entry = spec.entry.model_copy(update={"base_url": self.openai_base_url})
+        spec.source_info = self.sources.get(spec.kind)
+        if spec.source_info is not None:
+            spec.entry = spec.source_info.finish_entry(spec.entry, self)
         if spec.base_id is None:
             spec.base_id = spec.id
         if spec.preset_id is None:
@@ -414,7 +432,7 @@ class Catalog:
         if model_id in self.builtins:
             spec.preset_id = model_id
         self.locate(spec)
-        if entry.kind != "llama":
+        if entry.kind != GGUF_KIND:
             if quant:
                 raise UnknownModel(f"{model_id} is not a local model: '@{_shown(quant)}' picks a "
                                    "quantization of a local GGUF model.")
@@ -487,7 +505,7 @@ class Catalog:
     def locate(self, spec: ModelSpec) -> None:
         """Find a local model's GGUF (and mmproj) on disk; leaves path None when absent."""
         e = spec.entry
-        if e.kind != "llama":
+        if e.kind != GGUF_KIND:
             return
         if e.bundled:
             spec.path = bundled_model_path()
@@ -579,21 +597,3 @@ def bundled_model_path() -> Path:
 
 _BUNDLED: dict[str, Path] = {}
 
-
-def availability(spec: ModelSpec, gemini_key_present: bool) -> tuple[bool, str]:
-    """Can this model run right now? (True, "ready") or (False, the reason and what to do)."""
-    e = spec.entry
-    if e.kind == "llama":
-        if spec.path is None:
-            size = f" (≈{e.size_gb:g} GB)" if e.size_gb else ""
-            return False, f"not downloaded{size}: run `gemma-playground download {spec.id}`"
-        if not _is_file(spec.path):
-            return False, f"file not found: {spec.path}"
-        return True, "ready"
-    if e.kind == "gemini":
-        if not gemini_key_present:
-            return False, "set GEMINI_API_KEY to use the Gemini API"
-        return True, "ready"
-    if not e.base_url:
-        return False, "no server: pass --openai-base-url URL or set base_url in the config"
-    return True, "ready"

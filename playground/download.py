@@ -10,7 +10,7 @@ import os
 from pathlib import Path
 from typing import Callable
 
-from playground.catalog import ModelSpec
+from playground.catalog import GGUF_KIND, ModelSpec
 
 
 class DownloadError(Exception):
@@ -19,7 +19,7 @@ class DownloadError(Exception):
 
 def files_to_download(spec: ModelSpec) -> list[str]:
     e = spec.entry
-    if e.kind != "llama" or e.bundled:
+    if e.kind != GGUF_KIND or e.bundled:
         raise DownloadError(f"{spec.id} has nothing to download ({'bundled' if e.bundled else e.kind} model).")
     if not e.repo or not e.file:
         raise DownloadError(f"{spec.id} has no hub repo/file in the catalog: set repo and file in your config.")

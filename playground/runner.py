@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import contextlib
 import copy
-import os
 import threading
 import time
 from dataclasses import dataclass, field
@@ -19,10 +18,10 @@ from playground.adapters.base import (
     Cancelled, ChatRequest, Finish, GenerationSettings, Loaded, ModelError, RequestSent, Status,
     StreamContext, TextDelta, ThoughtDelta, Usage,
 )
-from playground.cache import CacheError, api_identity, derive_key, gguf_identity, image_digest
+from playground.cache import CacheError, derive_key, image_digest
 from playground.catalog import ModelSpec, UnknownModel
 from playground.diagnostics import diagnose
-from playground.keys import redactor, secrets_in
+from playground.keys import redactor
 from playground.loop import LoopDetector
 from playground.result import Metrics, PaneResult
 from playground.runtime import Runtime
@@ -31,12 +30,6 @@ from playground.samples import MAX_SAMPLES, sample_settings
 TERMINAL = {"done", "error", "stopped", "cached"}
 # API samples of one pane run in parallel, but not all at once: a server rate-limits bursts.
 API_SAMPLES_AT_ONCE = 4
-
-
-def runtime_secrets(runtime: Runtime) -> list[str]:
-    """Every key this runtime may send: the Gemini key and each OpenAI-compatible entry's key."""
-    names = [entry.api_key_env for entry in runtime.catalog.entries.values()]
-    return secrets_in(runtime.env, names, runtime.gemini_key())
 
 
 @dataclass(frozen=True)
@@ -117,7 +110,7 @@ class _PaneRun:
         self.stop_seen: float | None = None  # when the watchdog first saw this pane stopping
         self.abandoned = False  # given up on after a stop: its thread may no longer write
         self.thread: threading.Thread | None = None
-        self.redact = redactor(runtime_secrets(self.runtime))
+        self.redact = redactor(self.runtime.secrets())
         self.state = PaneState(index=index, model=pane.model, label=pane.model,
                                settings=self.settings.model_dump(), sample_index=sample_index)
         # one detector each: the answer and the thinking grow apart
@@ -165,10 +158,11 @@ class _PaneRun:
         """The key of this pane's answers, or None when there is nothing to run either (the
         pane reports why)."""
         spec = self.spec
-        if spec is None or (spec.is_local and (spec.path is None or not spec.path.exists())):
+        found = None if spec is None else self.runtime.cache_identity(spec, self.comparison.request.image is not None)
+        if found is None:
             return None
-        adapter, identity = _model_identity(spec, self.comparison.request.image is not None)
-        return derive_key(adapter=adapter, model_id=spec.id, identity=identity, settings=self.settings,
+        kind, identity = found
+        return derive_key(adapter=kind, model_id=spec.id, identity=identity, settings=self.settings,
                           request=self.comparison.request)
 
     def show_cached(self, result: PaneResult, number: int, count: int) -> None:
@@ -207,7 +201,7 @@ class _PaneRun:
         holds_gate = None
         try:
             adapter = self.runtime.adapter_for(self.spec)
-            if adapter.is_local:
+            if self.spec.is_local:
                 self._update(status="queued")
                 if not self.runtime.slots.acquire(self, self.ctx.cancel):
                     raise Cancelled()
@@ -535,23 +529,6 @@ class Comparison:
         for _ in self.snapshots():
             pass
         return [[run.snapshot().to_result() for run in runs] for runs in self.by_pane()]
-
-
-GEMINI_DEFAULT_ENDPOINT = "https://generativelanguage.googleapis.com"
-
-
-def _model_identity(spec: ModelSpec, with_image: bool) -> tuple[str, dict]:
-    """(adapter name, identity) — what makes this model's answers this model's answers."""
-    e = spec.entry
-    if spec.kind == "llama":
-        identity: dict = {"model": gguf_identity(spec.path)}
-        if with_image and spec.mmproj_path is not None:
-            identity["mmproj"] = gguf_identity(spec.mmproj_path)
-        return "llama", identity
-    if spec.kind == "gemini":
-        endpoint = os.environ.get("GOOGLE_GEMINI_BASE_URL") or GEMINI_DEFAULT_ENDPOINT
-        return "gemini", api_identity(endpoint, e.api_model or spec.id)
-    return "openai", api_identity(e.base_url, e.model or spec.id)
 
 
 def _stored_sample(state: PaneState) -> int | None:

@@ -1,8 +1,10 @@
 """The app's long-lived services, built once per process and passed explicitly (no globals):
-config, catalog, the local model pool, the local-slot queue, the response cache.
+config, catalog, the sources (one per model kind, each with its own resources such as the
+local model pool), the local-slot queue, the response cache.
 
-Also the adapter registry: kind -> factory. Adding a source means registering a factory,
-never another if/elif on type strings in the runner or the UI.
+Sources are registered on each Runtime: the built-ins in __init__ from one list
+(playground.sources.BUILTIN_SOURCES), others with `register()`. Nothing here or in the runner
+or the UI branches on a kind string.
 """
 
 from __future__ import annotations
@@ -10,19 +12,13 @@ from __future__ import annotations
 import os
 import threading
 from dataclasses import dataclass, field
-from typing import Any, Callable, Mapping
+from typing import Any, Mapping
 
 from playground.adapters.base import Adapter, GenerationSettings, ModelError
-from playground.catalog import Catalog, ModelSpec, SamplingDefaults, availability
+from playground.catalog import Catalog, ModelSpec, SamplingDefaults
 from playground.config import AppConfig
 from playground.loop import LoopSettings
-
-AdapterFactory = Callable[["Runtime", ModelSpec], Adapter]
-ADAPTER_FACTORIES: dict[str, AdapterFactory] = {}
-
-
-def register(kind: str, factory: AdapterFactory) -> None:
-    ADAPTER_FACTORIES[kind] = factory
+from playground.sources import BUILTIN_SOURCES, Source
 
 
 class LocalSlots:
@@ -94,34 +90,41 @@ class Limits:
 class Runtime:
     def __init__(self, config: AppConfig | None = None, catalog: Catalog | None = None,
                  cache: Any = None, limits: Limits | None = None, env: dict | None = None):
-        from playground.adapters.llama_local import LlamaPool
-
         self.config = config or AppConfig()
         self.catalog = catalog or Catalog(self.config)
         self.env = env if env is not None else os.environ
-        # Local panes decode `local_slots` at a time: split the cores between them so they
-        # never oversubscribe the CPU (more threads than cores only adds contention).
-        threads = self.config.n_threads or max(1, (os.cpu_count() or 1) // self.config.local_slots)
-        self.pool = LlamaPool(max_loaded=self.config.max_loaded_models, n_ctx=self.config.n_ctx,
-                              n_threads=threads, n_gpu_layers=self.config.n_gpu_layers)
         self.slots = LocalSlots(self.config.local_slots)
         self.cache = cache
         self._adapters: dict[tuple, Adapter] = {}
         self._adapters_lock = threading.Lock()
         self.limits = limits or Limits(total_s=self.config.pane_total_s, idle_s=self.config.pane_idle_s,
                                        loop=self.config.loop)
-        _register_builtin_adapters()
+        self.sources: dict[str, Source] = {}
+        for source_class in BUILTIN_SOURCES:
+            self.register(source_class(self))
 
-    def gemini_key(self) -> str | None:
-        from playground.keys import resolve_gemini_key
+    def register(self, source: Source) -> None:
+        """Run models of `source.kind` with `source` (replacing a source of the same kind)."""
+        self.sources[source.kind] = source
+        self.catalog.add_source(source)
 
-        try:
-            return resolve_gemini_key(self.config.gemini_api_key, self.env)
-        except ModelError:
-            return None
+    def source_of(self, spec: ModelSpec) -> Source:
+        source = self.sources.get(spec.kind)
+        if source is None:
+            raise ModelError(f"{spec.label}: no source runs models of kind '{spec.kind}' "
+                             f"(known: {', '.join(self.sources)})")
+        return source
+
+    def secrets(self) -> list[str]:
+        """Every key this runtime may send (each source's), for scrubbing errors and logs."""
+        return [secret for source in self.sources.values() for secret in source.secrets()]
 
     def availability(self, spec: ModelSpec) -> tuple[bool, str]:
-        return availability(spec, self.gemini_key() is not None)
+        """Can this model run right now? (True, "ready") or (False, the reason and what to do)."""
+        try:
+            return self.source_of(spec).availability(spec)
+        except ModelError as exc:
+            return False, str(exc)
 
     def model_statuses(self, extra_ids: list[str] = ()) -> list[tuple[ModelSpec, bool, str]]:
         """Every catalog model (plus `extra_ids`) with whether it can run now and, if not, why:
@@ -156,18 +159,24 @@ class Runtime:
         ok, reason = self.availability(spec)
         if not ok:
             raise ModelError(f"{spec.label}: {reason}")
-        factory = ADAPTER_FACTORIES.get(spec.kind)
-        if factory is None:
-            raise ModelError(f"no adapter registered for kind '{spec.kind}'")
-        if spec.is_local:
-            return factory(self, spec)  # cheap: the loaded weights live in the shared pool
+        source = self.source_of(spec)
+        key = source.adapter_key(spec)
+        if key is None:
+            return source.adapter(spec)
         # API adapters are kept per model: what one learned about its server (this model rejects
         # system instructions, that server rejects stream_options) holds for the next run.
-        key = (spec.kind, spec.id, spec.entry.base_url, self.gemini_key() if spec.kind == "gemini" else None)
         with self._adapters_lock:
             if key not in self._adapters:
-                self._adapters[key] = factory(self, spec)
+                self._adapters[key] = source.adapter(spec)
             return self._adapters[key]
+
+    def cache_identity(self, spec: ModelSpec, with_image: bool) -> tuple[str, dict] | None:
+        """(kind, identity) for a cache key, or None when the model has nothing to run."""
+        source = self.sources.get(spec.kind)
+        if source is None:
+            return None
+        identity = source.cache_identity(spec, with_image)
+        return None if identity is None else (source.kind, identity)
 
     def close(self) -> None:
         for adapter in self._adapters.values():
@@ -175,36 +184,7 @@ class Runtime:
             if close is not None:
                 close()
         self._adapters.clear()
-        self.pool.close()
+        for source in self.sources.values():
+            source.close()
         if self.cache is not None:
             self.cache.close()
-
-
-def _llama_factory(runtime: Runtime, spec: ModelSpec) -> Adapter:
-    from playground.adapters.llama_local import LlamaLocalAdapter
-
-    return LlamaLocalAdapter(runtime.pool, spec.path, family=spec.entry.family,
-                             mmproj=spec.mmproj_path, vision=spec.entry.vision)
-
-
-def _gemini_factory(runtime: Runtime, spec: ModelSpec) -> Adapter:
-    from playground.adapters.gemini import GeminiAdapter
-
-    return GeminiAdapter(spec.entry.api_model or spec.id.split(":", 1)[-1], runtime.gemini_key())
-
-
-def _openai_factory(runtime: Runtime, spec: ModelSpec) -> Adapter:
-    from playground.adapters.openai_compat import OpenAICompatAdapter
-
-    key_env = spec.entry.api_key_env
-    key = runtime.env.get(key_env) if key_env else None
-    if key_env and not key:
-        raise ModelError(f"{spec.label}: set {key_env} (the key for {spec.entry.base_url})")
-    return OpenAICompatAdapter(spec.entry.model or spec.id.split(":", 1)[-1], spec.entry.base_url, key)
-
-
-def _register_builtin_adapters() -> None:
-    if not ADAPTER_FACTORIES:
-        register("llama", _llama_factory)
-        register("gemini", _gemini_factory)
-        register("openai", _openai_factory)

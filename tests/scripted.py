@@ -10,9 +10,10 @@ of steps:
 * ``Raise(exc)`` — the adapter fails at this point.
 
 `scripted_runtime` builds a real Runtime (real catalog, slots, limits, optionally a real cache)
-whose adapters are scripts, keyed by model id: local models are named by a small file ending in
-``.gguf`` (so the catalog calls them local and the cache keys them by file), API models by
-``gemini:NAME``.
+with a fourth model kind registered on it: :class:`ScriptedSource` (``scripted:NAME``, run at
+once like an API) and its local twin (``scripted-local:NAME``, queued for the local slots). The
+adapters are the scripts, keyed by model id. This file plus the `register` lines in
+`scripted_runtime` are all it takes to add a kind.
 """
 
 from __future__ import annotations
@@ -24,6 +25,8 @@ from pathlib import Path
 from typing import Any
 
 from playground.adapters.base import Cancelled, ChatRequest, Finish, GenerationSettings, StreamContext, TextDelta
+from playground.config import ModelEntry
+from playground.sources import Source
 
 
 @dataclass(frozen=True)
@@ -58,7 +61,7 @@ class ScriptedAdapter:
     each seed gives its own answer)."""
 
     script: Any
-    is_local: bool = False
+    is_local: bool = False  # which scripted kind runs it: scripted-local (queued) or scripted
     calls: list[tuple[float, float | None]] = field(default_factory=list)  # (started, ended) per stream
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -85,27 +88,68 @@ class ScriptedAdapter:
                 self.calls[index] = (started, time.monotonic())
 
 
+class ScriptedSource(Source):
+    """A fourth model kind: `scripted:NAME`, whose adapter is the test's script for that id."""
+
+    kind = "scripted"
+    name = "scripted"
+    prefix = "scripted:"
+    prefix_example = "'scripted:' needs a name"
+
+    def __init__(self, runtime: Any, scripts: dict[str, "ScriptedAdapter"]) -> None:
+        super().__init__(runtime)
+        self.scripts = scripts
+
+    @classmethod
+    def entry_for(cls, model: str, catalog: Any) -> ModelEntry:
+        return ModelEntry(label=f"{model} (scripted)", kind=cls.kind)
+
+    def availability(self, spec) -> tuple[bool, str]:
+        return (True, "ready") if spec.id in self.scripts else (False, "no script for this model")
+
+    def cache_identity(self, spec, with_image: bool) -> dict[str, Any]:
+        return {"script": spec.id}
+
+    def adapter(self, spec) -> "ScriptedAdapter":
+        return self.scripts[spec.id]
+
+
+class ScriptedLocalSource(ScriptedSource):
+    """The same, as a local kind: its panes queue for the local slots."""
+
+    kind = "scripted-local"
+    name = "local"
+    prefix = "scripted-local:"
+    is_local = True
+
+
 def local_model(tmp_path: Path, name: str) -> str:
-    """A model id the catalog treats as a local GGUF: a small file named `name`.gguf."""
-    path = tmp_path / f"{name}.gguf"
-    if not path.exists():
-        path.write_bytes(b"GGUF" + name.encode() * 8)
-    return str(path)
+    """A model id of the local scripted kind (queued for a local slot like a GGUF)."""
+    return f"{ScriptedLocalSource.prefix}{name}"
 
 
 def scripted_runtime(scripts: dict[str, ScriptedAdapter], *, cache: Any = None, limits: Any = None):
-    """A real Runtime whose adapters are `scripts` (by model id as the pane names it)."""
+    """A real Runtime with the scripted kinds registered; `scripts` by model id as panes name it."""
     from playground.catalog import Catalog
     from playground.config import AppConfig
     from playground.runtime import Runtime
 
     config = AppConfig()
     runtime = Runtime(config, Catalog(config, scan_disk=False), cache=cache, limits=limits)
-    by_path = {str(Path(k).resolve()) if k.endswith(".gguf") else k: v for k, v in scripts.items()}
-
-    def adapter_for(spec):
-        key = str(Path(spec.path).resolve()) if spec.is_local else spec.id
-        return by_path[key]
-
-    runtime.adapter_for = adapter_for  # type: ignore[method-assign]
+    runtime.register(ScriptedSource(runtime, {k: v for k, v in scripts.items() if not v.is_local}))
+    runtime.register(ScriptedLocalSource(runtime, {k: v for k, v in scripts.items() if v.is_local}))
     return runtime
+
+
+def availability(spec, gemini_key_present: bool = False) -> tuple[bool, str]:
+    """What a runtime says about `spec`: with or without a Gemini key in its environment."""
+    from playground.catalog import Catalog
+    from playground.config import AppConfig
+    from playground.runtime import Runtime
+
+    env = {"GEMINI_API_KEY": "test-key-not-real"} if gemini_key_present else {}
+    runtime = Runtime(AppConfig(), Catalog(AppConfig(), scan_disk=False), env=env)
+    try:
+        return runtime.availability(spec)
+    finally:
+        runtime.close()

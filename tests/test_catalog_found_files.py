@@ -6,7 +6,8 @@ import json
 import pytest
 
 from catalog_ggufs import lmstudio_dir, write_gguf  # noqa: F401  (fixture)
-from playground.catalog import Catalog, UnknownModel, availability
+from playground.catalog import Catalog, UnknownModel
+from scripted import availability
 from playground.config import AppConfig
 from playground.runtime import Runtime
 

@@ -2,7 +2,8 @@
 
 import pytest
 
-from playground.catalog import Catalog, UnknownModel, availability
+from playground.catalog import Catalog, UnknownModel
+from scripted import availability
 from playground.config import AppConfig
 
 

@@ -4,7 +4,8 @@ from pathlib import Path
 
 import pytest
 
-from playground.catalog import Catalog, UnknownModel, availability
+from playground.catalog import Catalog, UnknownModel
+from scripted import availability
 from playground.config import AppConfig, ConfigError, load_config, parse_config
 
 

@@ -45,12 +45,12 @@ def test_local_panes_run_one_at_a_time_in_pane_order_while_api_panes_run_at_once
     a, b = local_model(tmp_path, "a"), local_model(tmp_path, "b")
     scripts = {a: ScriptedAdapter(answer("first local", delay=0.05), is_local=True),
                b: ScriptedAdapter(answer("second local", delay=0.05), is_local=True),
-               "gemini:api": ScriptedAdapter(answer("api", delay=0.05))}
+               "scripted:api": ScriptedAdapter(answer("api", delay=0.05))}
     runtime = make(scripts)
-    comparison, seen = run(runtime, [b, a, "gemini:api"])  # pane 1 is model b
+    comparison, seen = run(runtime, [b, a, "scripted:api"])  # pane 1 is model b
     (b_start, b_end), (a_start, a_end) = scripts[b].calls[0], scripts[a].calls[0]
     assert b_end <= a_start, "the second local pane started before the first one ended"
-    api_start = scripts["gemini:api"].calls[0][0]
+    api_start = scripts["scripted:api"].calls[0][0]
     assert api_start < b_end, "the API pane waited for the local queue"
     notes = {s.status_note for states in seen for s in states if s.status == "queued"}
     assert "queued (2 of 2)" in notes
@@ -68,19 +68,19 @@ def test_a_failing_pane_leaves_the_line_and_never_stops_the_others(tmp_path, mak
 
 
 def test_an_unexpected_exception_stays_in_its_pane_as_an_internal_error(make):
-    runtime = make({"gemini:x": ScriptedAdapter([TextDelta("par"), Raise(KeyError("boom"))]),
-                    "gemini:y": ScriptedAdapter(answer("ok"))})
-    _, seen = run(runtime, ["gemini:x", "gemini:y"])
+    runtime = make({"scripted:x": ScriptedAdapter([TextDelta("par"), Raise(KeyError("boom"))]),
+                    "scripted:y": ScriptedAdapter(answer("ok"))})
+    _, seen = run(runtime, ["scripted:x", "scripted:y"])
     broken, fine = seen[-1]
     assert broken.error.startswith("internal error: KeyError") and broken.text == "par"
     assert fine.text == "ok" and fine.error is None
 
 
 def test_the_idle_limit_stops_a_silent_stream_and_keeps_its_text(make):
-    runtime = make({"gemini:slow": ScriptedAdapter([TextDelta("so far"), Sleep(30), Finish("stop")])},
+    runtime = make({"scripted:slow": ScriptedAdapter([TextDelta("so far"), Sleep(30), Finish("stop")])},
                    limits=Limits(total_s=60, idle_s=0.3))
     started = time.monotonic()
-    _, seen = run(runtime, ["gemini:slow"])
+    _, seen = run(runtime, ["scripted:slow"])
     state = seen[-1][0]
     assert time.monotonic() - started < 5
     assert state.status == "stopped" and state.finish_reason == "timeout"
@@ -88,17 +88,17 @@ def test_the_idle_limit_stops_a_silent_stream_and_keeps_its_text(make):
 
 
 def test_the_total_limit_stops_a_pane_that_keeps_talking(make):
-    runtime = make({"gemini:chatty": ScriptedAdapter(answer("blah " * 400, delay=0.01))},
+    runtime = make({"scripted:chatty": ScriptedAdapter(answer("blah " * 400, delay=0.01))},
                    limits=Limits(total_s=0.3, idle_s=60))
-    _, seen = run(runtime, ["gemini:chatty"])
+    _, seen = run(runtime, ["scripted:chatty"])
     state = seen[-1][0]
     assert state.finish_reason == "timeout" and any("limit" in n for n in state.notes)
 
 
 def test_a_stream_that_ignores_stop_is_abandoned_and_its_late_output_dropped(make):
-    runtime = make({"gemini:deaf": ScriptedAdapter([TextDelta("early"), Stuck(1.5), TextDelta(" late"),
+    runtime = make({"scripted:deaf": ScriptedAdapter([TextDelta("early"), Stuck(1.5), TextDelta(" late"),
                                                     Finish("stop")])})
-    comparison = Comparison(runtime, ChatRequest("hi"), [PaneRequest("gemini:deaf", SETTINGS)]).start()
+    comparison = Comparison(runtime, ChatRequest("hi"), [PaneRequest("scripted:deaf", SETTINGS)]).start()
     time.sleep(0.2)
     comparison.stop()
     started = time.monotonic()
@@ -112,8 +112,8 @@ def test_a_stream_that_ignores_stop_is_abandoned_and_its_late_output_dropped(mak
 
 
 def test_a_repeating_answer_is_stopped_as_a_loop_with_its_text_kept(make):
-    runtime = make({"gemini:loopy": ScriptedAdapter(answer("la la la " * 200, chunk=9))})
-    _, seen = run(runtime, ["gemini:loopy"])
+    runtime = make({"scripted:loopy": ScriptedAdapter(answer("la la la " * 200, chunk=9))})
+    _, seen = run(runtime, ["scripted:loopy"])
     state = seen[-1][0]
     assert state.finish_reason == "loop" and state.status == "stopped"
     assert state.text.startswith("la la la") and len(state.text) < len("la la la " * 200)
@@ -121,10 +121,10 @@ def test_a_repeating_answer_is_stopped_as_a_loop_with_its_text_kept(make):
 
 
 def test_retry_notes_show_in_the_status_line_but_not_in_the_notes(make):
-    runtime = make({"gemini:retry": ScriptedAdapter([Status("retrying in 1 s (1 of 3): 503"), Sleep(0.05),
+    runtime = make({"scripted:retry": ScriptedAdapter([Status("retrying in 1 s (1 of 3): 503"), Sleep(0.05),
                                                      Status("system prompt folded into the user turn"),
                                                      *answer("ok")])})
-    _, seen = run(runtime, ["gemini:retry"])
+    _, seen = run(runtime, ["scripted:retry"])
     assert any(s.status_note.startswith("retrying") for states in seen for s in states)
     assert seen[-1][0].notes == ["system prompt folded into the user turn"]
 
@@ -134,11 +134,11 @@ def test_identical_panes_each_get_their_own_cached_sample_then_run_fresh(tmp_pat
 
     cache = ResponseCache(tmp_path / "cache")
     script = ScriptedAdapter(answer("an answer"))
-    runtime = make({"gemini:same": script}, cache=cache)
-    run(runtime, ["gemini:same"])
-    run(runtime, ["gemini:same"], use_cache=False)  # a second sample next to the first
+    runtime = make({"scripted:same": script}, cache=cache)
+    run(runtime, ["scripted:same"])
+    run(runtime, ["scripted:same"], use_cache=False)  # a second sample next to the first
     assert len(script.calls) == 2
-    _, seen = run(runtime, ["gemini:same"] * 3)
+    _, seen = run(runtime, ["scripted:same"] * 3)
     states = seen[-1]
     assert [s.cached for s in states] == [True, True, False]
     assert len({s.sample for s in states}) == 3, "two panes showed the same sample"
@@ -166,9 +166,9 @@ def _by_seed(settings):
 
 def test_k_samples_with_a_seed_use_seed_seed_plus_1_and_run_in_parallel_for_an_api(make):
     script = ScriptedAdapter(_by_seed)
-    runtime = make({"gemini:m": script})
+    runtime = make({"scripted:m": script})
     comparison = Comparison(runtime, ChatRequest("hi"),
-                            [PaneRequest("gemini:m", SETTINGS.model_copy(update={"seed": 5}), samples=3)])
+                            [PaneRequest("scripted:m", SETTINGS.model_copy(update={"seed": 5}), samples=3)])
     groups = comparison.start().wait_by_pane()
     assert [r.text for r in groups[0]] == ["answer for seed 5", "answer for seed 6", "answer for seed 7"]
     assert [r.settings["seed"] for r in groups[0]] == [5, 6, 7]
@@ -180,8 +180,8 @@ def test_api_samples_of_one_pane_are_bounded(make):
     from playground.runner import API_SAMPLES_AT_ONCE
 
     script = ScriptedAdapter(answer("x", delay=0.1))
-    runtime = make({"gemini:m": script})
-    Comparison(runtime, ChatRequest("hi"), [PaneRequest("gemini:m", SETTINGS, samples=8)]).start().wait()
+    runtime = make({"scripted:m": script})
+    Comparison(runtime, ChatRequest("hi"), [PaneRequest("scripted:m", SETTINGS, samples=8)]).start().wait()
     events = sorted([(c[0], 1) for c in script.calls] + [(c[1], -1) for c in script.calls])
     most, now = 0, 0
     for _, step in events:
@@ -205,8 +205,8 @@ def test_a_seeded_sample_set_replays_whole_from_the_cache(tmp_path, make):
     from playground.cache import ResponseCache
 
     script = ScriptedAdapter(_by_seed)
-    runtime = make({"gemini:m": script}, cache=ResponseCache(tmp_path / "cache"))
-    pane = PaneRequest("gemini:m", SETTINGS.model_copy(update={"seed": 9}), samples=3)
+    runtime = make({"scripted:m": script}, cache=ResponseCache(tmp_path / "cache"))
+    pane = PaneRequest("scripted:m", SETTINGS.model_copy(update={"seed": 9}), samples=3)
     first = Comparison(runtime, ChatRequest("hi"), [pane]).start().wait_by_pane()[0]
     again = Comparison(runtime, ChatRequest("hi"), [pane]).start().wait_by_pane()[0]
     assert [r.text for r in again] == [r.text for r in first]
@@ -217,10 +217,10 @@ def test_samples_already_cached_are_reused_and_only_the_missing_ones_generated(t
     from playground.cache import ResponseCache
 
     script = ScriptedAdapter(answer("unseeded answer"))
-    runtime = make({"gemini:m": script}, cache=ResponseCache(tmp_path / "cache"))
-    Comparison(runtime, ChatRequest("hi"), [PaneRequest("gemini:m", SETTINGS, samples=2)]).start().wait()
+    runtime = make({"scripted:m": script}, cache=ResponseCache(tmp_path / "cache"))
+    Comparison(runtime, ChatRequest("hi"), [PaneRequest("scripted:m", SETTINGS, samples=2)]).start().wait()
     assert len(script.calls) == 2
-    results = Comparison(runtime, ChatRequest("hi"), [PaneRequest("gemini:m", SETTINGS, samples=3)]).start().wait()
+    results = Comparison(runtime, ChatRequest("hi"), [PaneRequest("scripted:m", SETTINGS, samples=3)]).start().wait()
     assert [r.cached for r in results].count(True) == 2 and len(script.calls) == 3
 
 
@@ -228,10 +228,10 @@ def test_a_loop_stopped_sample_is_kept_and_replays_with_finish_reason_loop(tmp_p
     from playground.cache import ResponseCache
 
     script = ScriptedAdapter(answer("la la la " * 200, chunk=9))
-    runtime = make({"gemini:loopy": script}, cache=ResponseCache(tmp_path / "cache"))
-    first = Comparison(runtime, ChatRequest("sing"), [PaneRequest("gemini:loopy", SETTINGS)]).start().wait()[0]
+    runtime = make({"scripted:loopy": script}, cache=ResponseCache(tmp_path / "cache"))
+    first = Comparison(runtime, ChatRequest("sing"), [PaneRequest("scripted:loopy", SETTINGS)]).start().wait()[0]
     assert first.finish_reason == "loop"
-    replay = Comparison(runtime, ChatRequest("sing"), [PaneRequest("gemini:loopy", SETTINGS)]).start().wait()[0]
+    replay = Comparison(runtime, ChatRequest("sing"), [PaneRequest("scripted:loopy", SETTINGS)]).start().wait()[0]
     assert replay.cached and replay.finish_reason == "loop" and replay.text == first.text
     assert any("repeating" in n for n in replay.notes) and len(script.calls) == 1
 
@@ -240,9 +240,9 @@ def test_cancelled_and_timed_out_samples_are_not_kept(tmp_path, make):
     from playground.cache import ResponseCache
 
     cache = ResponseCache(tmp_path / "cache")
-    runtime = make({"gemini:slow": ScriptedAdapter([TextDelta("part"), Sleep(30), Finish("stop")])},
+    runtime = make({"scripted:slow": ScriptedAdapter([TextDelta("part"), Sleep(30), Finish("stop")])},
                    cache=cache, limits=Limits(total_s=60, idle_s=0.2))
-    result = Comparison(runtime, ChatRequest("hi"), [PaneRequest("gemini:slow", SETTINGS)]).start().wait()[0]
+    result = Comparison(runtime, ChatRequest("hi"), [PaneRequest("scripted:slow", SETTINGS)]).start().wait()[0]
     assert result.finish_reason == "timeout"
     assert cache.stats()["samples"] == 0
 
@@ -251,9 +251,9 @@ def test_the_history_entry_lists_every_sample_of_a_pane(tmp_path, make):
     from playground.cache import ResponseCache
 
     cache = ResponseCache(tmp_path / "cache")
-    runtime = make({"gemini:m": ScriptedAdapter(_by_seed)}, cache=cache)
+    runtime = make({"scripted:m": ScriptedAdapter(_by_seed)}, cache=cache)
     comparison = Comparison(runtime, ChatRequest("hi"),
-                            [PaneRequest("gemini:m", SETTINGS.model_copy(update={"seed": 1}), samples=2)])
+                            [PaneRequest("scripted:m", SETTINGS.model_copy(update={"seed": 1}), samples=2)])
     comparison.start().wait()
     entry = cache.get_comparison(comparison.history_id)
     pane = entry["panes"][0]
@@ -263,7 +263,7 @@ def test_the_history_entry_lists_every_sample_of_a_pane(tmp_path, make):
 
 def test_samples_outside_1_to_8_are_refused():
     with pytest.raises(ValueError, match="between 1 and 8"):
-        PaneRequest("gemini:m", SETTINGS, samples=9)
+        PaneRequest("scripted:m", SETTINGS, samples=9)
 
 
 # ---- diagnostics in the pane ------------------------------------------------------------------
@@ -271,14 +271,14 @@ def test_samples_outside_1_to_8_are_refused():
 def test_an_answer_left_in_the_thought_channel_gets_a_note_that_says_so(make):
     from playground.adapters.base import ThoughtDelta
 
-    runtime = make({"gemini:t": ScriptedAdapter([ThoughtDelta("I will draw a pelican."), Finish("stop")])})
-    state = run(runtime, ["gemini:t"])[1][-1][0]
+    runtime = make({"scripted:t": ScriptedAdapter([ThoughtDelta("I will draw a pelican."), Finish("stop")])})
+    state = run(runtime, ["scripted:t"])[1][-1][0]
     assert any("thought channel" in note for note in state.notes)
 
 
 def test_leaked_turn_markers_get_a_note_and_an_ordinary_answer_gets_none(make):
-    runtime = make({"gemini:leak": ScriptedAdapter(answer("Hello!<end_of_turn>\n<start_of_turn>user")),
-                    "gemini:fine": ScriptedAdapter(answer("Hello! How can I help?"))})
-    leak, fine = run(runtime, ["gemini:leak", "gemini:fine"])[1][-1]
+    runtime = make({"scripted:leak": ScriptedAdapter(answer("Hello!<end_of_turn>\n<start_of_turn>user")),
+                    "scripted:fine": ScriptedAdapter(answer("Hello! How can I help?"))})
+    leak, fine = run(runtime, ["scripted:leak", "scripted:fine"])[1][-1]
     assert any("turn marker" in note for note in leak.notes)
     assert fine.notes == []

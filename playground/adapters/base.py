@@ -134,9 +134,8 @@ class StreamContext:
 
 
 class Adapter(Protocol):
-    """One model behind one source. `is_local` panes share the CPU and are queued."""
-
-    is_local: bool
+    """One model behind one source (whether its panes queue for the local cores is the
+    source's business: playground.sources)."""
 
     def stream(
         self, request: ChatRequest, settings: GenerationSettings, ctx: StreamContext

@@ -60,7 +60,6 @@ class GeminiAdapter:
     cut short by a cancel.
     """
 
-    is_local = False
 
     def __init__(
         self,

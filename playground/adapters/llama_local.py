@@ -239,8 +239,6 @@ class LlamaPool:
 
 
 class LlamaLocalAdapter:
-    is_local = True
-
     def __init__(self, pool: LlamaPool, path: Path, family: str = "auto",
                  mmproj: Path | None = None, vision: bool = False):
         self.pool = pool

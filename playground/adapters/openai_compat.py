@@ -85,7 +85,6 @@ class OpenAICompatAdapter:
     """One model on an OpenAI-compatible server. ``timeout_s`` bounds each network wait
     (connect, and the silence between chunks)."""
 
-    is_local = False
 
     def __init__(
         self,

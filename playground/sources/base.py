@@ -1,0 +1,76 @@
+"""What one model kind is: the Source contract every kind implements.
+
+A Source says everything the rest of the app needs to know about one kind of model (a local
+GGUF file, the Gemini API, an OpenAI-compatible server): the word a config entry names it by
+(`kind`), the word a pane shows (`name`), the prefix a model id may carry (`gemini:…`),
+whether its panes share the local cores (`is_local`), whether a model can run now and why
+not, what identifies its answers in the cache, and how to build its adapter. Its own
+resources (the local model pool) live on it.
+
+Sources are registered explicitly on each Runtime (`Runtime.register`): the built-ins in one
+list (`playground.sources.BUILTIN_SOURCES`), anything else by the code that builds the
+runtime. Nothing else in the app branches on a kind string.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from playground.adapters.base import Adapter
+from playground.config import ModelEntry
+
+if TYPE_CHECKING:  # pragma: no cover
+    from playground.catalog import ModelSpec
+    from playground.runtime import Runtime
+
+
+class Source:
+    """One model kind. Subclasses set the class facts and implement the methods that raise."""
+
+    kind: ClassVar[str]  # the config word: [models.x] kind = "…"; also the cache key's adapter
+    name: ClassVar[str]  # what a pane header, `models` and History show as the source
+    prefix: ClassVar[str | None] = None  # a model id "PREFIX:MODEL" names a model of this kind
+    prefix_example: ClassVar[str] = ""  # said when the prefix comes without a model
+    is_local: ClassVar[bool] = False  # local panes share the cores: they queue for a slot
+
+    def __init__(self, runtime: "Runtime") -> None:
+        self.runtime = runtime
+
+    @classmethod
+    def entry_for(cls, model: str, catalog: Any) -> ModelEntry:
+        """The catalog entry of a model named by the prefix (`gemini:gemma-4-31b-it`)."""
+        raise NotImplementedError(f"{cls.__name__} has no prefix")
+
+    @classmethod
+    def finish_entry(cls, entry: ModelEntry, catalog: Any) -> ModelEntry:
+        """The entry as this kind runs it, given the catalog's settings (say, a default server)."""
+        return entry
+
+    def availability(self, spec: "ModelSpec") -> tuple[bool, str]:
+        """(True, "ready") or (False, the reason and what to do)."""
+        raise NotImplementedError
+
+    def model_name(self, spec: "ModelSpec") -> str:
+        """The model's name at its source: what the adapter asks for and the cache key holds."""
+        return spec.id
+
+    def cache_identity(self, spec: "ModelSpec", with_image: bool) -> dict[str, Any] | None:
+        """What makes this model's answers this model's answers (which file, which endpoint);
+        None when there is nothing to run either (the pane will report why)."""
+        raise NotImplementedError
+
+    def adapter(self, spec: "ModelSpec") -> Adapter:
+        """A new adapter for `spec` (the runtime keeps it when `adapter_key` is not None)."""
+        raise NotImplementedError
+
+    def adapter_key(self, spec: "ModelSpec") -> tuple | None:
+        """Adapters with equal keys are one adapter, kept for the runtime's life (what it learned
+        about its server holds for the next run); None makes a new one per pane."""
+        return None
+
+    def secrets(self) -> list[str]:
+        """Every key this source may send, so error texts and logs can be scrubbed of them."""
+        return []
+
+    def close(self) -> None:
+        """Free this source's own resources (loaded models)."""
