@@ -9,14 +9,15 @@ from __future__ import annotations
 
 import contextlib
 import copy
+import dataclasses
 import threading
 import time
 from dataclasses import dataclass, field
 from typing import Iterator
 
 from playground.adapters.base import (
-    Cancelled, ChatRequest, Finish, GenerationSettings, Loaded, ModelError, RequestSent, Status,
-    StreamContext, TextDelta, ThoughtDelta, Usage,
+    Cancelled, ChatRequest, Finish, GenerationSettings, Loaded, Loading, ModelError, RequestSent, Retrying,
+    Status, StreamContext, TextDelta, ThoughtDelta, Usage,
 )
 from playground.cache import CacheError, derive_key, image_digest
 from playground.catalog import ModelSpec, UnknownModel
@@ -26,8 +27,7 @@ from playground.loop import LoopDetector
 from playground.result import Metrics, PaneResult
 from playground.runtime import Runtime
 from playground.samples import MAX_SAMPLES, sample_settings
-
-TERMINAL = {"done", "error", "stopped", "cached"}
+from playground.status import TERMINAL, PaneStatus
 # API samples of one pane run in parallel, but not all at once: a server rate-limits bursts.
 API_SAMPLES_AT_ONCE = 4
 
@@ -51,7 +51,7 @@ class PaneState:
     source: str = "local"
     facts: str = ""
     settings: dict = field(default_factory=dict)
-    status: str = "queued"  # queued, loading, running, done, error, stopped, cached
+    status: PaneStatus = PaneStatus.QUEUED
     status_note: str = ""  # "queued (2 of 3)", "retrying in 2 s (1 of 3)"
     text: str = ""
     thinking: str = ""
@@ -79,7 +79,7 @@ class PaneState:
         self.finish_reason, self.error = result.finish_reason, None
         self.created_at, self.cached = result.created_at, True
         self.request = result.request
-        self.status, self.status_note = "cached", ""
+        self.status, self.status_note = PaneStatus.CACHED, ""
         self.sample, self.samples = number, count
         self.version += 1
 
@@ -134,7 +134,7 @@ class _PaneRun:
     def _fail(self, message: str) -> None:
         if self.abandoned:
             return  # the watchdog already closed this pane; a late error changes nothing
-        self._update(status="error", error=self.redact(message), finish_reason="error", status_note="")
+        self._update(status=PaneStatus.ERROR, error=self.redact(message), finish_reason="error", status_note="")
 
     def _redacted(self, events):
         """The adapter's events with every status word redacted: the one door through which a
@@ -143,6 +143,8 @@ class _PaneRun:
         for event in events:
             if isinstance(event, Status):
                 event = Status(self.redact(event.message))
+            elif isinstance(event, Retrying):
+                event = dataclasses.replace(event, reason=self.redact(event.reason))
             yield event
 
     def snapshot(self) -> PaneState:
@@ -202,7 +204,7 @@ class _PaneRun:
         try:
             adapter = self.runtime.adapter_for(self.spec)
             if self.spec.is_local:
-                self._update(status="queued")
+                self._update(status=PaneStatus.QUEUED)
                 if not self.runtime.slots.acquire(self, self.ctx.cancel):
                     raise Cancelled()
                 holds_slot = True
@@ -214,7 +216,7 @@ class _PaneRun:
                 holds_gate = gate
             self.running_since = time.monotonic()
             self.state.metrics.queue_s = self.running_since - self.started
-            self._update(status="running", status_note="")
+            self._update(status=PaneStatus.RUNNING, status_note="")
             # closing() ends the adapter's stream at once (frees a local model's lock and slot,
             # closes an HTTP stream) when we stop reading early: loop, timeout, Stop.
             with contextlib.closing(adapter.stream(self.comparison.request, self.settings, self.ctx)) as events:
@@ -255,7 +257,7 @@ class _PaneRun:
         stopped now; from here its thread may not write to it any more."""
         with self.lock:
             self.abandoned = True
-            self.state.status = "stopped"
+            self.state.status = PaneStatus.STOPPED
             self.state.finish_reason = self.stop_reason
             self.state.notes.append("the model did not stop in time; its late output is dropped")
             self.state.version += 1
@@ -265,7 +267,7 @@ class _PaneRun:
             if self.abandoned:
                 return
             # cancelled by the user, loop or timeout: the text so far is kept either way
-            self.state.status = "stopped"
+            self.state.status = PaneStatus.STOPPED
             self.state.finish_reason = self.stop_reason
             self.state.status_note = ""
             self.state.version += 1
@@ -308,16 +310,16 @@ class _PaneRun:
                 elif isinstance(event, Loaded):
                     m.load_s = round(event.load_s, 4)
                     request_started = now  # TTFT excludes loading: measured apart
-                    self._update(status="running", status_note="")
+                    self._update(status=PaneStatus.RUNNING, status_note="")
+                elif isinstance(event, Loading):
+                    self._update(status=PaneStatus.LOADING, status_note=event.message)
+                elif isinstance(event, Retrying):  # shown while it waits, not kept as a note
+                    self._update(status_note=event.message)
                 elif isinstance(event, Status):
-                    if event.message == "loading model":
-                        self._update(status="loading", status_note="loading model")
-                    else:
-                        with self.lock:
-                            self.state.status_note = event.message
-                            if not event.message.startswith("retrying"):
-                                self.state.notes.append(event.message)
-                            self.state.version += 1
+                    with self.lock:
+                        self.state.status_note = event.message
+                        self.state.notes.append(event.message)
+                        self.state.version += 1
                 elif isinstance(event, RequestSent):
                     self._update(request=event.details)
                 elif isinstance(event, Usage):
@@ -334,7 +336,7 @@ class _PaneRun:
         with self.lock:
             if self.abandoned:
                 return
-            self.state.status = "done"
+            self.state.status = PaneStatus.DONE
             # a stream that ended without saying why is not called complete (nor cached)
             self.state.finish_reason = self.state.finish_reason or "unknown"
             self.state.created_at = time.time()
@@ -477,7 +479,7 @@ class Comparison:
         self._watchdog()
         states = [run.snapshot() for run in self.runs]
         for run, state in zip(self.runs, states):
-            if state.status == "queued" and state.error is None:
+            if state.status == PaneStatus.QUEUED and state.error is None:
                 pos, total = self.runtime.slots.position(run)
                 if pos:
                     state.status_note = f"queued ({pos} of {total})"
@@ -494,7 +496,7 @@ class Comparison:
                 continue  # still queued for a local slot: waiting is not the model's fault
             if now - run.running_since > limits.total_s:
                 note = f"stopped: no answer within the {limits.total_s:g} s limit"
-            elif run.state.status == "running" and now - max(run.last_event, run.running_since) > limits.idle_s:
+            elif run.state.status == PaneStatus.RUNNING and now - max(run.last_event, run.running_since) > limits.idle_s:
                 note = f"stopped: no token for {limits.idle_s:g} s"
             else:
                 continue

@@ -15,6 +15,7 @@ from playground.adapters.base import (
     GenerationSettings,
     ImageInput,
     ModelError,
+    Retrying,
     Status,
     StreamContext,
     TextDelta,
@@ -137,7 +138,7 @@ def test_429_then_success_retries_with_visible_status_honouring_retry_after(fake
     sleeps = Sleeps()
     events, err = collect(adapter(sleep=sleeps, max_retries=3))
     assert err is None
-    statuses = [e.message for e in events if isinstance(e, Status)]
+    statuses = [e.message for e in events if isinstance(e, Retrying)]
     assert statuses == ["retrying in 2 s (1 of 3): 429 RESOURCE_EXHAUSTED",
                         "retrying in 2 s (2 of 3): 429 RESOURCE_EXHAUSTED"]
     assert sleeps == [2.0, 2.0]
@@ -152,7 +153,7 @@ def test_503_without_retry_after_backs_off_exponentially(fake):
     events, err = collect(adapter(sleep=sleeps, backoff_s=0.5, max_retries=3))
     assert err is None
     assert sleeps == [0.5, 1.0, 2.0]
-    assert [e.message for e in events if isinstance(e, Status)][0] == (
+    assert [e.message for e in events if isinstance(e, Retrying)][0] == (
         "retrying in 0.5 s (1 of 3): 503 UNAVAILABLE")
 
 

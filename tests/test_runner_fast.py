@@ -11,7 +11,7 @@ import time
 
 import pytest
 
-from playground.adapters.base import ChatRequest, Finish, GenerationSettings, ModelError, Status, TextDelta
+from playground.adapters.base import ChatRequest, Finish, GenerationSettings, ModelError, Retrying, Status, TextDelta
 from playground.runner import Comparison, PaneRequest
 from playground.runtime import Limits
 from scripted import Raise, ScriptedAdapter, Sleep, Stuck, answer, local_model, scripted_runtime
@@ -121,12 +121,23 @@ def test_a_repeating_answer_is_stopped_as_a_loop_with_its_text_kept(make):
 
 
 def test_retry_notes_show_in_the_status_line_but_not_in_the_notes(make):
-    runtime = make({"scripted:retry": ScriptedAdapter([Status("retrying in 1 s (1 of 3): 503"), Sleep(0.05),
+    runtime = make({"scripted:retry": ScriptedAdapter([Retrying(1, 1, 3, "503"), Sleep(0.05),
                                                      Status("system prompt folded into the user turn"),
                                                      *answer("ok")])})
     _, seen = run(runtime, ["scripted:retry"])
     assert any(s.status_note.startswith("retrying") for states in seen for s in states)
     assert seen[-1][0].notes == ["system prompt folded into the user turn"]
+
+
+def test_a_loading_event_shows_the_pane_loading_until_the_model_is_loaded(tmp_path, make):
+    from playground.adapters.base import Loaded, Loading
+    from playground.status import PaneStatus
+
+    a = local_model(tmp_path, "a")
+    runtime = make({a: ScriptedAdapter([Loading(), Sleep(0.1), Loaded(0.1), *answer("ok")], is_local=True)})
+    _, seen = run(runtime, [a])
+    assert any(s.status == PaneStatus.LOADING and s.status_note == "loading model" for states in seen for s in states)
+    assert seen[-1][0].status is PaneStatus.DONE and seen[-1][0].metrics.load_s == 0.1
 
 
 def test_identical_panes_each_get_their_own_cached_sample_then_run_fresh(tmp_path, make):

@@ -67,9 +67,37 @@ class ThoughtDelta:
 
 @dataclass(frozen=True)
 class Status:
-    """A human-readable progress note: "loading model", "retrying in 2 s (1 of 3)"."""
+    """A note for the person reading the pane, shown in its status line and kept in its notes:
+    "system prompt folded into the user turn", "this model cannot see images: …"."""
 
     message: str
+
+
+@dataclass(frozen=True)
+class Loading:
+    """The model is being loaded (a local model read into memory); `Loaded` follows."""
+
+    message = "loading model"
+
+
+@dataclass(frozen=True)
+class Retrying:
+    """A transient failure: the adapter waits `delay_s` then tries again (attempt `attempt` of
+    `of`). Shown in the status line while it waits, not kept in the notes."""
+
+    delay_s: float
+    attempt: int
+    of: int
+    reason: str  # "429 RESOURCE_EXHAUSTED": short, no server prose
+
+    @property
+    def message(self) -> str:
+        return f"retrying in {format_seconds(self.delay_s)} s ({self.attempt} of {self.of}): {self.reason}"
+
+
+def format_seconds(seconds: float) -> str:
+    """'0.5', '2', '12': three significant digits under ten seconds, whole seconds above."""
+    return f"{seconds:.3g}" if seconds < 10 else f"{seconds:.0f}"
 
 
 @dataclass(frozen=True)
@@ -111,7 +139,7 @@ def image_summary(image: "ImageInput | None") -> dict | None:
     return {"mime_type": image.mime, "bytes": len(image.data)}
 
 
-Event = Union[TextDelta, ThoughtDelta, Status, Loaded, Usage, Finish, RequestSent]
+Event = Union[TextDelta, ThoughtDelta, Status, Loading, Retrying, Loaded, Usage, Finish, RequestSent]
 
 
 class ModelError(Exception):

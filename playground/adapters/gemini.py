@@ -31,6 +31,7 @@ from playground.adapters.base import (
     image_summary,
     GenerationSettings,
     ModelError,
+    Retrying,
     Status,
     StreamContext,
     TextDelta,
@@ -239,10 +240,7 @@ class GeminiAdapter:
                 if delay is None:
                     raise self._to_model_error(exc, retries) from None
                 retries += 1
-                yield Status(
-                    f"retrying in {_secs(delay)} s ({retries} of {self.max_retries}): "
-                    f"{_short(exc)}"
-                )
+                yield Retrying(delay, retries, self.max_retries, _short(exc))
                 self._wait(delay, ctx)
                 continue
             if progress.usage is not None:

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any, Iterator
 
 from playground.adapters.base import (
-    Cancelled, ChatRequest, Event, Finish, GenerationSettings, Loaded, ModelError, RequestSent,
+    Cancelled, ChatRequest, Event, Finish, GenerationSettings, Loaded, Loading, ModelError, RequestSent,
     Status, StreamContext, TextDelta, ThoughtDelta, Usage, image_summary,
 )
 from playground.adapters.chat_format import (
@@ -255,7 +255,7 @@ class LlamaLocalAdapter:
                                  "not on disk: download it, or run without the image.")
             yield Status("this model cannot see images: it answered from the text alone")
             request = ChatRequest(prompt=request.prompt, system=request.system)
-        yield Status("loading model")
+        yield Loading()
         # Always keyed with the projector (when the model has one): a vision model asked with and
         # then without an image is loaded once, not twice. The handler loads its projector
         # lazily, on the first image.
