@@ -12,7 +12,7 @@ import os
 import re
 from typing import Callable, Iterable, Mapping
 
-from playground.adapters.base import ModelError
+from playground.errors import ModelError
 
 GEMINI_ENV_VARS = ("GEMINI_API_KEY", "GOOGLE_API_KEY")
 

@@ -16,6 +16,10 @@ from typing import Iterator, Protocol, Union
 
 from pydantic import BaseModel, ConfigDict, Field
 
+# re-exported: the error every adapter raises lives in playground.errors, below the adapters,
+# so keys.py (which the adapters use) can raise it without importing them
+from playground.errors import ModelError  # noqa: F401
+
 
 class GenerationSettings(BaseModel):
     """Per-pane generation settings, validated once at the edge (UI, CLI, config)."""
@@ -140,10 +144,6 @@ def image_summary(image: "ImageInput | None") -> dict | None:
 
 
 Event = Union[TextDelta, ThoughtDelta, Status, Loading, Retrying, Loaded, Usage, Finish, RequestSent]
-
-
-class ModelError(Exception):
-    """A failure with a message meant for the user (what went wrong, what to do)."""
 
 
 class Cancelled(Exception):
