@@ -215,8 +215,10 @@ class _PaneRun:
                         raise Cancelled()
                 holds_gate = gate
             self.running_since = time.monotonic()
-            self.state.metrics.queue_s = self.running_since - self.started
-            self._update(status=PaneStatus.RUNNING, status_note="")
+            with self.lock:
+                self.state.metrics.queue_s = self.running_since - self.started
+                self.state.status, self.state.status_note = PaneStatus.RUNNING, ""
+                self.state.version += 1
             # closing() ends the adapter's stream at once (frees a local model's lock and slot,
             # closes an HTTP stream) when we stop reading early: loop, timeout, Stop.
             with contextlib.closing(adapter.stream(self.comparison.request, self.settings, self.ctx)) as events:
@@ -273,6 +275,8 @@ class _PaneRun:
             self.state.version += 1
 
     def _consume(self, events) -> None:
+        """Reduce the stream into the state. Every write to the state, metrics included, is
+        under the lock `snapshot()` takes, so a snapshot never sees half an update."""
         m = self.state.metrics
         request_started = time.monotonic()
         local = self.spec is not None and self.spec.is_local
@@ -284,16 +288,16 @@ class _PaneRun:
                 now = time.monotonic()
                 self.last_event = now
                 if isinstance(event, (TextDelta, ThoughtDelta)):
-                    if first is None:
-                        first = now
-                        m.ttft_s = round(now - request_started, 4)
-                    last = now
-                    counted += 1
-                    if local and counted % 16 == 0:  # live rate (a local chunk is one token)
-                        m.tokens_per_s = round((counted - 1) / (now - first), 2) if now > first else None
                     with self.lock:
                         if self.abandoned:
                             raise Cancelled()  # late output of a pane already given up on
+                        if first is None:
+                            first = now
+                            m.ttft_s = round(now - request_started, 4)
+                        last = now
+                        counted += 1
+                        if local and counted % 16 == 0:  # live rate (a local chunk is one token)
+                            m.tokens_per_s = round((counted - 1) / (now - first), 2) if now > first else None
                         if isinstance(event, TextDelta):
                             self.state.text += event.text
                             grown, detector = self.state.text, self.detectors["text"]
@@ -308,9 +312,11 @@ class _PaneRun:
                         self.stop("loop")
                         raise Cancelled()
                 elif isinstance(event, Loaded):
-                    m.load_s = round(event.load_s, 4)
                     request_started = now  # TTFT excludes loading: measured apart
-                    self._update(status=PaneStatus.RUNNING, status_note="")
+                    with self.lock:
+                        m.load_s = round(event.load_s, 4)
+                        self.state.status, self.state.status_note = PaneStatus.RUNNING, ""
+                        self.state.version += 1
                 elif isinstance(event, Loading):
                     self._update(status=PaneStatus.LOADING, status_note=event.message)
                 elif isinstance(event, Retrying):  # shown while it waits, not kept as a note
@@ -327,12 +333,13 @@ class _PaneRun:
                 elif isinstance(event, Finish):
                     self._update(finish_reason=event.reason)
         finally:
-            m.prompt_tokens = usage.get("prompt_tokens", m.prompt_tokens)
-            m.completion_tokens = usage.get("completion_tokens", counted or None)
-            m.thinking_tokens = usage.get("thinking_tokens", m.thinking_tokens)
-            tokens = m.completion_tokens or counted
-            if first is not None and last is not None and last > first and tokens > 1:
-                m.tokens_per_s = round((tokens - 1) / (last - first), 2)
+            with self.lock:
+                m.prompt_tokens = usage.get("prompt_tokens", m.prompt_tokens)
+                m.completion_tokens = usage.get("completion_tokens", counted or None)
+                m.thinking_tokens = usage.get("thinking_tokens", m.thinking_tokens)
+                tokens = m.completion_tokens or counted
+                if first is not None and last is not None and last > first and tokens > 1:
+                    m.tokens_per_s = round((tokens - 1) / (last - first), 2)
         with self.lock:
             if self.abandoned:
                 return
@@ -476,7 +483,7 @@ class Comparison:
         return self._done.is_set()
 
     def snapshot(self) -> list[PaneState]:
-        self._watchdog()
+        """Every run's state now (a copy); reading never changes a pane."""
         states = [run.snapshot() for run in self.runs]
         for run, state in zip(self.runs, states):
             if state.status == PaneStatus.QUEUED and state.error is None:
@@ -485,8 +492,9 @@ class Comparison:
                     state.status_note = f"queued ({pos} of {total})"
         return states
 
-    def _watchdog(self) -> None:
-        """Enforce per-pane total and idle limits, even for a stream stuck inside a read."""
+    def enforce_limits(self) -> None:
+        """Stop every pane past its total or idle limit, even a stream stuck inside a read.
+        `snapshots()` calls it on every tick; a caller polling `snapshot()` itself calls it."""
         limits = self.runtime.limits
         now = time.monotonic()
         for run in self.runs:
@@ -508,6 +516,7 @@ class Comparison:
         """Throttled snapshots until every pane is finished. A pane whose thread does not end
         within `give_up_s` after its stop is marked stopped so the caller never hangs."""
         while not self._done.wait(interval_s):
+            self.enforce_limits()
             yield self.snapshot()
             self._abandon_stuck(give_up_s)
         yield self.snapshot()

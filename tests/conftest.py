@@ -18,6 +18,7 @@ sys.path.insert(0, str(ROOT / "tests"))  # fake servers importable as plain modu
 @pytest.fixture(autouse=True)
 def isolated_user_dirs(tmp_path, monkeypatch):
     monkeypatch.setenv("GEMMA_PLAYGROUND_CACHE_DIR", str(tmp_path / "cache"))
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))  # the default when that is unset
     # the default config path moves into tmp_path (a config named by the variable must exist)
     monkeypatch.delenv("GEMMA_PLAYGROUND_CONFIG", raising=False)
     monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config-home"))

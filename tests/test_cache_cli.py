@@ -11,11 +11,6 @@ from playground.cache.cli import main as cache_main
 from playground.result import PaneResult
 
 
-@pytest.fixture(autouse=True)
-def _isolated(tmp_path, monkeypatch):
-    monkeypatch.setenv("GEMMA_PLAYGROUND_CACHE_DIR", str(tmp_path / "env-cache"))
-    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
-
 
 @pytest.fixture
 def filled(tmp_path):
@@ -30,8 +25,8 @@ def filled(tmp_path):
 
 def test_path_prints_the_default_directory(tmp_path, capsys):
     assert cache_main(["path"]) == 0
-    assert capsys.readouterr().out.strip() == str(tmp_path / "env-cache")
-    assert not (tmp_path / "env-cache").exists()  # path does not create anything
+    assert capsys.readouterr().out.strip() == str(tmp_path / "cache")
+    assert not (tmp_path / "cache").exists()  # path does not create anything
 
 
 def test_path_json_with_explicit_dir(tmp_path, capsys):

@@ -20,9 +20,7 @@ PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
 
 
 @pytest.fixture(autouse=True)
-def _isolated(tmp_path, monkeypatch):
-    monkeypatch.setenv("GEMMA_PLAYGROUND_CACHE_DIR", str(tmp_path / "cache"))
-    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
+def _fresh_identity_memo():
     cache_keys.clear_identity_memo()
     yield
     cache_keys.clear_identity_memo()

@@ -16,11 +16,6 @@ from playground.result import Metrics, PaneResult
 SHARED_KEYS = [f"{i:064x}" for i in range(5)]
 
 
-@pytest.fixture(autouse=True)
-def _isolated(tmp_path, monkeypatch):
-    monkeypatch.setenv("GEMMA_PLAYGROUND_CACHE_DIR", str(tmp_path / "default-cache"))
-    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
-
 
 def _answer(text: str) -> PaneResult:
     return PaneResult(

@@ -24,11 +24,6 @@ from playground.cache import (
 from playground.result import Metrics, PaneResult
 
 
-@pytest.fixture(autouse=True)
-def _isolated(tmp_path, monkeypatch):
-    monkeypatch.setenv("GEMMA_PLAYGROUND_CACHE_DIR", str(tmp_path / "default-cache"))
-    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
-
 
 @pytest.fixture
 def cache(tmp_path):
@@ -417,7 +412,7 @@ def test_open_cache_works_and_creates_the_directory(tmp_path):
 
 
 def test_default_dir_honours_the_environment(tmp_path, monkeypatch):
-    assert default_cache_dir() == tmp_path / "default-cache"
+    assert default_cache_dir() == tmp_path / "cache"
     monkeypatch.delenv("GEMMA_PLAYGROUND_CACHE_DIR")
     assert default_cache_dir() == tmp_path / "xdg" / "gemma-playground" / "responses"
     cache, warning = open_cache()

@@ -18,9 +18,9 @@ from playground.adapters.thoughts import (
     THINK_CLOSE,
     THINK_OPEN,
     ThoughtSplitter,
-    pull_cancellable,
     split_all,
 )
+from playground.adapters.pump import pull_cancellable
 
 
 def run(chunks, **kw):

@@ -152,7 +152,8 @@ class Cancelled(Exception):
 
 @dataclass
 class StreamContext:
-    """What the runner hands an adapter besides the request: a cancel flag and limits."""
+    """What the runner hands an adapter besides the request: the cancel flag. Time limits are
+    the runner's (it sets the flag when one is reached); an adapter only has to notice it."""
 
     cancel: threading.Event = field(default_factory=threading.Event)
 

@@ -32,6 +32,7 @@ from playground.adapters.base import (
     GenerationSettings,
     ModelError,
     Retrying,
+    format_seconds,
     Status,
     StreamContext,
     TextDelta,
@@ -39,9 +40,9 @@ from playground.adapters.base import (
     Usage,
 )
 from playground.adapters.gemini_errors import (
-    _is_api_error, _transport_kind, _rejects_system, _rejects_thinking, _server_delay, _short, _word, _secs, _after,
+    after_retries, enum_word, is_api_error, rejects_system, rejects_thinking, server_delay, short_code, transport_kind,
 )
-from playground.adapters.thoughts import pull_cancellable
+from playground.adapters.pump import pull_cancellable
 from playground.keys import NO_GEMINI_KEY, redact
 
 FOLD_NOTE = "system prompt folded into the user turn: this model rejects system instructions"
@@ -221,15 +222,15 @@ class GeminiAdapter:
                         f"Gemini stream broke after {progress.describe()}: "
                         f"{self._describe(exc)}"
                     ) from None
-                if has_system and not fold and _rejects_system(exc):
+                if has_system and not fold and rejects_system(exc):
                     self.fold_system = fold = True
                     yield Status(FOLD_NOTE)
                     continue
-                if send_thinking and _rejects_thinking(exc):
+                if send_thinking and rejects_thinking(exc):
                     if settings.thinking:
                         raise ModelError(
                             f"{self.model} on the Gemini API does not take a thinking setting "
-                            f"({_short(exc)}: {self._redact(str(getattr(exc, 'message', '')))}): "
+                            f"({short_code(exc)}: {self._redact(str(getattr(exc, 'message', '')))}): "
                             "turn thinking off for this pane."
                         ) from None
                     self.no_thinking_config = True
@@ -240,7 +241,7 @@ class GeminiAdapter:
                 if delay is None:
                     raise self._to_model_error(exc, retries) from None
                 retries += 1
-                yield Retrying(delay, retries, self.max_retries, _short(exc))
+                yield Retrying(delay, retries, self.max_retries, short_code(exc))
                 self._wait(delay, ctx)
                 continue
             if progress.usage is not None:
@@ -252,7 +253,7 @@ class GeminiAdapter:
         feedback = getattr(chunk, "prompt_feedback", None)
         block = getattr(feedback, "block_reason", None) if feedback else None
         if block and not chunk.candidates:
-            reason = _word(block)
+            reason = enum_word(block)
             raise ModelError(
                 f"The Gemini API blocked the prompt ({reason}): rephrase it or try another image."
             )
@@ -272,7 +273,7 @@ class GeminiAdapter:
                     progress.text_chars += len(text)
                     yield TextDelta(text)
             if candidate.finish_reason is not None:
-                word = _word(candidate.finish_reason)
+                word = enum_word(candidate.finish_reason)
                 if word != "FINISH_REASON_UNSPECIFIED":
                     progress.finish = _FINISH_WORDS.get(word, word.lower())
 
@@ -290,12 +291,12 @@ class GeminiAdapter:
         if retries >= self.max_retries:
             return None
         code = getattr(exc, "code", None)
-        if _is_api_error(exc):
+        if is_api_error(exc):
             if code not in RETRY_CODES:
                 return None
-        elif _transport_kind(exc) != "dropped":
+        elif transport_kind(exc) != "dropped":
             return None  # refused connections and timeouts are not worth repeating
-        asked = _server_delay(exc)
+        asked = server_delay(exc)
         if asked is not None:
             if asked > MAX_RETRY_WAIT_S:
                 return None
@@ -303,16 +304,16 @@ class GeminiAdapter:
         return self.backoff_s * (2**retries)
 
     def _describe(self, exc: BaseException) -> str:
-        if _is_api_error(exc):
-            return self._redact(_short(exc) + (f" ({exc.message})" if getattr(exc, "message", None) else ""))
-        kind = _transport_kind(exc)
+        if is_api_error(exc):
+            return self._redact(short_code(exc) + (f" ({exc.message})" if getattr(exc, "message", None) else ""))
+        kind = transport_kind(exc)
         if kind == "timeout":
-            return f"no data for {_secs(self.timeout_s)} s (timed out)"
+            return f"no data for {format_seconds(self.timeout_s)} s (timed out)"
         return self._redact(f"{type(exc).__name__}: {exc}")
 
     def _to_model_error(self, exc: BaseException, retries: int) -> ModelError:
         m = self.model
-        if _is_api_error(exc):
+        if is_api_error(exc):
             code = getattr(exc, "code", None)
             status = getattr(exc, "status", None) or ""
             message = self._redact(str(getattr(exc, "message", "") or "").strip())
@@ -334,25 +335,25 @@ class GeminiAdapter:
                     f"(e.g. gemma-4-31b-it, gemma-4-26b-a4b-it). {message}".strip()
                 )
             if code == 429:
-                asked = _server_delay(exc)
-                wait = f" (it asks to wait {_secs(asked)} s)" if asked else ""
+                asked = server_delay(exc)
+                wait = f" (it asks to wait {format_seconds(asked)} s)" if asked else ""
                 return ModelError(
                     f"The Gemini API is rate-limiting this key ({head}){wait}"
-                    f"{_after(retries)}: try again later, or check your quota. {message}".strip()
+                    f"{after_retries(retries)}: try again later, or check your quota. {message}".strip()
                 )
             if code is not None and code >= 500:
                 return ModelError(
-                    f"The Gemini API failed ({head}){_after(retries)}: try again later. "
+                    f"The Gemini API failed ({head}){after_retries(retries)}: try again later. "
                     f"{message}".strip()
                 )
             return ModelError(
                 f"The Gemini API rejected the request for {m} ({head}): {message or 'no details'}. "
                 "Check this pane's settings (temperature, top-k, thinking, image)."
             )
-        kind = _transport_kind(exc)
+        kind = transport_kind(exc)
         if kind == "timeout":
             return ModelError(
-                f"The Gemini API did not answer {m} within {_secs(self.timeout_s)} s: try again, "
+                f"The Gemini API did not answer {m} within {format_seconds(self.timeout_s)} s: try again, "
                 "or raise the timeout."
             )
         if kind == "connect":
@@ -362,7 +363,7 @@ class GeminiAdapter:
             )
         if kind == "dropped":
             return ModelError(
-                f"The connection to the Gemini API dropped{_after(retries)}: "
+                f"The connection to the Gemini API dropped{after_retries(retries)}: "
                 f"{self._redact(str(exc))}. Try again."
             )
         # Not a network or API failure: a bug or an SDK surprise. Keep it visible but scrubbed.

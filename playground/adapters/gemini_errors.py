@@ -7,13 +7,14 @@ import email.utils
 import time
 from typing import Any
 
-def _is_api_error(exc: BaseException) -> bool:
+
+def is_api_error(exc: BaseException) -> bool:
     from google.genai import errors
 
     return isinstance(exc, errors.APIError)
 
 
-def _transport_kind(exc: BaseException) -> str | None:
+def transport_kind(exc: BaseException) -> str | None:
     """'timeout', 'connect', 'dropped' for httpx/httpx2 transport errors (the SDK uses
     either), None for anything else. Checked by class name so both libraries match."""
     names = {cls.__name__ for cls in type(exc).__mro__}
@@ -28,8 +29,8 @@ def _transport_kind(exc: BaseException) -> str | None:
     return None
 
 
-def _rejects_system(exc: BaseException) -> bool:
-    if not _is_api_error(exc) or getattr(exc, "code", None) != 400:
+def rejects_system(exc: BaseException) -> bool:
+    if not is_api_error(exc) or getattr(exc, "code", None) != 400:
         return False
     text = f"{getattr(exc, 'message', '')} {getattr(exc, 'details', '')}".lower()
     if "developer instruction" in text:
@@ -38,14 +39,14 @@ def _rejects_system(exc: BaseException) -> bool:
             or "systeminstruction" in text) and ("not enabled" in text or "not supported" in text)
 
 
-def _rejects_thinking(exc: BaseException) -> bool:
-    if not _is_api_error(exc) or getattr(exc, "code", None) != 400:
+def rejects_thinking(exc: BaseException) -> bool:
+    if not is_api_error(exc) or getattr(exc, "code", None) != 400:
         return False
     text = f"{getattr(exc, 'message', '')}".lower()
     return "thinking" in text
 
 
-def _server_delay(exc: BaseException) -> float | None:
+def server_delay(exc: BaseException) -> float | None:
     """How long the server asked us to wait: Retry-After header, else google.rpc.RetryInfo."""
     response = getattr(exc, "response", None)
     headers = getattr(response, "headers", None)
@@ -81,20 +82,17 @@ def _server_delay(exc: BaseException) -> float | None:
     return None
 
 
-def _short(exc: BaseException) -> str:
+def short_code(exc: BaseException) -> str:
     """'503 UNAVAILABLE' for API errors, the class name for others."""
-    if _is_api_error(exc):
+    if is_api_error(exc):
         return f"{getattr(exc, 'code', '')} {getattr(exc, 'status', '') or ''}".strip()
     return type(exc).__name__
 
 
-def _word(value: Any) -> str:
+def enum_word(value: Any) -> str:
     return str(getattr(value, "value", None) or getattr(value, "name", None) or value).upper()
 
 
-def _secs(seconds: float) -> str:
-    return f"{seconds:.3g}" if seconds < 10 else f"{seconds:.0f}"
-
-
-def _after(retries: int) -> str:
+def after_retries(retries: int) -> str:
+    """' after 2 retries' for an error message, '' when there were none."""
     return f" after {retries} {'retry' if retries == 1 else 'retries'}" if retries else ""

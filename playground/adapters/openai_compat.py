@@ -35,7 +35,8 @@ from playground.adapters.base import (
     TextDelta,
     Usage,
 )
-from playground.adapters.thoughts import ThoughtSplitter, pull_cancellable
+from playground.adapters.pump import pull_cancellable
+from playground.adapters.thoughts import ThoughtSplitter
 from playground.keys import redact
 
 NO_KEY = "not-needed"  # local servers ignore it; the SDK insists on some key
