@@ -1,23 +1,49 @@
-"""Pane state → HTML. Pure functions; the only place model output becomes markup.
+"""Pane state → HTML. Pure functions; the only place model output becomes pane markup.
 
 Model output is untrusted: markdown is rendered with raw HTML disabled (it is escaped) and
 images disabled (no remote fetches from the page); drawings are shown only as
 `<img src="data:image/svg+xml;base64,…">` after the SVG pipeline sanitized them, which
 browsers render in secure static mode (no script, no external loads). Never inline SVG.
+
+A pane (the DOM contract with the page, see static/panes.css and panes.js):
+
+    .gp-pane[data-pane=i][data-samples=k]
+      input.gp-sample-radio × k            (k > 1: pure-CSS sample tabs)
+      .gp-head         line 1: model, source, status, badges
+      .gp-line2[title] line 2: facts · sampling · thinking · metrics, one line, details on hover
+      .gp-samples-summary, .gp-sample-tabs  (k > 1)
+      .gp-body > (.gp-sample-panel[data-sample=j] ×k | the sample's content)
+          notes, error, Thinking (folded), .gp-answer with drawings in place
+          (figure.gp-drawing: the image, then source and fixes folded), request (folded)
 """
 
 from __future__ import annotations
 
-import base64
-import html
+import json
 import re
-from dataclasses import dataclass, replace
+import secrets
+from dataclasses import dataclass
 from datetime import datetime
 from functools import lru_cache
-from typing import Iterable
 
 from playground.runner import PaneState
-from playground.ui.format import format_metrics
+from playground.ui.drawing import (  # noqa: F401  (re-exported: the names the UI has always used)
+    NAME_MASK,
+    Blind,
+    Drawing,
+    drawing_png,
+    drawings_for,
+    esc,
+    mask_self_names,
+    notes_details,
+    pane_letter,
+    png_uri,
+    usable,
+)
+from playground.ui.format import format_metrics, format_rate, format_sampling, thinking_flag
+from playground.ui.grid import MARK_WORDS, cell_mark, render_gallery  # noqa: F401  (re-exported for export.py)
+
+_esc = esc
 
 STATUS_LABELS = {
     "queued": "queued", "loading": "loading", "running": "streaming", "done": "done",
@@ -47,111 +73,16 @@ def markdown_to_html(text: str) -> str:
     return _markdown().render(text)
 
 
-# ---------------------------------------------------------------- blind mode
-NAME_MASK = "«name hidden»"
-# Not inside a word on the left; on the right not followed by a letter (GEMINI_API_KEY is masked,
-# "Gemmary" is not).
-_L, _R = r"(?<![A-Za-z0-9])", r"(?![A-Za-z])"
-_VERSION = r"(?:[ \t_-]?\d+(?:\.\d+)?(?:n\b|\b))?"  # "Gemma 4", "Gemma-3n", "Gemini 2.5"
-_SIZE = r"(?:[_-]it\b|[ \t_-]?(?:E\d+B|\d+(?:\.\d+)?[BM](?:-A\d+B)?|Pro|Flash|Ultra|Nano|Lite)\b)*"
-_SELF_NAMES = re.compile(
-    _L + r"(?:"
-    r"(?:Google[ \t]+)?DeepMind"
-    r"|Google(?:'s)?"
-    r"|(?:Gemma|Gemini|Llama|Qwen|Phi|Mistral|Mixtral|PaLM|Bard|Claude)" + _VERSION + _SIZE +
-    r"|(?:Chat)?GPT(?:-?\d[\w.]*)?(?:-?(?:o|mini|turbo))*"
-    r"|OpenAI|Anthropic|DeepSeek(?:-?[VR]\d)?|Alibaba|Meta[ \t]+AI|Microsoft"
-    r"|E[24]B|\d+B-A\d+B"  # Gemma 4 size names on their own
-    r")" + _R,
-    re.IGNORECASE,
-)
-
-
-def mask_self_names(text: str, names: Iterable[str] = ()) -> str:
-    """`text` with every self-name a model might give hidden: model families and makers
-    ("As Gemma…", "I'm Gemini", "Gemma 4 E2B", "Google DeepMind", "ChatGPT", ...) and the
-    given `names` (the comparison's model ids and labels), any case. A pure function: blind
-    mode shows answers through it until the vote."""
-    if not text:
-        return text
-    literal = sorted({n.strip() for n in names if n and len(n.strip()) >= 3}, key=len, reverse=True)
-    if literal:
-        pattern = _L + "(?:" + "|".join(re.escape(n) for n in literal) + ")" + _R
-        text = re.sub(pattern, NAME_MASK, text, flags=re.IGNORECASE)
-    return _SELF_NAMES.sub(NAME_MASK, text)
-
-
-def pane_letter(index: int) -> str:
-    """"Model A" for pane 0, "Model B" for pane 1, ..."""
-    return f"Model {chr(ord('A') + index)}"
-
-
-@dataclass(frozen=True)
-class Blind:
-    """How a blind comparison is shown until the vote: each pane as "Model A, B, C…", no id,
-    label, source, facts, settings, cached/sample badge or speed metric, and self-names masked
-    in everything the models wrote. `names` are the comparison's model ids and labels."""
-
-    names: tuple[str, ...] = ()
-
-    def mask(self, text: str | None) -> str:
-        return mask_self_names(text or "", self.names)
-
-    @classmethod
-    def for_states(cls, states: Iterable[PaneState]) -> "Blind":
-        names: set[str] = set()
-        for s in states:
-            names.update({s.model, s.label, s.model.split(":", 1)[-1]})
-        return cls(tuple(sorted(names)))
-
-
 @dataclass
-class Drawing:
-    """One SVG of a pane, ready to show: sanitized SVG, its fixes, optional PNG."""
+class Sample:
+    """One of a pane's k samples: its state and (once finished) its drawings."""
 
-    number: int
-    svg: str | None
-    raw: str
-    fixes: list[str]
-    warnings: list[str]
-    truncated: bool
-    png: bytes | None = None
-
-    def masked(self, blind: Blind) -> "Drawing":
-        """The same drawing with self-names masked in its text (a <text>Gemma</text> too)."""
-        return replace(self, svg=None if self.svg is None else blind.mask(self.svg), raw=blind.mask(self.raw),
-                       fixes=[blind.mask(f) for f in self.fixes], warnings=[blind.mask(w) for w in self.warnings],
-                       png=None)
-
-    @property
-    def svg_uri(self) -> str | None:
-        if self.svg is None:
-            return None
-        return "data:image/svg+xml;base64," + base64.b64encode(self.svg.encode("utf-8")).decode("ascii")
-
-
-def drawings_for(text: str, finish_reason: str | None, with_png: bool = False) -> list[Drawing]:
-    from playground.svg import process_answer, render_png
-
-    drawings = []
-    for result in process_answer(text, finish_reason):
-        png = None
-        if with_png and result.svg:
-            rendered = render_png(result.svg)
-            png = rendered.png
-        drawings.append(Drawing(result.index, result.svg, result.raw, list(result.fixes),
-                                list(result.warnings), result.truncated, png))
-    return drawings
-
-
-def _esc(value: object) -> str:
-    return html.escape(str(value), quote=True)
+    state: PaneState
+    drawings: list[Drawing] | None = None
 
 
 BLIND_STATUS = {"queued": "waiting", "loading": "waiting", "running": "streaming", "done": "done",
                 "cached": "done", "error": "error", "stopped": "stopped"}
-
-
 BLIND_CLASS = {"loading": "queued", "cached": "done"}
 
 
@@ -171,110 +102,247 @@ def status_text(state: PaneState, blind: Blind | None = None) -> str:
     return label
 
 
-def render_drawing(drawing: Drawing, pane_index: int) -> str:
-    parts = [f'<figure class="gp-drawing" data-drawing="{drawing.number}">']
-    if drawing.svg_uri:
-        parts.append(f'<img class="gp-svg" alt="drawing {drawing.number}" src="{drawing.svg_uri}">')
-        name = f"pane{pane_index + 1}-drawing{drawing.number}"
-        links = [f'<a download="{name}.svg" href="{drawing.svg_uri}">SVG</a>']
-        if drawing.png:
-            png_uri = "data:image/png;base64," + base64.b64encode(drawing.png).decode("ascii")
-            links.append(f'<a download="{name}.png" href="{png_uri}">PNG</a>')
-        else:
-            # Drawn by the browser from the image above (playground.js), so the PNG is exactly
-            # what is on screen and replaying a cached comparison renders nothing server side.
-            links.append(f'<a class="gp-png-link" data-name="{name}.png" href="#">PNG</a>')
-        parts.append(f'<figcaption>drawing {drawing.number} · download {" ".join(links)}</figcaption>')
+_ACTIVE_ORDER = ("running", "loading", "queued")
+
+
+def combined_status(states: list[PaneState]) -> str:
+    """One status for a pane's k samples: active while any runs; else stopped / error / done."""
+    for status in _ACTIVE_ORDER:
+        if any(s.status == status for s in states):
+            return status
+    if all(s.status == "error" for s in states):
+        return "error"
+    if any(s.status == "stopped" for s in states):
+        return "stopped"
+    if all(s.status == "cached" for s in states):
+        return "cached"
+    return "done" if any(s.status in ("done", "cached") for s in states) else states[0].status
+
+
+# ---------------------------------------------------------------- drawings in place
+def render_drawing(drawing: Drawing, pane_index: int, sample: int | None = None) -> str:
+    """A drawing where the answer has it: the image (whole, scaled to the pane), a caption with
+    its marks and downloads, its fixes and warnings and its source folded."""
+    mark = drawing.mark
+    parts = [f'<figure class="gp-drawing gp-mark-{mark}" data-drawing="{drawing.number}" data-mark="{mark}">']
+    marks = {"truncated": " · <span class=\"gp-flag gp-flag-truncated\">truncated</span>",
+             "repaired": " · <span class=\"gp-flag\">repaired</span>", "rendered": "", "broken": ""}[mark]
+    name = f"pane{pane_index + 1}{'' if sample is None else f'-sample{sample}'}-drawing{drawing.number}"
+    if drawing.svg is not None:
+        uri = drawing.uri
+        parts.append(f'<img class="gp-svg" alt="drawing {drawing.number}" src="{uri}">')
+        links = [f'<a class="gp-dl" download="{name}.svg" href="{uri}">SVG</a>']
+        png = png_uri(drawing.svg)  # cairosvg, the same renderer as the export and the CLI
+        if png:
+            links.append(f'<a class="gp-dl gp-png" download="{name}.png" href="{png}">PNG</a>')
+        parts.append(f'<figcaption>drawing {drawing.number}{marks} · {" ".join(links)}</figcaption>')
     else:
         parts.append('<div class="gp-svg-broken">this SVG could not be repaired</div>')
-    items = [f'<li class="gp-fix">{_esc(f)}</li>' for f in drawing.fixes]
-    items += [f'<li class="gp-warn">{_esc(w)}</li>' for w in drawing.warnings]
-    if items:
-        parts.append(f'<ul class="gp-fixes">{"".join(items)}</ul>')
-    parts.append('<details class="gp-source"><summary>source (raw / repaired)</summary>'
-                 f'<pre>{_esc(drawing.raw)}</pre>'
-                 + (f'<pre>{_esc(drawing.svg)}</pre>' if drawing.svg else "") + '</details>')
+    parts.append(notes_details(drawing))
+    parts.append('<details class="gp-source"><summary>source</summary>'
+                 f'<pre>{esc(drawing.raw)}</pre>'
+                 + (f'<div class="gp-source-label">repaired and sanitized:</div><pre>{esc(drawing.svg)}</pre>'
+                    if drawing.svg and drawing.fixes else "") + '</details>')
     parts.append("</figure>")
     return "".join(parts)
 
 
+_FENCE = re.compile(r"^[ \t]{0,3}(`{3,}|~{3,})", re.MULTILINE)
+
+
+def _inside_fence(text: str, at: int) -> bool:
+    """Is offset `at` inside a fenced code block (an odd number of fence lines before it)?"""
+    return len(_FENCE.findall(text, 0, at)) % 2 == 1
+
+
+def answer_with_drawings(text: str, drawings: list[Drawing] | None, pane_index: int,
+                         sample: int | None = None) -> str:
+    """The answer as markdown HTML with each drawing shown where the answer has its SVG (in
+    place of the code block); drawings not found in the text come after it."""
+    if not drawings:
+        return markdown_to_html(text)
+    nonce = secrets.token_hex(8)  # model text cannot guess it, so cannot fake a placeholder
+    tokens: dict[str, Drawing] = {}
+    rest: list[Drawing] = []
+    out, pos = [], 0
+    for drawing in drawings:
+        at = text.find(drawing.raw, pos) if drawing.raw else -1
+        if at < 0:
+            rest.append(drawing)
+            continue
+        token = f"GPDRAWING{nonce}N{drawing.number}X"
+        tokens[token] = drawing
+        out.append(text[pos:at])
+        out.append(token if _inside_fence(text, at) else f"\n\n{token}\n\n")
+        pos = at + len(drawing.raw)
+    out.append(text[pos:])
+    rendered = markdown_to_html("".join(out))
+    for token, drawing in tokens.items():
+        figure = render_drawing(drawing, pane_index, sample)
+        if f"<p>{token}</p>" in rendered:
+            rendered = rendered.replace(f"<p>{token}</p>", figure)
+            continue
+        at = rendered.find(token)
+        if at < 0:
+            rest.append(drawing)
+            continue
+        in_code = rendered.rfind("<pre>", 0, at) > rendered.rfind("</pre>", 0, at)
+        rendered = rendered.replace(token, f"</code></pre>{figure}<pre><code>" if in_code else figure)
+    # code blocks left holding only whitespace (the fence around a drawing) go
+    rendered = re.sub(r"<pre><code[^>]*>\s*</code></pre>\n?", "", rendered)
+    if rest:
+        rendered += '<div class="gp-drawings">' + "".join(render_drawing(d, pane_index, sample) for d in rest) + "</div>"
+    return rendered
+
+
+# ---------------------------------------------------------------- the header
 def _blind_metrics(state: PaneState) -> str:
     """While blind, only the answer's length: speed, TTFT and load time tell models apart."""
     tokens = state.metrics.completion_tokens
     return f"{tokens} tokens · speed after the vote" if tokens is not None else "speed after the vote"
 
 
-def render_pane(state: PaneState, drawings: list[Drawing] | None = None, blind: Blind | None = None,
-                letter: str | None = None) -> str:
-    """One pane. With `blind`, nothing in the markup (text, attributes, titles) names the model
-    or its source, settings or speed, and self-names in the answer are masked. `letter`
-    ("Model A") is shown beside the model's name once a blind comparison is revealed."""
-    mask = blind.mask if blind is not None else (lambda text: text or "")
-    # While blind, "loading" (only local models load) shows as "queued" and "cached" as "done".
-    status = BLIND_CLASS.get(state.status, state.status) if blind is not None else state.status
-    classes = f"gp-pane gp-status-{status}"
-    badge = ""
-    if blind is None and state.cached:
-        when = datetime.fromtimestamp(state.created_at).strftime("%Y-%m-%d %H:%M") if state.created_at else ""
-        badge = f'<span class="gp-badge gp-cached" title="generated {when}">cached {when}</span>'
-    if blind is None and state.samples > 1:
-        badge += f'<span class="gp-badge gp-sample">sample {state.sample} of {state.samples}</span>'
-    settings = state.settings or {}
-    knobs = (f"t={settings.get('temperature')} · max {settings.get('max_tokens')}"
-             + (f" · seed {settings['seed']}" if settings.get("seed") is not None else "")
-             + f" · thinking {'on' if settings.get('thinking') else 'off'}")
+def _line2(states: list[PaneState], blind: Blind | None) -> str:
+    state = states[0]
     if blind is not None:
-        name = f'<span class="gp-model gp-blind-name">{_esc(pane_letter(state.index))}</span>'
-        facts = '<div class="gp-facts">blind: name and settings shown after the vote</div>'
-        metrics = f'<div class="gp-metrics">{_esc(_blind_metrics(state))}</div>'
+        metrics = _blind_metrics(state) if len(states) == 1 else "speed after the vote"
+        return ('<div class="gp-line2" title="blind: name, settings, request and speed are shown after the vote">'
+                '<span class="gp-facts">blind · settings after the vote</span>'
+                f'<span class="gp-metrics">{esc(metrics)}</span></div>')
+    settings = state.settings or {}
+    sampling, sampling_long = format_sampling(settings)
+    shows_thinking = any(s.thinking for s in states)
+    think = thinking_flag(settings.get("thinking"), shows_thinking)
+    facts = " · ".join(p for p in (state.facts, sampling, think) if p)
+    lines = [f"{state.label} ({state.source})"]
+    if state.facts:
+        lines.append(f"facts: {state.facts}")
+    lines.append(f"sampling: {sampling_long}")
+    lines.append(f"thinking: {think.replace('thinking ', '')}" + (" (asked off, but the model's thinking is shown below)"
+                                          if think == "thought anyway" else ""))
+    if len(states) == 1:
+        metrics = format_metrics(state.metrics)
+        lines.append(f"metrics: {metrics}")
+        if state.metrics.tokens_per_s is not None and format_rate(state.metrics).startswith("—"):
+            lines.append("tok/s: — (fewer than 8 tokens or under 0.25 s between the first and last token)")
+        metrics_html = f'<span class="gp-metrics">{esc(metrics)}</span>'
     else:
-        name = (f'<span class="gp-letter">{_esc(letter)}</span>' if letter else "") + \
-            f'<span class="gp-model">{_esc(state.label)}</span><span class="gp-source">{_esc(state.source)}</span>'
-        facts = f'<div class="gp-facts">{_esc(state.facts)}{" · " if state.facts else ""}{_esc(knobs)}</div>'
-        metrics = f'<div class="gp-metrics">{_esc(format_metrics(state.metrics))}</div>'
-    head = (f'<div class="gp-head">{name}'
-            f'<span class="gp-state" data-status="{_esc(status)}">{_esc(status_text(state, blind))}</span>{badge}</div>'
-            f'{facts}{metrics}')
+        lines.append(f"{len(states)} samples: metrics per sample in its tab")
+        metrics_html = f'<span class="gp-metrics">{len(states)} samples</span>'
+    if state.cached and state.created_at:
+        lines.append("cached: generated " + datetime.fromtimestamp(state.created_at).strftime("%Y-%m-%d %H:%M"))
+    return (f'<div class="gp-line2" title="{esc(chr(10).join(lines))}">'
+            f'<span class="gp-facts">{esc(facts)}</span>{metrics_html}</div>')
+
+
+def _head(states: list[PaneState], blind: Blind | None, letter: str | None) -> str:
+    state = states[0]
+    raw_status = combined_status(states) if len(states) > 1 else state.status
+    status = BLIND_CLASS.get(raw_status, raw_status) if blind is not None else raw_status
+    if len(states) > 1:
+        done = sum(1 for s in states if s.finished)
+        word = (BLIND_STATUS if blind is not None else STATUS_LABELS).get(raw_status, raw_status)
+        label = word if done == len(states) else f"{word} ({done} of {len(states)} done)"
+    else:
+        label = status_text(state, blind)
+    badge = ""
+    if blind is None and len(states) == 1 and state.cached:
+        when = datetime.fromtimestamp(state.created_at).strftime("%Y-%m-%d %H:%M") if state.created_at else ""
+        badge = f'<span class="gp-badge gp-cached" title="generated {when}">cached</span>'
+    elif blind is None and all(s.cached for s in states):
+        badge = '<span class="gp-badge gp-cached">cached</span>'
+    if blind is None and len(states) == 1 and state.samples > 1:
+        badge += f'<span class="gp-badge gp-sample">sample {state.sample} of {state.samples}</span>'
+    if blind is not None:
+        name = f'<span class="gp-model gp-blind-name">{esc(pane_letter(state.index))}</span>'
+    else:
+        name = ((f'<span class="gp-letter">{esc(letter)}</span>' if letter else "")
+                + f'<span class="gp-model" title="{esc(state.model)}">{esc(state.label)}</span>'
+                f'<span class="gp-source">{esc(state.source)}</span>')
+    return (f'<div class="gp-head">{name}<span class="gp-state" data-status="{esc(status)}">{esc(label)}</span>'
+            f'{badge}</div>' + _line2(states, blind)), status
+
+
+# ---------------------------------------------------------------- the body
+def _request_fold(state: PaneState) -> str:
+    """What the model saw (15.5): the prompt text / request body, folded. Never while blind."""
+    if not state.request:
+        return ""
+    text = json.dumps(state.request, indent=1, ensure_ascii=False, default=str)
+    return (f'<details class="gp-request"><summary>request (what the model saw)</summary>'
+            f'<pre>{esc(text)}</pre></details>')
+
+
+def _content(state: PaneState, drawings: list[Drawing] | None, blind: Blind | None, sample: int | None) -> str:
+    mask = blind.mask if blind is not None else (lambda text: text or "")
     body = []
     for note in state.notes:
-        body.append(f'<div class="gp-note">{_esc(mask(note))}</div>')
+        body.append(f'<div class="gp-note">{esc(mask(note))}</div>')
     if state.error:
-        body.append(f'<div class="gp-error">{_esc(mask(state.error))}</div>')
+        body.append(f'<div class="gp-error">{esc(mask(state.error))}</div>')
     if state.thinking:
         tokens = f" ({state.metrics.thinking_tokens} tokens)" if state.metrics.thinking_tokens else ""
         body.append(f'<details class="gp-thinking"><summary>Thinking{tokens}</summary>'
                     f'<div class="gp-md">{markdown_to_html(mask(state.thinking))}</div></details>')
+    shown = [d.masked(blind) for d in drawings] if (drawings and blind is not None) else drawings
     if state.text:
         text = mask(state.text)
-        body.append(f'<div class="gp-answer gp-md">{markdown_to_html(text)}</div>')
+        body.append(f'<div class="gp-answer gp-md">{answer_with_drawings(text, shown, state.index, sample)}</div>')
         # The raw answer, inert, for the word diff in the page. In an attribute, not as the
         # template's content: Gradio patches a gr.HTML's DOM in place (attributes and child nodes)
         # and never reaches a <template>'s content, which would keep the first text it was given
         # (a stale answer, or an unmasked one). playground.js mirrors it into the content.
-        body.append(f'<template class="gp-raw" data-text="{_esc(text)}"></template>')
+        body.append(f'<template class="gp-raw" data-text="{esc(text)}"></template>')
     elif not state.error and not state.finished:
         body.append('<div class="gp-waiting">…</div>')
-    if drawings:
-        shown = [d.masked(blind) for d in drawings] if blind is not None else drawings
-        body.append('<div class="gp-drawings">' + "".join(render_drawing(d, state.index) for d in shown) + "</div>")
-    return (f'<div class="{classes}" data-pane="{state.index}">{head}'
-            f'<div class="gp-body">{"".join(body)}</div></div>')
+    if blind is None:
+        body.append(_request_fold(state))
+    return "".join(body)
 
 
-def render_gallery(states: list[PaneState], drawings: dict[int, list[Drawing]], blind: Blind | None = None) -> str:
-    """Every pane's drawing at the same size, in pane order. The gallery shows a pane's first
-    drawing that survived repair (see playground.svg.process_answer for the numbering).
-    With `blind`, captions are "Model A, B, …" and the drawings' text is masked."""
-    cells = []
-    for state in states:
-        usable = [d for d in drawings.get(state.index, []) if d.svg_uri]
-        if not usable:
-            continue
-        first = usable[0].masked(blind) if blind is not None else usable[0]
-        name = pane_letter(state.index) if blind is not None else state.label
-        fixes = f'<div class="gp-gallery-fixes">{len(first.fixes)} fix(es)</div>' if first.fixes else ""
-        cells.append(f'<figure class="gp-gallery-cell"><img src="{first.svg_uri}" alt="{_esc(name)}">'
-                     f'<figcaption>{_esc(name)}</figcaption>{fixes}</figure>')
-    if not cells:
-        return ""
-    return '<div class="gp-gallery"><h3>Drawings side by side</h3><div class="gp-gallery-row">' + "".join(cells) + "</div></div>"
+def _sample_word(state: PaneState) -> str:
+    if not state.finished:
+        return "…"
+    return state.finish_reason or state.status
+
+
+def render_pane(state: PaneState, drawings: list[Drawing] | None = None, blind: Blind | None = None,
+                letter: str | None = None, samples: list[Sample] | None = None,
+                summary: str | None = None) -> str:
+    """One pane. With `samples` (k > 1) the pane holds k samples as tabs (the first open) with
+    `summary` (SampleSummary.line()) above them. With `blind`, nothing in the markup (text,
+    attributes, titles) names the model or its source, settings, request or speed, and
+    self-names in the answer are masked. `letter` ("Model A") is shown beside the model's
+    name once a blind comparison is revealed."""
+    if not samples or len(samples) < 2:
+        head, status = _head([state], blind, letter)
+        body = _content(state, drawings, blind, None)
+        return (f'<div class="gp-pane gp-status-{esc(status)}" data-pane="{state.index}" data-samples="1">{head}'
+                f'<div class="gp-body">{body}</div></div>')
+    states = [s.state for s in samples]
+    head, status = _head(states, blind, letter)
+    pane = states[0].index
+    radios, tabs, panels = [], [], []
+    for j, sample in enumerate(samples, start=1):
+        s = sample.state
+        rid = f"gp-p{pane}-s{j}"
+        radios.append(f'<input type="radio" class="gp-sample-radio" name="gp-p{pane}-samples" id="{rid}" '
+                      f'data-sample="{j}"{" checked" if j == 1 else ""}>')
+        word = _sample_word(s)
+        tip = f"sample {j}: {s.finish_reason or s.status}"
+        if blind is None:
+            tip += f" · {format_metrics(s.metrics)}"
+        tabs.append(f'<label class="gp-sample-tab gp-finish-{esc(word if s.finished else "running")}" for="{rid}" '
+                    f'data-sample="{j}" data-finish="{esc(s.finish_reason or "")}" title="{esc(tip)}">'
+                    f'{j}<span class="gp-tab-word"> · {esc(word)}</span></label>')
+        metrics = _blind_metrics(s) if blind is not None else format_metrics(s.metrics)
+        seed = (s.settings or {}).get("seed")
+        info = f"sample {j} · {status_text(s, blind)}" + (f" · seed {seed}" if seed is not None and blind is None else "")
+        panels.append(f'<div class="gp-sample-panel" data-sample="{j}">'
+                      f'<div class="gp-sample-info"><span>{esc(info)}</span> · <span class="gp-metrics">{esc(metrics)}</span></div>'
+                      f'{_content(s, sample.drawings, blind, j)}</div>')
+    summary_html = f'<div class="gp-samples-summary">{esc(summary)}</div>' if summary else ""
+    return (f'<div class="gp-pane gp-status-{esc(status)} gp-has-samples" data-pane="{pane}" '
+            f'data-samples="{len(samples)}">{"".join(radios)}{head}{summary_html}'
+            f'<div class="gp-sample-tabs" role="tablist">{"".join(tabs)}</div>'
+            f'<div class="gp-body">{"".join(panels)}</div></div>')

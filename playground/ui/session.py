@@ -27,7 +27,8 @@ from playground.adapters.base import ChatRequest, GenerationSettings
 from playground.runner import Comparison, PaneRequest, PaneState
 from playground.runtime import Runtime
 from playground.ui.chart import render_chart
-from playground.ui.render import Blind, Drawing, drawings_for, pane_letter, render_gallery, render_pane
+from playground.ui.grid import render_gallery
+from playground.ui.render import Blind, Drawing, Sample, drawings_for, pane_letter, render_pane
 
 MAX_PANES = 6
 SNAPSHOT_INTERVAL_S = 0.1  # the UI updates at most 10×/s per run, never once per token
@@ -41,11 +42,15 @@ _shuffle = random.SystemRandom().shuffle
 class SessionView:
     request: ChatRequest | None = None
     panes: list[PaneRequest] = field(default_factory=list)
-    states: list[PaneState] = field(default_factory=list)
-    drawings: dict[int, list[Drawing]] = field(default_factory=dict)
-    shown: dict[int, int] = field(default_factory=dict)  # slot -> state version on screen
+    states: list[PaneState] = field(default_factory=list)  # per slot: its first (or only) sample
+    drawings: dict[int, list[Drawing]] = field(default_factory=dict)  # per slot: its first sample's
+    # per slot with k > 1 samples: every sample's state, and each one's drawings once finished
+    samples: dict[int, list[PaneState]] = field(default_factory=dict)
+    sample_drawings: dict[int, dict[int, list[Drawing]]] = field(default_factory=dict)
+    shown: dict[int, Any] = field(default_factory=dict)  # slot -> state versions on screen
     running: list[Comparison] = field(default_factory=list)
-    slot_runs: dict[int, Any] = field(default_factory=dict)  # slot -> the pane run filling it
+    slot_runs: dict[int, Any] = field(default_factory=dict)  # slot -> the (first) pane run filling it
+    slot_groups: dict[int, list[Any]] = field(default_factory=dict)  # slot -> all its sample runs
     chart_finished: int = 0  # panes finished when the chart was last drawn
     image_missing: bool = False  # restored from History: the image itself is not kept
     # judging
@@ -67,6 +72,43 @@ class SessionView:
 
     def blind_view(self) -> Blind | None:
         return Blind.for_states(self.states) if self.hidden else None
+
+    def group(self, slot: int) -> list[PaneState]:
+        """A slot's samples (one state unless the pane asked for k > 1)."""
+        return self.samples.get(slot) or [self.states[slot]]
+
+    def slot_finished(self, slot: int) -> bool:
+        return all(s.finished for s in self.group(slot))
+
+    def sample_views(self, slot: int) -> list[Sample]:
+        """A slot's samples with their drawings, computed once per finished sample."""
+        found = self.sample_drawings.setdefault(slot, {})
+        views = []
+        for j, state in enumerate(self.group(slot)):
+            if state.finished and j not in found:
+                found[j] = drawings_for(state.text, state.finish_reason)
+            views.append(Sample(state, found.get(j)))
+        if views and views[0].drawings is not None:
+            self.drawings[slot] = views[0].drawings
+        return views
+
+    def all_samples(self) -> dict[int, list[Sample]]:
+        return {slot: self.sample_views(slot) for slot in range(len(self.states))}
+
+    def summary_line(self, slot: int) -> str | None:
+        """SampleSummary.line() of a slot's samples once all have finished."""
+        views = self.sample_views(slot)
+        if len(views) < 2 or not all(v.state.finished for v in views):
+            return None
+        from playground.samples import summarize
+
+        return summarize([v.state.text for v in views], [v.state.finish_reason for v in views],
+                         [any(d.svg for d in v.drawings or []) for v in views],
+                         [bool(v.drawings) for v in views]).line()
+
+    def forget_drawings(self, slot: int) -> None:
+        self.drawings.pop(slot, None)
+        self.sample_drawings.pop(slot, None)
 
     def pane_name(self, slot: int) -> str:
         """What the page may call a pane: its letter while blind, else its model (with the
@@ -125,18 +167,24 @@ class Sessions:
                 columns.append(gr.update(visible=False) if full else gr.skip())
                 htmls.append("" if full else gr.skip())
                 continue
-            state = view.states[slot]
+            group = view.group(slot)
             columns.append(gr.update(visible=True) if full else gr.skip())
-            if not full and view.shown.get(slot) == state.version:
+            versions = tuple(s.version for s in group)
+            if not full and view.shown.get(slot) == versions:
                 htmls.append(gr.skip())
                 continue
-            view.shown[slot] = state.version
-            if state.finished and slot not in view.drawings:
-                view.drawings[slot] = drawings_for(state.text, state.finish_reason)
-                drawings_changed = True
-            htmls.append(render_pane(state, view.drawings.get(slot), blind,
-                                     pane_letter(slot) if letters else None))
-        gallery = render_gallery(view.states, view.drawings, blind) if (full or drawings_changed) else gr.skip()
+            view.shown[slot] = versions
+            before = sum(1 for d in view.sample_drawings.get(slot, {}).values())
+            samples = view.sample_views(slot)
+            drawings_changed |= sum(1 for d in view.sample_drawings.get(slot, {}).values()) != before
+            letter = pane_letter(slot) if letters else None
+            if len(samples) > 1:
+                htmls.append(render_pane(samples[0].state, samples[0].drawings, blind, letter,
+                                         samples=samples, summary=view.summary_line(slot)))
+            else:
+                htmls.append(render_pane(samples[0].state, samples[0].drawings, blind, letter))
+        gallery = (render_gallery(view.states, view.drawings, blind, view.all_samples())
+                   if (full or drawings_changed) else gr.skip())
         finished_now = sum(1 for s in view.states if s.finished)
         chart = gr.skip()
         if full or finished_now != view.chart_finished:  # the chart changes only as panes finish
@@ -148,7 +196,7 @@ class Sessions:
         comparison has finished panes; rank values are set only when its epoch changed (a new
         comparison, a vote), so a rank the person is picking survives the snapshots."""
         n = len(view.states)
-        finished = sum(1 for s in view.states if s.finished)
+        finished = sum(1 for slot in range(n) if view.slot_finished(slot))
         visible = finished > 0 and (n >= 2 or view.hidden)  # one blind pane: all bad or reveal
         names = [view.pane_name(i) for i in range(n)]
         if view.vote_id:
@@ -195,25 +243,41 @@ class Sessions:
                 label: str) -> Iterator[list[Any]]:
         """Run `comparison`, copying its panes into `slots` of the view, yielding outputs."""
         view.running.append(comparison)
-        for slot, run in zip(slots, comparison.runs):
-            view.slot_runs[slot] = run
+        groups = comparison.by_pane()  # a pane's k sample runs, in order
+        for slot, runs in zip(slots, groups):
+            view.slot_runs[slot], view.slot_groups[slot] = runs[0], list(runs)
+            view.forget_drawings(slot)
         full = True
         try:
             comparison.start()
             for states in comparison.snapshots(SNAPSHOT_INTERVAL_S):
-                for slot, run, state in zip(slots, comparison.runs, states):
-                    state.index = slot
+                for slot, runs in zip(slots, groups):
                     # A slot belongs to the last run put in it: a newer run, re-roll or restore
                     # has taken it over, and this older stream must not write it back.
-                    if view.slot_runs.get(slot) is run and slot < len(view.states):
-                        view.states[slot] = state
+                    if view.slot_runs.get(slot) is not runs[0] or slot >= len(view.states):
+                        continue
+                    group = [states[run.position] for run in runs]
+                    for j, state in enumerate(group):
+                        state.index = slot
                         if not state.finished:
-                            view.drawings.pop(slot, None)
+                            view.sample_drawings.get(slot, {}).pop(j, None)
+                    view.states[slot] = group[0]
+                    if not group[0].finished:
+                        view.drawings.pop(slot, None)
+                    if len(group) > 1:
+                        view.samples[slot] = group
+                    else:
+                        view.samples.pop(slot, None)
                 finished = sum(1 for s in states if s.finished)
                 if comparison.done and comparison.history_id and view.slot_runs.get(slots[0]) in comparison.runs:
                     view.comparison_id = comparison.history_id  # what a vote on these panes refers to
-                status = (f"{label}: {finished} of {len(states)} finished" if not comparison.done
-                          else f"{label}: all finished")
+                stopped = any(s.status == "stopped" and s.finish_reason == "cancelled" for s in states)
+                if not comparison.done:
+                    status = f"{label}: {finished} of {len(states)} finished"
+                elif stopped:
+                    status = f"{label}: stopped ({sum(1 for s in states if s.status != 'stopped')} of {len(states)} finished)"
+                else:
+                    status = f"{label}: all finished"
                 yield self.outputs(view, full, status)
                 full = False
         finally:
@@ -233,8 +297,9 @@ class Sessions:
         view.new_comparison(blind)
         comparison = Comparison(self.runtime, request, panes, use_cache=not bypass_cache)
         view.request, view.panes, view.image_missing = request, list(panes), False
-        view.states = [run.snapshot() for run in comparison.runs]
+        view.states = [runs[0].snapshot() for runs in comparison.by_pane()]
         view.drawings, view.shown, view.slot_runs = {}, {}, {}
+        view.samples, view.sample_drawings, view.slot_groups = {}, {}, {}
         yield from self._stream(view, comparison, list(range(len(panes))), "run")
 
     def stop(self, session: str) -> str:
@@ -248,10 +313,12 @@ class Sessions:
     def stop_pane(self, session: str, slot: int) -> str:
         """Stop one pane; the others go on."""
         view = self.view(session)
-        run = view.slot_runs.get(slot)
-        if run is None or run.state.finished or not any(run in c.runs for c in view.running):
+        runs = view.slot_groups.get(slot) or ([view.slot_runs[slot]] if slot in view.slot_runs else [])
+        live = [r for r in runs if not r.state.finished and any(r in c.runs for c in view.running)]
+        if not live:
             return f"pane {slot + 1} is not running"
-        run.stop("cancelled")
+        for run in live:
+            run.stop("cancelled")
         return f"stopping pane {slot + 1}…"
 
     def reroll(self, session: str, slot: int) -> Iterator[list[Any]]:
@@ -261,9 +328,9 @@ class Sessions:
             raise gr.Error("Nothing to re-roll yet: run a comparison first.")
         if view.image_missing:
             raise gr.Error("This comparison was restored without its image: run it again with the image.")
-        previous = view.slot_runs.get(slot)
-        if previous is not None:
-            previous.stop("cancelled")  # one stream per pane: the re-roll replaces it
+        for previous in view.slot_groups.get(slot) or [view.slot_runs.get(slot)]:
+            if previous is not None:
+                previous.stop("cancelled")  # one stream per pane: the re-roll replaces it
         comparison = Comparison(self.runtime, view.request, [view.panes[slot]], use_cache=False,
                                 record_history=False)
         yield from self._stream(view, comparison, [slot], f"re-roll pane {slot + 1}")
@@ -284,29 +351,36 @@ class Sessions:
         shown = copy.deepcopy(state)  # a new object: the old one may still be on its way out
         shown.show_cached(result, number, len(samples))
         view.states[slot] = shown
-        view.drawings.pop(slot, None)
+        view.samples.pop(slot, None)  # browsing the cache shows one sample at a time
+        view.forget_drawings(slot)
         if view.hidden:  # how many samples a model has is a hint too
             return self.outputs(view, False, f"pane {slot + 1}: another sample")
         return self.outputs(view, False, f"pane {slot + 1}: sample {position + 1} of {len(samples)}")
 
     def export(self, session: str, kind: str, directory: str) -> str:
-        """Write the session's comparison as one HTML file or one PNG card; return its path."""
+        """Write the session's comparison as one HTML file ("html"), one PNG card ("png") or the
+        drawing grid as one PNG ("grid"); return its path."""
         from pathlib import Path
 
-        from playground.export import export_html, export_png_card
+        from playground.export import export_grid_png, export_html, export_png_card
 
         view = self.view(session)
         if view.request is None or not view.states:
             raise gr.Error("Nothing to export yet: run a comparison first.")
+        samples = view.all_samples()
         drawings = {s.index: view.drawings.get(s.index) or drawings_for(s.text, s.finish_reason)
                     for s in view.states}
         stamp = time.strftime("%Y%m%d-%H%M%S")
         folder = Path(tempfile.mkdtemp(prefix="export-", dir=directory))  # one per export: no collisions
-        path = folder / f"gemma-comparison-{stamp}.{kind}"
         blind = view.blind_view()  # a blind comparison exported before the vote names no model
         if kind == "html":
-            path.write_text(export_html(view.request, view.states, drawings, blind), encoding="utf-8")
+            path = folder / f"gemma-comparison-{stamp}.html"
+            path.write_text(export_html(view.request, view.states, drawings, blind, samples), encoding="utf-8")
+        elif kind == "grid":
+            path = folder / f"gemma-drawing-grid-{stamp}.png"
+            path.write_bytes(export_grid_png(view.request, view.states, samples, blind=blind))
         else:
+            path = folder / f"gemma-comparison-{stamp}.png"
             path.write_bytes(export_png_card(view.request, view.states, drawings, blind=blind))
         return str(path)
 
@@ -326,6 +400,7 @@ class Sessions:
         view.request = ChatRequest(prompt=entry["prompt"], system=entry.get("system"))
         view.image_missing = bool(entry.get("image_sha"))
         view.panes, view.states, view.drawings, view.shown, view.slot_runs = [], [], {}, {}, {}
+        view.samples, view.sample_drawings, view.slot_groups = {}, {}, {}
         panes = list(entry["panes"][:MAX_PANES])
         if vote is not None and len(vote.panes) == len(panes):
             judged = [dict(p) for p in panes]
