@@ -14,6 +14,7 @@ import math
 from typing import Any, Sequence
 
 from playground.runner import PaneState
+from playground.ui.format import rate_is_meaningful
 
 SERIES = (
     ("tokens_per_s", "tokens/s", "{:.1f}", "#1f77b4"),
@@ -36,7 +37,9 @@ def render_chart(states: list[PaneState], blind: bool = False) -> str:
     blocks = []
     for key, title, fmt, color in SERIES:
         values = [(s, getattr(s.metrics, key)) for s in finished]
-        values = [(s, v) for s, v in values if v is not None]
+        # a rate over a one- or two-chunk answer means nothing (format.py): no bar for it
+        values = [(s, v) for s, v in values if v is not None
+                  and (key != "tokens_per_s" or rate_is_meaningful(s.metrics))]
         if not values:
             continue
         top = max(v for _, v in values) or 1.0
@@ -47,16 +50,21 @@ def render_chart(states: list[PaneState], blind: bool = False) -> str:
             label = f"{state.index + 1}. {state.label}"
             label = label if len(label) <= 26 else label[:25] + "…"
             width = max(1.0, PLOT_W * value / top)
+            shown = fmt.format(value) if value >= 0.05 or key == "tokens_per_s" else "< 0.05"
             rows.append(
                 f'<text x="0" y="{y + BAR_H - 3}" class="gp-chart-label">{html.escape(label)}</text>'
                 f'<rect x="{LABEL_W}" y="{y}" width="{width:.1f}" height="{BAR_H}" fill="{color}" '
-                f'data-pane="{state.index}" data-metric="{key}"><title>{html.escape(fmt.format(value))}</title></rect>'
+                f'data-pane="{state.index}" data-metric="{key}"><title>{html.escape(shown)}</title></rect>'
                 f'<text x="{LABEL_W + width + 4:.1f}" y="{y + BAR_H - 3}" class="gp-chart-value">'
-                f'{html.escape(fmt.format(value))}</text>')
+                f'{html.escape(shown)}</text>')
         blocks.append(f'<svg class="gp-chart-block" width="{LABEL_W + PLOT_W + VALUE_W}" height="{height}" '
                       f'role="img" aria-label="{html.escape(title)}">{"".join(rows)}</svg>')
     waiting = len(states) - len(finished)
     note = f'<div class="gp-chart-note">{waiting} pane(s) still running</div>' if waiting else ""
+    no_rate = [s for s in finished if s.metrics.tokens_per_s is not None and not rate_is_meaningful(s.metrics)]
+    if no_rate:
+        note += ('<div class="gp-chart-note">no tokens/s for ' + html.escape(", ".join(f"{s.index + 1}. {s.label}" for s in no_rate))
+                 + ': too few tokens or too short a decode to measure a rate</div>')
     return f'<div class="gp-chart"><h3>Speed</h3><div class="gp-chart-row">{"".join(blocks)}</div>{note}</div>'
 
 

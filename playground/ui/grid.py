@@ -101,7 +101,7 @@ def render_grid(states: list[PaneState], samples: dict[int, list["Sample"]], bli
             sample = group[j]
             mark = cell_mark(sample.state, sample.drawings)
             shown = usable(sample.drawings)
-            box = ""
+            box = {"none": "no drawing", "running": "…"}.get(mark, "")
             if shown:
                 first = shown[0].masked(blind) if blind is not None else shown[0]
                 box = f'<img src="{first.uri}" alt="{esc(_name(state, blind))} sample {j + 1}">'

@@ -124,6 +124,15 @@ class SessionView:
         self.judge_epoch += 1
 
 
+def _warm_renderer() -> None:
+    from playground.svg import warm_up
+
+    try:
+        warm_up()
+    except Exception:  # noqa: BLE001 - a cold renderer only makes the first drawing slower
+        pass
+
+
 class Sessions:
     """Per-browser-session views, least recently used dropped past MAX_SESSIONS."""
 
@@ -132,6 +141,9 @@ class Sessions:
         self._views: OrderedDict[str, SessionView] = OrderedDict()
         self._lock = threading.Lock()
         self._votes = None
+        # Start the drawing renderer now, in the background: a pane's PNG download is rendered
+        # by it (one renderer for pane, export and CLI), and its first start takes seconds.
+        threading.Thread(target=_warm_renderer, name="svg-warm-up", daemon=True).start()
 
     def vote_store(self):
         """The vote store in the cache folder (the default one when the cache is off)."""
