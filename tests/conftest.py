@@ -12,6 +12,10 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
+# huggingface_hub reads HF_HUB_OFFLINE once, when it is imported, and gradio imports it while the
+# tests are collected: set here, before any test module, or an "offline" test really dials out
+# (and waits ~23 s through the hub's retries).
+os.environ["HF_HUB_OFFLINE"] = "1"
 sys.path.insert(0, str(ROOT / "tests"))  # fake servers importable as plain modules
 
 

@@ -51,6 +51,7 @@ def _writer(directory: str, name: str, rounds: int, start, errors) -> None:
         raise
 
 
+@pytest.mark.slow  # starts processes
 def test_two_processes_write_concurrently_and_nothing_is_lost(tmp_path):
     directory = str(tmp_path / "shared")
     ResponseCache(directory).close()  # create the database once, as the app would
@@ -107,6 +108,7 @@ def _doomed_writer(directory: str, log_path: str) -> None:
             i += 1
 
 
+@pytest.mark.slow  # starts processes
 @pytest.mark.skipif(sys.platform == "win32", reason="SIGKILL is POSIX")
 def test_sigkill_mid_write_loses_nothing_that_was_acknowledged(tmp_path):
     directory, log_path = str(tmp_path / "cache"), tmp_path / "done.log"
@@ -177,6 +179,7 @@ def _open_history(path: str, name: str, start, errors) -> None:
         errors.put(f"{name}: {type(exc).__name__}: {exc}")
 
 
+@pytest.mark.slow  # starts processes
 @pytest.mark.skipif(sys.platform == "win32", reason="fork start method")
 def test_processes_creating_the_history_file_at_once_all_succeed(tmp_path):
     # The first open switches a new file to WAL, which needs an exclusive lock; processes

@@ -101,6 +101,7 @@ def test_download_refuses_the_bundled_model(capsys):
     assert "nothing to download" in capsys.readouterr().err
 
 
+@pytest.mark.slow  # a process that waits through huggingface_hub's 5 retries (~23 s of backoff)
 def test_download_with_the_hub_unreachable_names_the_cause(monkeypatch, capsys):
     """The real huggingface-hub code path, up to the network edge: a closed loopback port."""
     from conftest import free_port

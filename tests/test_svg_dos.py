@@ -31,6 +31,7 @@ def fill(prefix: str, unit: str, suffix: str = "") -> str:
                  id="unknown-elements"),
     pytest.param(fill(HEAD, "<rect>"), "closed <rect> that was left open", id="open-shapes"),
 ])
+@pytest.mark.slow  # seconds of CPU per case, by design
 def test_adversarial_drawing_is_processed_within_bound(text, fix):
     start = time.monotonic()
     [result] = process_answer(text)

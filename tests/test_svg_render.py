@@ -15,6 +15,8 @@ import threading
 import time
 from pathlib import Path
 
+import pytest
+
 from playground.svg import process_answer, render_png, shutdown_renderer
 
 PELICAN = (Path(__file__).parent / "svg_corpus" / "pelican.svg").read_text()
@@ -86,6 +88,7 @@ def test_oversized_input_is_refused_before_rendering():
     assert "the limit is 2 MB" in result.error
 
 
+@pytest.mark.slow  # waits out the render worker's time limit (a process)
 def test_path_that_hangs_cairosvg_is_stopped_and_renderer_recovers():
     # cairosvg loops forever on this path; rendered directly, without repair.
     start = time.monotonic()
@@ -120,6 +123,7 @@ def test_chain_of_100000_use_is_refused_up_front():
     assert_renderer_still_works()
 
 
+@pytest.mark.slow  # waits out the render worker's time limit (a process)
 def test_use_chain_under_the_size_cap_is_defused_or_stopped():
     n = 20_000
     chain = "".join(f'<use id="u{i}" href="#u{i - 1}"/>' for i in range(1, n))
@@ -134,6 +138,7 @@ def test_use_chain_under_the_size_cap_is_defused_or_stopped():
     assert_renderer_still_works()
 
 
+@pytest.mark.slow  # waits out the render worker's time limit (a process)
 def test_use_bomb_rendered_raw_is_stopped():
     parts = ['<g id="l0"><circle r="1"/></g>']
     for level in range(1, 9):
@@ -233,6 +238,7 @@ def _gone(pid: int) -> bool:
     return "State:\tZ" in state  # a zombie no longer runs; PID 1 may never reap it here
 
 
+@pytest.mark.slow  # waits out the render worker's time limit (a process)
 def test_worker_stuck_in_a_hung_render_dies_with_the_app():
     # The app is SIGKILLed (no atexit) while its worker spins on a drawing that hangs
     # cairosvg: the worker must notice and exit, not burn a core forever.
