@@ -227,7 +227,7 @@ def comparison_json(prompt: str, groups) -> dict:
 
 
 def metrics_line(metrics) -> str:
-    from playground.ui.format import format_metrics
+    from playground.format import format_metrics
 
     return format_metrics(metrics)
 
