@@ -121,7 +121,7 @@ def test_a_repeating_answer_is_stopped_as_a_loop_with_its_text_kept(make):
 
 
 def test_retry_notes_show_in_the_status_line_but_not_in_the_notes(make):
-    runtime = make({"scripted:retry": ScriptedAdapter([Retrying(1, 1, 3, "503"), Sleep(0.05),
+    runtime = make({"scripted:retry": ScriptedAdapter([Retrying(1, 1, 3, "503"), Sleep(0.3),
                                                      Status("system prompt folded into the user turn"),
                                                      *answer("ok")])})
     _, seen = run(runtime, ["scripted:retry"])
@@ -293,3 +293,31 @@ def test_leaked_turn_markers_get_a_note_and_an_ordinary_answer_gets_none(make):
     leak, fine = run(runtime, ["scripted:leak", "scripted:fine"])[1][-1]
     assert any("turn marker" in note for note in leak.notes)
     assert fine.notes == []
+
+
+# ---- a fourth model kind ----------------------------------------------------------------------
+
+def test_a_kind_registered_on_the_runtime_runs_panes_caches_them_and_names_its_source(tmp_path, make):
+    from playground.cache import ResponseCache
+
+    script = ScriptedAdapter(answer("from the fourth kind"))
+    runtime = make({"scripted:four": script}, cache=ResponseCache(tmp_path / "cache"))
+    assert set(runtime.sources) == {"llama", "gemini", "openai", "scripted", "scripted-local"}
+    first = Comparison(runtime, ChatRequest("hi"), [PaneRequest("scripted:four", SETTINGS)]).start().wait()[0]
+    assert first.text == "from the fourth kind" and first.source == "scripted" and not first.cached
+    again = Comparison(runtime, ChatRequest("hi"), [PaneRequest("scripted:four", SETTINGS)]).start().wait()[0]
+    assert again.cached and again.text == first.text and len(script.calls) == 1
+
+
+def test_a_model_of_a_kind_nobody_registered_is_unavailable_and_says_why(make):
+    from playground.config import parse_config
+    from playground.catalog import Catalog
+    from playground.runtime import Runtime
+
+    config = parse_config('[models.odd]\nkind = "carrier-pigeon"\n', "c.toml")
+    runtime = Runtime(config, Catalog(config, scan_disk=False), env={})
+    ok, reason = runtime.availability(runtime.catalog.resolve("odd"))
+    assert not ok and "no source runs models of kind 'carrier-pigeon'" in reason
+    result = Comparison(runtime, ChatRequest("hi"), [PaneRequest("odd", SETTINGS)]).start().wait()[0]
+    assert result.error is not None and "carrier-pigeon" in result.error
+    runtime.close()
