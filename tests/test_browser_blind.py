@@ -158,9 +158,11 @@ def test_blind_comparison_names_no_model_until_the_vote_then_reveals_and_ranks(b
         answers = " ".join(page.eval_on_selector_all(".gp-answer", "els => els.map(e => e.textContent)"))
         assert "I'm «name hidden», a model made by «name hidden»" in answers  # the self-name is masked
         assert page.locator("#gp-chart").inner_text().count("hidden until you vote") == 1
-        assert page.locator("#gp-gallery figcaption").all_inner_texts() in (["Model B", "Model C"],
-                                                                          ["Model A", "Model C"],
-                                                                          ["Model A", "Model B"])
+        # The strip: one column per pane, named by letter; the local pane drew nothing.
+        assert page.locator("#gp-gallery .gp-strip-name").all_inner_texts() == ["Model A", "Model B", "Model C"]
+        assert page.locator("#gp-gallery .gp-strip-empty").count() == 1
+        assert page.locator("#gp-gallery .gp-gallery-cell img").count() == 2
+        assert page.locator(".gp-pane .gp-request").count() == 0  # the request names the model: not while blind
         page.locator("#gp-judge").scroll_into_view_if_needed()
         page.shot("blind-before-vote")
         page.locator(".gp-pane").first.evaluate("e => e.scrollIntoView({block: 'start'})")

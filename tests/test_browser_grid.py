@@ -173,3 +173,34 @@ def test_k_samples_show_as_tabs_with_a_summary_and_the_grid_has_k_by_panes_equal
         page.assert_no_script_errors()
     finally:
         page.context.close()
+
+
+def test_six_panes_at_1366_keep_two_line_headers_and_whole_drawings(app, browser):  # noqa: F811
+    base, plan = app
+    plan.update(models=MODELS, samples=1)
+    page = open_page(browser, (1366, 768), "light")
+    try:
+        run_panes(page, base, 6)
+        for pane in range(6):
+            head = page.locator(f'.gp-pane[data-pane="{pane}"] .gp-head').bounding_box()
+            line2 = page.locator(f'.gp-pane[data-pane="{pane}"] .gp-line2').bounding_box()
+            body = page.locator(f'.gp-pane[data-pane="{pane}"] .gp-body').bounding_box()
+            # line 1 and line 2, one line each: together under three text lines, the body below
+            assert head["height"] <= 30 and line2["height"] <= 20, (pane, head, line2)
+            assert line2["y"] >= head["y"] + head["height"] - 1 and body["y"] >= line2["y"] + line2["height"] - 1
+        tips = page.eval_on_selector_all(".gp-pane .gp-line2", "els => els.map(e => e.title)")
+        assert all("sampling: temperature" in t for t in tips)
+        for pane in (0, 2, 3, 5):  # the panes that drew
+            img = page.locator(f'.gp-pane[data-pane="{pane}"] .gp-answer img.gp-svg').first
+            img.evaluate("e => e.scrollIntoView({block: 'nearest'})")
+            box = img.bounding_box()
+            pane_box = page.locator(f'.gp-pane[data-pane="{pane}"]').bounding_box()
+            assert pane_box["x"] - 1 <= box["x"] and box["x"] + box["width"] <= pane_box["x"] + pane_box["width"] + 1
+        panes = page.eval_on_selector_all(".gp-pane", RECTS)
+        cols = page.eval_on_selector_all("#gp-gallery .gp-strip-col", RECTS)
+        assert len(cols) == 6 and all(abs(p[0] - c[0]) <= 2 and abs(p[1] - c[1]) <= 2 for p, c in zip(panes, cols))
+        page.evaluate("() => window.scrollTo(0, 0)")
+        shot(page, "pane-content-six-panes-1366x768-light")
+        page.assert_no_script_errors()
+    finally:
+        page.context.close()

@@ -87,7 +87,7 @@ def test_header_says_thought_anyway_when_thinking_shows_with_thinking_off():
 
 def test_stopped_pane_says_stopped():
     markup = render_pane(state(status="stopped", finish="cancelled"))
-    assert re.search(r'data-status="stopped">stopped<', markup)
+    assert re.search(r'data-status="stopped" title="stopped"><span class="gp-state-word">stopped<', markup)
 
 
 # ---------------------------------------------------------------- drawings in place

@@ -259,8 +259,11 @@ def _head(states: list[PaneState], blind: Blind | None, letter: str | None) -> s
         name = ((f'<span class="gp-letter">{esc(letter)}</span>' if letter else "")
                 + f'<span class="gp-model" title="{esc(state.model)}">{esc(state.label)}</span>'
                 f'<span class="gp-source">{esc(state.source)}</span>')
-    return (f'<div class="gp-head">{name}<span class="gp-state" data-status="{esc(status)}">{esc(label)}</span>'
-            f'{badge}</div>' + _line2(states, blind)), status
+    word, sep, detail = label.partition(" (")  # "stopped (loop)": the detail folds away in a narrow pane
+    state_html = (f'<span class="gp-state-word">{esc(word)}</span>'
+                  + (f'<span class="gp-state-detail">&nbsp;({esc(detail)}</span>' if sep else ""))
+    return (f'<div class="gp-head">{name}<span class="gp-state" data-status="{esc(status)}" title="{esc(label)}">'
+            f'{state_html}</span>{badge}</div>' + _line2(states, blind)), status
 
 
 # ---------------------------------------------------------------- the body
