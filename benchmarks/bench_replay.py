@@ -56,7 +56,7 @@ def main() -> int:
     panes = [PaneRequest("gemma-3-270m", GenerationSettings(temperature=t)) for t in (0.2, 0.5, 0.8, 1.1)]
     comparison = Comparison(runtime, request, panes)
     for index, run in enumerate(comparison.runs):  # store four realistic answers, no model needed
-        run.state.cache_key = run.cache_key()
+        run.cache_key()
         run.state.text = PELICAN * (index + 1) + "More prose. " * 200
         run.state.thinking = "Let me plan the drawing. " * 60
         run.state.finish_reason, run.state.status = "stop", "done"

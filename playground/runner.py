@@ -157,15 +157,16 @@ class _PaneRun:
 
     # -- the cache: this pane's key, a stored answer shown here, this pane's answer stored --
     def cache_key(self) -> str | None:
-        """The key of this pane's answers, or None when there is nothing to run either (the
-        pane reports why)."""
-        spec = self.spec
+        """Work out the key of this pane's answers and keep it in the state (None when there
+        is nothing to run either: the pane reports why)."""
+        spec, key = self.spec, None
         found = None if spec is None else self.runtime.cache_identity(spec, self.comparison.request.image is not None)
-        if found is None:
-            return None
-        kind, identity = found
-        return derive_key(adapter=kind, model_id=spec.id, identity=identity, settings=self.settings,
-                          request=self.comparison.request)
+        if found is not None:
+            kind, identity = found
+            key = derive_key(adapter=kind, model_id=spec.id, identity=identity, settings=self.settings,
+                             request=self.comparison.request)
+        self._update(cache_key=key)
+        return key
 
     def show_cached(self, result: PaneResult, number: int, count: int) -> None:
         with self.lock:
@@ -392,7 +393,7 @@ class Comparison:
         if cache is None:
             return False
         try:
-            key = run.state.cache_key = run.cache_key()
+            key = run.cache_key()
             if key is None or not self.use_cache:
                 return False
             # Two panes (or two samples of one pane) with the same model and settings share a
@@ -408,7 +409,7 @@ class Comparison:
                 number, result = free[-1]
                 claimed.add(number)
         except (CacheError, OSError) as exc:
-            run.state.notes.append(f"cache unavailable for this pane: {exc}")
+            run.note(f"cache unavailable for this pane: {exc}")
             return False
         run.show_cached(result, number, len(samples))
         self.pane_finished(run)
