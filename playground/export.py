@@ -307,6 +307,22 @@ def export_grid_png(request: ChatRequest, states: list[PaneState], samples: dict
     return canvas.render()
 
 
+def stack_pngs(pngs: list[bytes], gap: int = 0) -> bytes:
+    """PNGs one under the other on white, left-aligned: the card with its drawing grid under it."""
+    from PIL import Image
+
+    images = [Image.open(io.BytesIO(p)).convert("RGB") for p in pngs]
+    out = Image.new("RGB", (max(i.width for i in images), sum(i.height for i in images) + gap * (len(images) - 1)),
+                    "white")
+    y = 0
+    for image in images:
+        out.paste(image, (0, y))
+        y += image.height + gap
+    data = io.BytesIO()
+    out.save(data, "PNG")
+    return data.getvalue()
+
+
 def png_data_uri(png: bytes) -> str:
     return "data:image/png;base64," + base64.b64encode(png).decode("ascii")
 

@@ -249,6 +249,8 @@ def test_session_holds_each_panes_k_samples_and_renders_tabs_grid_and_summary(se
     # the exports carry the grid
     path = sessions.export("s", "grid", str(_tmp()))
     assert path.endswith(".png") and _png(open(path, "rb").read()).width > 100
+    card = _png(open(sessions.export("s", "png", str(_tmp())), "rb").read())
+    assert card.height > 3 * 150  # the card, then three grid rows under it
     page = open(sessions.export("s", "html", str(_tmp())), encoding="utf-8").read()
     assert "gp-grid-table" in page and page.count('class="gp-sample-panel"') == 6
 

@@ -370,11 +370,12 @@ class Sessions:
         return self.outputs(view, False, f"pane {slot + 1}: sample {position + 1} of {len(samples)}")
 
     def export(self, session: str, kind: str, directory: str) -> str:
-        """Write the session's comparison as one HTML file ("html"), one PNG card ("png") or the
-        drawing grid as one PNG ("grid"); return its path."""
+        """Write the session's comparison as one HTML file ("html"), one PNG card ("png"; with
+        k > 1 samples in a pane the drawing grid comes under the card, in the same PNG) or the
+        drawing grid alone ("grid"); return its path. Files go to `directory` (the export folder)."""
         from pathlib import Path
 
-        from playground.export import export_grid_png, export_html, export_png_card
+        from playground.export import export_grid_png, export_html, export_png_card, stack_pngs
 
         view = self.view(session)
         if view.request is None or not view.states:
@@ -391,9 +392,12 @@ class Sessions:
         elif kind == "grid":
             path = folder / f"gemma-drawing-grid-{stamp}.png"
             path.write_bytes(export_grid_png(view.request, view.states, samples, blind=blind))
-        else:
+        else:  # the card; with k samples in a pane, the drawing grid under it, in one PNG
             path = folder / f"gemma-comparison-{stamp}.png"
-            path.write_bytes(export_png_card(view.request, view.states, drawings, blind=blind))
+            card = export_png_card(view.request, view.states, drawings, blind=blind)
+            if any(len(group) > 1 for group in samples.values()):
+                card = stack_pngs([card, export_grid_png(view.request, view.states, samples, blind=blind)])
+            path.write_bytes(card)
         return str(path)
 
     def restore(self, session: str, entry_id: str, blind: bool = False,
