@@ -91,7 +91,8 @@ def test_payloads_in_answers_thinking_and_svgs_never_run_or_fetch(app, browser, 
         assert rels and all(r == "noopener noreferrer nofollow|_blank" for r in rels), rels
         # the payload text is shown as text, for the reader to see what the model wrote
         assert "window.__pwned" in page.locator('.gp-pane[data-pane="0"] .gp-answer').inner_text()
-        fixes = page.locator('.gp-pane[data-pane="1"] .gp-fixes').inner_text()
+        page.locator('.gp-pane[data-pane="1"] .gp-drawing-notes summary').first.click()  # fixes are folded
+        fixes = page.locator('.gp-pane[data-pane="1"] .gp-fixes').first.inner_text()
         assert "script" in fixes and "x1" in fixes
         assert page.locator("#gp-gallery .gp-gallery-cell img").count() == 1
         assert foreign(seen["requests"], base) == []
