@@ -52,6 +52,16 @@
       rules.push("#gp-gallery ." + kind + "[data-panes=\"" + n + "\"] { grid-template-columns: " +
                  tracks.join(" ") + " !important; }");
     }
+    // A drawing in a pane is whole: never taller than the pane's scroll area (minus its caption
+    // line), so it is never cut by the pane's height. The area's height is measured (a percentage
+    // cannot reach it through the answer's auto height).
+    for (var p = 0; p < panes.length; p++) {
+      var body = panes[p].querySelector(":scope > .gp-body");
+      if (!body || !body.clientHeight) { continue; }
+      var room = Math.max(80, body.clientHeight - 44);
+      rules.push(".gp-pane[data-pane=\"" + panes[p].getAttribute("data-pane") + "\"] .gp-drawing img.gp-svg { max-height: " +
+                 room + "px !important; }");
+    }
     var css = rules.join("\n");
     var el = styleElement();
     if (el.textContent !== css) { el.textContent = css; }
