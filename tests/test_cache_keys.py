@@ -13,7 +13,8 @@ import pytest
 from playground.cache import keys as cache_keys
 from playground.adapters.base import ChatRequest, GenerationSettings, ImageInput
 from playground.cache import api_identity, gguf_identity
-from playground.cache import derive_key, key_material
+from playground.cache import derive_key
+from playground.cache.keys import key_material
 
 REPO = Path(__file__).resolve().parents[1]
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64

@@ -15,12 +15,12 @@ from playground.adapters.base import ChatRequest, GenerationSettings
 from playground.cache import (
     CacheUnavailable,
     ResponseCache,
-    derive_key,
-    SafeJSONDisk,
     api_identity,
     default_cache_dir,
+    derive_key,
     open_cache,
 )
+from playground.cache.disk import SafeJSONDisk
 from playground.result import Metrics, PaneResult
 
 

@@ -12,23 +12,19 @@ The front door: callers import from ``playground.cache`` only.
 
 from __future__ import annotations
 
-from .disk import CacheError, CacheUnavailable, SafeJSONDisk
-from .keys import (CACHE_FORMAT_VERSION, api_identity, comparison_key, derive_key, gguf_identity,
-                   image_digest, key_material)
+from .disk import CacheError, CacheUnavailable
+from .keys import api_identity, comparison_key, derive_key, gguf_identity, image_digest
 from .store import ResponseCache, default_cache_dir, open_cache
 
 __all__ = [
-    "CACHE_FORMAT_VERSION",
     "CacheError",
     "CacheUnavailable",
     "ResponseCache",
-    "SafeJSONDisk",
     "api_identity",
     "comparison_key",
     "default_cache_dir",
     "derive_key",
     "gguf_identity",
     "image_digest",
-    "key_material",
     "open_cache",
 ]
