@@ -232,9 +232,7 @@ def sessions():
 def test_session_holds_each_panes_k_samples_and_renders_tabs_grid_and_summary(sessions):
     settings = GenerationSettings(max_tokens=64, seed=5)
     panes = [PaneRequest("scripted:a", settings, samples=3), PaneRequest("scripted:b", settings, samples=3)]
-    outputs = None
-    for outputs in sessions.run("s", ChatRequest("draw"), panes, bypass_cache=True):
-        pass
+    outputs = last_outputs(sessions.run("s", ChatRequest("draw"), panes, bypass_cache=True))
     view = sessions.view("s")
     assert [len(view.group(slot)) for slot in range(2)] == [3, 3]
     assert [s.settings["seed"] for s in view.group(1)] == [5, 6, 7]
@@ -258,13 +256,22 @@ def test_session_holds_each_panes_k_samples_and_renders_tabs_grid_and_summary(se
 def test_session_with_one_sample_per_pane_shows_the_strip(sessions):
     panes = [PaneRequest("scripted:a", GenerationSettings(max_tokens=64, seed=1)),
              PaneRequest("scripted:b", GenerationSettings(max_tokens=64, seed=7))]
-    outputs = None
-    for outputs in sessions.run("t", ChatRequest("draw"), panes, bypass_cache=True):
-        pass
+    outputs = last_outputs(sessions.run("t", ChatRequest("draw"), panes, bypass_cache=True))
     gallery = outputs[12]
     assert "gp-strip-row" in gallery and "gp-grid" not in gallery
     assert re.findall(r'gp-strip-col" data-pane="(\d)"', gallery) == ["0", "1"] and "no drawing" in gallery
     assert 'class="gp-sample-radio"' not in outputs[6]
+
+
+def last_outputs(stream) -> list:
+    """What the page shows at the end: each output's last value that was not a skip."""
+    shown: list = []
+    for outputs in stream:
+        shown = shown or list(outputs)
+        for i, value in enumerate(outputs):
+            if not (isinstance(value, dict) and value.get("__type__") == "update" and len(value) == 1):
+                shown[i] = value
+    return shown
 
 
 def _tmp():
@@ -282,3 +289,42 @@ def test_a_drawing_png_is_one_render_from_the_svg_pipeline():
     markup = render_pane(state(), drawings_for(FENCED, "stop"))
     uri = re.search(r'download="pane1-drawing1.png" href="data:image/png;base64,([^"]+)"', markup).group(1)
     assert base64.b64decode(uri) == drawing_png(svg)
+
+
+def test_restore_brings_back_every_sample_of_a_pane_and_the_grid(tmp_path):
+    from scripted import ScriptedAdapter, answer, scripted_runtime
+
+    from playground.cache import ResponseCache
+    from playground.ui.session import Sessions
+
+    def by_seed(settings):
+        return answer(f"seed {settings.seed}" + ("" if settings.seed == 3 else f"\n\n```svg\n{SVG}\n```"))
+
+    runtime = scripted_runtime({"scripted:a": ScriptedAdapter(by_seed)}, cache=ResponseCache(tmp_path / "c"))
+    try:
+        sessions = Sessions(runtime)
+        for _ in sessions.run("r", ChatRequest("grid me"), [PaneRequest("scripted:a", GenerationSettings(seed=1),
+                                                                         samples=3)], bypass_cache=False):
+            pass
+        entry = runtime.cache.history("grid me")[0]["id"]
+        outputs, _ = sessions.restore("other", entry)
+        view = sessions.view("other")
+        assert [s.text.split("\n")[0] for s in view.group(0)] == ["seed 1", "seed 2", "seed 3"]
+        assert all(s.cached for s in view.group(0)) and view.panes[0].samples == 3
+        assert outputs[6].count('class="gp-sample-panel"') == 3
+        marks = re.findall(r'data-mark="(\w+)" data-pane="0"', outputs[12])
+        assert marks == ["rendered", "rendered", "none"]
+    finally:
+        runtime.close()
+
+
+def test_blind_samples_name_nothing():
+    group = [Sample(state(0, "As Gemma: " + FENCED), drawings_for(FENCED, "stop")),
+             Sample(state(0, "I am Gemma 3.", "loop"), [])]
+    blind = Blind.for_states([g.state for g in group])
+    markup = render_pane(group[0].state, group[0].drawings, blind, samples=group, summary="2 samples · 2 distinct")
+    grid = render_grid([group[0].state], {0: group}, blind)
+    for text in (markup, grid):
+        lowered = text.lower()
+        assert not [w for w in ("gemma", "tok/s", "ttft", "seed 5", "t 1", "local", "gp-request", "start_of_turn", "270m") if w in lowered]
+    assert "Model A" in markup and "Model A" in grid

@@ -26,6 +26,7 @@ import gradio as gr
 from playground.adapters.base import ChatRequest, GenerationSettings
 from playground.runner import Comparison, PaneRequest, PaneState
 from playground.runtime import Runtime
+from playground.samples import MAX_SAMPLES
 from playground.ui.chart import render_chart
 from playground.ui.grid import render_gallery
 from playground.ui.render import Blind, Drawing, Sample, drawings_for, pane_letter, render_pane
@@ -437,20 +438,30 @@ class Sessions:
             view.vote_tags = list(vote.tags)
         for slot, pane in enumerate(panes):
             settings = GenerationSettings(**(pane.get("settings") or {}))
-            view.panes.append(PaneRequest(pane["model"], settings))
-            state = PaneState(index=slot, model=pane["model"], label=pane.get("label") or pane["model"],
-                              source=pane.get("source") or "", settings=settings.model_dump(),
-                              cache_key=pane.get("key"))
-            self._fill_from_cache(state, pane)
-            if entry.get("image_sha"):
-                state.notes.append("asked with an image (image not kept in History)")
-            view.states.append(state)
+            kept = [k for k in pane.get("samples") or [] if isinstance(k, dict)][:MAX_SAMPLES]
+            view.panes.append(PaneRequest(pane["model"], settings, samples=max(1, len(kept))))
+            group = []
+            # the pane's first sample (or the one a vote judged), then the rest of its k samples
+            for j, sample in enumerate([pane] + kept[1:]):
+                state = PaneState(index=slot, model=pane["model"], label=pane.get("label") or pane["model"],
+                                  source=pane.get("source") or "", sample_index=j,
+                                  settings=sample.get("settings") or settings.model_dump(),
+                                  cache_key=sample.get("key"))
+                self._fill_from_cache(state, sample, newest_if_unknown=j == 0)
+                if entry.get("image_sha"):
+                    state.notes.append("asked with an image (image not kept in History)")
+                group.append(state)
+            view.states.append(group[0])
+            if len(group) > 1:
+                view.samples[slot] = group
         when = time.strftime("%Y-%m-%d %H:%M", time.localtime(entry["time"]))
         return self.outputs(view, True, f"restored the comparison of {when}"), entry["prompt"]
 
-    def _fill_from_cache(self, state: PaneState, pane: dict) -> None:
+    def _fill_from_cache(self, state: PaneState, pane: dict, newest_if_unknown: bool = True) -> None:
         samples = self.runtime.cache.numbered_samples(pane["key"]) if pane.get("key") else []
-        chosen = [(n, r) for n, r in samples if n == pane.get("sample")] or samples[-1:]
+        chosen = [(n, r) for n, r in samples if n == pane.get("sample")]
+        if not chosen and newest_if_unknown:
+            chosen = samples[-1:]
         if not chosen:
             state.status, state.finish_reason = "error", pane.get("finish_reason") or "error"
             state.error = pane.get("error") or "this answer was not cached (it failed or was stopped)"
