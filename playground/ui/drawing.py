@@ -154,7 +154,7 @@ _png_bytes = 0
 _png_lock = threading.Lock()
 
 
-def drawing_png(svg: str, size: int = PNG_SIDE) -> bytes | None:
+def drawing_png(svg: str, size: int = PNG_SIDE, timeout_s: float = 2.0) -> bytes | None:
     """The drawing as PNG through playground.svg.render_png (cairosvg in its worker), once per
     drawing and size: a replayed comparison does not render its drawings again."""
     global _png_bytes
@@ -165,7 +165,7 @@ def drawing_png(svg: str, size: int = PNG_SIDE) -> bytes | None:
             return _png_cache[key]
     from playground.svg import render_png
 
-    png = render_png(svg, size=size).png
+    png = render_png(svg, size=size, timeout_s=timeout_s).png  # a failure is remembered too
     with _png_lock:
         if key not in _png_cache:
             _png_cache[key] = png

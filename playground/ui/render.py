@@ -22,6 +22,8 @@ from __future__ import annotations
 import json
 import re
 import secrets
+import threading
+from collections import OrderedDict
 from dataclasses import dataclass
 from datetime import datetime
 from functools import lru_cache
@@ -276,7 +278,32 @@ def _request_fold(state: PaneState) -> str:
             f'<pre>{esc(text)}</pre></details>')
 
 
+_CONTENT_CACHE: "OrderedDict[tuple, str]" = OrderedDict()
+_CONTENT_CACHE_SIZE = 256
+_content_lock = threading.Lock()
+
+
 def _content(state: PaneState, drawings: list[Drawing] | None, blind: Blind | None, sample: int | None) -> str:
+    """A sample's body, memoized: while k samples stream, a pane is re-rendered ~10×/s but most
+    of its samples have not changed (same text, status and version)."""
+    key = (state.index, sample, state.model, state.cache_key, state.version, state.status, state.finish_reason,
+           state.text, state.thinking, state.error, tuple(state.notes), drawings is not None,
+           len(drawings or ()), blind.names if blind is not None else None,
+           repr(state.request) if blind is None else None)
+    with _content_lock:
+        if key in _CONTENT_CACHE:
+            _CONTENT_CACHE.move_to_end(key)
+            return _CONTENT_CACHE[key]
+    html = _render_content(state, drawings, blind, sample)
+    with _content_lock:
+        _CONTENT_CACHE[key] = html
+        while len(_CONTENT_CACHE) > _CONTENT_CACHE_SIZE:
+            _CONTENT_CACHE.popitem(last=False)
+    return html
+
+
+def _render_content(state: PaneState, drawings: list[Drawing] | None, blind: Blind | None,
+                    sample: int | None) -> str:
     mask = blind.mask if blind is not None else (lambda text: text or "")
     body = []
     for note in state.notes:
