@@ -189,6 +189,7 @@ def test_votes_survive_a_new_process(tmp_path):
     assert [v.prompt for v in votes] == [f"p{i}" for i in range(5)]
 
 
+@pytest.mark.slow  # starts processes
 def test_two_processes_writing_at_once_lose_nothing(tmp_path):
     code = """
         import sys
@@ -203,6 +204,7 @@ def test_two_processes_writing_at_once_lose_nothing(tmp_path):
     assert VoteStore(tmp_path).count() == 80
 
 
+@pytest.mark.slow  # starts processes
 def test_votes_survive_kill_minus_9_mid_writes(tmp_path):
     writer = subprocess.Popen([sys.executable, "-c", textwrap.dedent("""
         import sys
