@@ -37,11 +37,17 @@
       var box = boxes[b];
       var n = Number(box.getAttribute("data-panes"));
       if (!n || panes.length !== n || !box.getClientRects().length) { continue; }
-      var origin = box.getBoundingClientRect().left + (parseFloat(getComputedStyle(box).paddingLeft) || 0);
+      // Where the box starts without our margin: its parent's content edge (the box has no
+      // margin or padding of its own).
+      var parent = box.parentElement, style = getComputedStyle(parent);
+      var origin = parent.getBoundingClientRect().left + (parseFloat(style.paddingLeft) || 0) +
+        (parseFloat(style.borderLeftWidth) || 0);
+      // Panes may start left of the gallery (the page pads them differently): shift the box left.
+      var shift = Math.min(0, panes[0].getBoundingClientRect().left - origin);
       var tracks = [], cursor = 0, ok = true;
       for (var i = 0; i < n; i++) {
         var r = panes[i].getBoundingClientRect();
-        var left = r.left - origin;
+        var left = r.left - origin - shift;
         if (left < cursor - 0.5) { ok = false; break; }  // panes wrapped or overlap: keep the default
         tracks.push(Math.max(0, left - cursor).toFixed(2) + "px");
         tracks.push(r.width.toFixed(2) + "px");
@@ -50,7 +56,7 @@
       if (!ok) { continue; }
       var kind = box.classList.contains("gp-grid-table") ? "gp-grid-table" : "gp-strip-row";
       rules.push("#gp-gallery ." + kind + "[data-panes=\"" + n + "\"] { grid-template-columns: " +
-                 tracks.join(" ") + " !important; }");
+                 tracks.join(" ") + " !important; margin-left: " + shift.toFixed(2) + "px !important; }");
     }
     // A drawing in a pane is whole: never taller than the pane's scroll area (minus its caption
     // line), so it is never cut by the pane's height. The area's height is measured (a percentage
