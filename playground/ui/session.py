@@ -4,6 +4,11 @@ browse a pane's cached samples, restore a comparison from History.
 Every pane handler returns the same output list (see `Sessions.outputs`), so the Gradio layer binds
 them all the same way. No gradio components are created here, only updates.
 
+k samples: a pane that asks for k > 1 samples fills one slot with k runs (`Comparison.by_pane()`);
+the view keeps all k states of the slot (`SessionView.samples`), the pane shows them as tabs with
+their summary, and the gallery output shows the drawing grid instead of the strip. `states[slot]`
+stays the slot's first sample (what the vote, the chart and the PNG card use).
+
 Blind mode: a blind comparison's panes are put in a random order before it runs (so the pane
 pickers and the link, which list the models in the order they were picked, say nothing about
 which pane is which) and shown as "Model A, B, C…" until the vote. The order lives here, in the
