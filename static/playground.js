@@ -4,8 +4,14 @@
 //  - keyboard: Ctrl/Cmd+Enter runs, Esc stops (#gp-run / #gp-stop)
 //  - diff: word-level diff of each pane's answer against a baseline pane
 //  - synced scrolling of the panes' scroll areas (.gp-body)
-//  - URL state: ?q=<prompt>&m=<model>&m=<model>[&blind=1] follows the form (history.replaceState);
-//    in blind mode the m's are the set of models as picked, never which pane shows which
+//  - URL state: the link carries the whole comparison (see playground/ui/url_state.py) and follows
+//    the form within ~100 ms (history.replaceState); in blind mode the m's are the set of models
+//    as picked, never which pane shows which
+//  - page layout: panes fill the rest of the viewport, a pane expands to full width and back,
+//    per-pane icon buttons get their tooltips, a duplicated pane is shown where it lands
+//
+// Shared values (status words, limits, field ids) come from the JSON the server renders into
+// <script id="gp-config"> (app.py page_config), never from copies kept here.
 //
 // Model output is untrusted: the diff reads answers with textContent and writes them back with
 // text nodes only, never as HTML.
@@ -14,8 +20,16 @@
   if (window.gp) { return; }
 
   var MAX_DIFF_WORDS = 2000;        // per side, after the common start and end are set aside
-  var MAX_URL_PROMPT_CHARS = 4000;  // longer prompts stay out of the URL (see url_state.py)
-  var ACTIVE = { queued: 1, loading: 1, running: 1 };
+  var CONFIG = null;
+
+  function config() {
+    if (CONFIG) { return CONFIG; }
+    var el = document.getElementById("gp-config");
+    try { CONFIG = el ? JSON.parse(el.textContent) : null; } catch (err) { CONFIG = null; }
+    return CONFIG || { maxUrlChars: 4000, maxPanes: 6, activeStatuses: [], models: [], fields: null, tooltips: {} };
+  }
+
+  function isActive(status) { return config().activeStatuses.indexOf(status) >= 0; }
 
   var state = { diff: false, baseline: 0, sync: false, lastRunClick: 0 };
 
@@ -33,7 +47,7 @@
     if (Date.now() - state.lastRunClick < 3000) { return true; }  // before the first pane update
     var states = document.querySelectorAll(".gp-pane .gp-state[data-status]");
     for (var i = 0; i < states.length; i++) {
-      if (ACTIVE[states[i].getAttribute("data-status")]) { return true; }
+      if (isActive(states[i].getAttribute("data-status"))) { return true; }
     }
     return false;
   }
@@ -284,35 +298,236 @@
   // ------------------------------------------------------------------ URL state
   var urlTimer = null;
 
-  function writeUrl(prompt, models, blind) {
-    var url = new URL(window.location.href);
-    var params = url.searchParams;
-    params.delete("q"); params.delete("m"); params.delete("run"); params.delete("blind");  // keeps e.g. __theme
-    if (prompt && prompt.length <= MAX_URL_PROMPT_CHARS) { params.set("q", prompt); }
-    for (var i = 0; i < models.length; i++) {
-      if (models[i]) { params.append("m", String(models[i])); }
+  function fieldEl(id) { return document.getElementById(id); }
+
+  function readField(elem, kind) {
+    var root = fieldEl(elem);
+    if (!root) { return null; }
+    if (kind === "check") {
+      var box = root.querySelector("input[type=checkbox]");
+      return box ? box.checked : null;
     }
-    if (blind) { params.set("blind", "1"); }
-    var query = params.toString();
-    var next = url.pathname + (query ? "?" + query : "") + url.hash;
+    if (kind === "slider") {
+      var num = root.querySelector("input[type=number]") || root.querySelector("input");
+      return num ? num.value : null;
+    }
+    var input = root.querySelector("textarea") || root.querySelector("input");
+    return input ? input.value : null;
+  }
+
+  function modelValue(label) {  // a picker shows the label; the link carries the model id
+    var models = config().models;
+    for (var i = 0; i < models.length; i++) { if (models[i][0] === label) { return models[i][1]; } }
+    for (i = 0; i < models.length; i++) { if (models[i][1] === label) { return models[i][1]; } }
+    return "";
+  }
+
+  // The form as the link carries it: [[key, value], ...] in a stable order. `values` are the
+  // fields' values in the order config().fields.order names them (Gradio hands them over).
+  var lastValues = null;
+
+  function formParams(values) {
+    var fields = config().fields;
+    var form = {};
+    for (var n = 0; n < fields.order.length; n++) { form[fields.order[n]] = values ? values[n] : null; }
+    var out = [];
+    var i, f, v;
+    function text(value) { return value === null || value === undefined ? "" : String(value).trim(); }
+    for (i = 0; i < fields.shared.length; i++) {
+      f = fields.shared[i];
+      v = form[f.name];
+      if (v === null || v === undefined) { continue; }
+      if (f.kind === "check") {
+        if (f.name === "blind") { if (v) { out.push([f.key, "1"]); } } else { out.push([f.key, v ? "1" : "0"]); }
+      } else if (f.name === "samples") {
+        if (text(v) !== "1") { out.push([f.key, text(v)]); }
+      } else if (f.name === "prompt" || f.name === "system") {
+        if (text(v) !== "") { out.push([f.key, String(v)]); }
+      } else if (text(v) !== "") {
+        out.push([f.key, text(v)]);
+      }
+    }
+    var number = 0;
+    for (var slot = 0; slot < config().maxPanes; slot++) {
+      var model = text(form["model_" + slot]);
+      if (!model) { continue; }
+      number++;
+      out.push([fields.model.key, model]);
+      for (var j = 0; j < fields.pane.length; j++) {
+        f = fields.pane[j];
+        v = text(form[f.name + "_" + slot]);
+        if (v === "" || v === "default") { continue; }
+        out.push([f.key + number, v]);
+      }
+    }
+    if (form.image) { out.push([fields.image.key, "1"]); }
+    return out;
+  }
+
+  function linkNote(text) {
+    var note = document.getElementById("gp-link-note");
+    if (!note) {
+      var band = document.getElementById("gp-status-row");
+      if (!band) { return; }
+      note = document.createElement("div");
+      note.id = "gp-link-note";
+      band.appendChild(note);
+    }
+    note.textContent = text;
+    note.style.display = text ? "" : "none";
+  }
+
+  function writeUrl() {
+    var fields = config().fields;
+    if (!fields) { return; }
+    var url = new URL(window.location.href);
+    var keep = [];  // parameters that are not ours (e.g. __theme) stay
+    var ours = {};
+    fields.shared.forEach(function (f) { ours[f.key] = 1; });
+    ours[fields.model.key] = 1; ours[fields.image.key] = 1; ours.run = 1;
+    url.searchParams.forEach(function (value, key) {
+      var base = key.replace(/[0-9]+$/, "");
+      var pane = fields.pane.some(function (f) { return f.key === base; }) && base !== key;
+      if (!ours[key] && !pane) { keep.push([key, value]); }
+    });
+    var params = formParams(lastValues);
+    function build(list) {
+      var p = new URLSearchParams();
+      keep.concat(list).forEach(function (kv) { p.append(kv[0], kv[1]); });
+      var query = p.toString();
+      return url.pathname + (query ? "?" + query : "") + url.hash;
+    }
+    var next = build(params);
+    var cap = config().maxUrlChars;
+    var note = "";
+    if (window.location.origin.length + next.length > cap) {
+      var short = params.filter(function (kv) { return kv[0] !== "q" && kv[0] !== "sys"; });
+      next = build(short);
+      note = "The prompt is too long for the link (a link holds " + cap + " characters): " +
+             "the link carries the models and settings only.";
+      if (window.location.origin.length + next.length > cap) { note = "This comparison is too long for a link."; }
+    }
+    linkNote(note);
     if (next !== window.location.pathname + window.location.search + window.location.hash) {
       window.history.replaceState(window.history.state, "", next);
     }
   }
 
-  function updateUrl(prompt, models, blind) {
-    // Debounced: typing must not hit the browser's replaceState rate limit.
+  function formChanged(values) {
+    // Coalesced: typing must not hit the browser's replaceState rate limit.
+    if (values) { lastValues = values; }
+    if (!lastValues) { return; }
     if (urlTimer) { clearTimeout(urlTimer); }
     urlTimer = setTimeout(function () {
       urlTimer = null;
-      try { writeUrl(prompt || "", models || [], !!blind); } catch (err) { /* a URL is a convenience */ }
-    }, 250);
+      try { writeUrl(); } catch (err) { /* a URL is a convenience */ }
+    }, 80);
+  }
+
+  // ------------------------------------------------------------------ menus
+  // The band's menus float over the panes: one open at a time; a click elsewhere on the page,
+  // or picking an example, closes them.
+  function closeMenus(except) {
+    var open = document.querySelectorAll("#gp-menus .gp-menu > button.label-wrap.open");
+    for (var i = 0; i < open.length; i++) {
+      if (open[i].parentElement !== except) { open[i].click(); }
+    }
+  }
+  document.addEventListener("click", function (event) {
+    var target = event.target;
+    if (!target || !target.closest || !event.isTrusted) { return; }
+    var label = target.closest("#gp-menus .gp-menu > button.label-wrap");
+    if (label) { closeMenus(label.parentElement); return; }
+    if (target.closest("#gp-examples .gp-example, #gp-examples table td, #gp-examples button:not(.label-wrap)")) {
+      setTimeout(function () { closeMenus(null); }, 0);
+      return;
+    }
+    if (!target.closest("#gp-menus") && !target.closest("ul.options")) { closeMenus(null); }
+  }, true);
+
+  // ------------------------------------------------------------------ layout
+  // The panes take the height left under them in the viewport (at least 260 px), so a run's
+  // answers are on the first screen and long ones scroll inside their pane.
+  function fitPanes() {
+    var row = document.getElementById("gp-panes");
+    if (!row || row.getClientRects().length === 0) { return; }
+    var top = row.getBoundingClientRect().top + window.scrollY;
+    var actions = row.querySelector(".gp-pane-actions");
+    var extra = actions ? actions.getBoundingClientRect().height + 6 : 34;
+    var height = Math.max(260, Math.floor(window.innerHeight - top - extra - 10));
+    var value = height + "px";
+    if (document.documentElement.style.getPropertyValue("--gp-pane-height") !== value) {
+      document.documentElement.style.setProperty("--gp-pane-height", value);
+    }
+  }
+  window.addEventListener("resize", fitPanes);
+
+  function expand(slot) {
+    var row = document.getElementById("gp-panes");
+    if (!row) { return; }
+    var target = document.getElementById("gp-slot-" + slot);
+    var on = !(target && target.classList.contains("gp-expanded"));
+    var slots = row.querySelectorAll(".gp-pane-slot");
+    for (var i = 0; i < slots.length; i++) { slots[i].classList.toggle("gp-expanded", on && slots[i] === target); }
+    row.classList.toggle("gp-has-expanded", on);
+    var button = document.getElementById("gp-expand-" + slot);
+    if (button) { button.setAttribute("aria-pressed", on ? "true" : "false"); }
+  }
+
+  function labelButtons() {
+    // A picker's full model name on hover (the box may be narrower than the name).
+    var picks = document.querySelectorAll(".gp-model-pick input");
+    for (var p = 0; p < picks.length; p++) {
+      if (picks[p].getAttribute("title") !== picks[p].value) { picks[p].setAttribute("title", picks[p].value); }
+    }
+    var tips = config().tooltips || {};
+    Object.keys(tips).forEach(function (action) {
+      for (var slot = 0; slot < config().maxPanes; slot++) {
+        var el = document.getElementById("gp-" + action + "-" + slot);
+        if (!el) { continue; }
+        var button = el.tagName === "BUTTON" ? el : el.querySelector("button") || el;
+        var text = tips[action] + " (pane " + (slot + 1) + ")";
+        if (button.getAttribute("title") !== text) {
+          button.setAttribute("title", text);
+          button.setAttribute("aria-label", text);
+        }
+      }
+    });
+  }
+
+  // After "duplicate" the copy lands in the first empty picker: show it there (scroll the
+  // pickers into view, focus the new picker and flash it), so nothing changes unseen.
+  function duplicated(slot) {
+    setTimeout(function () {
+      var fields = config().fields;
+      var last = -1;
+      for (var i = 0; i < config().maxPanes; i++) {
+        if (modelValue(readField(fields.model.elem.replace("{}", i), "text") || "")) { last = i; }
+      }  // the pickers are always on the page: read them
+      if (last < 0) { return; }
+      var picker = document.getElementById(fields.model.elem.replace("{}", last));
+      if (!picker) { return; }
+      picker.scrollIntoView({ block: "nearest", behavior: "smooth" });
+      picker.classList.remove("gp-flash");
+      void picker.offsetWidth;  // restart the animation
+      picker.classList.add("gp-flash");
+      picker.setAttribute("data-duplicated-from", String(slot));
+      linkNote("Pane " + (slot + 1) + " duplicated into pane " + (last + 1) + ": press Run to compare them.");
+      setTimeout(function () { formChanged(); }, 4000);  // the usual link note (or none) again
+    }, 60);
   }
 
   // ------------------------------------------------------------------ pane updates
   // Gradio patches a pane's DOM in place on every update, which drops what applyDiff added;
   // re-apply in the same task (before paint, so no flicker), then drop our own mutation records.
+  var layoutTimer = null;
+  function layoutSoon() {
+    if (layoutTimer) { return; }
+    layoutTimer = setTimeout(function () { layoutTimer = null; fitPanes(); labelButtons(); }, 50);
+  }
+
   var observer = new MutationObserver(function (records) {
+    layoutSoon();
     if (!state.diff) { return; }
     for (var i = 0; i < records.length; i++) {
       var node = records[i].target;
@@ -358,7 +573,12 @@
       refresh();
     },
     setSync: function (on) { state.sync = !!on; },
-    updateUrl: updateUrl,
+    formChanged: formChanged,
+    formParams: formParams,
+    expand: expand,
+    duplicated: duplicated,
+    fitPanes: fitPanes,
+    config: config,
     diffWords: diffWords,      // exposed for the browser tests
     renderDiff: renderDiff,
     state: state,

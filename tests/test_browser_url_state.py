@@ -52,3 +52,30 @@ def test_more_models_than_panes_are_cut_with_a_note():
 def test_an_empty_link_changes_nothing():
     assert parse_query(MultiDict([]), KNOWN) == UrlState()
     assert parse_query({"q": "plain dict"}, KNOWN).prompt == "plain dict"
+
+
+def test_every_setting_travels_and_per_pane_keys_follow_their_model():
+    state = parse_query(MultiDict([("q", "x"), ("sys", "Be brief."), ("t", "0.4"), ("mt", "256"), ("th", "1"),
+                                   ("n", "3"), ("seed", "42"), ("m", "gemma-3-270m"), ("m", "nope"),
+                                   ("m", "gemma-4-e2b"), ("t3", "1.3"), ("th3", "on"), ("n3", "2"),
+                                   ("t2", "0.1")]), KNOWN)
+    values = state.form_values()
+    assert (values["system"], values["temperature"], values["max_tokens"], values["thinking"],
+            values["samples"], values["seed"]) == ("Be brief.", "0.4", 256, True, 3, "42")
+    # the unknown second model is dropped with its keys; the third model's keys move with it
+    assert values["model_0"] == "gemma-3-270m" and values["model_1"] == "gemma-4-e2b"
+    assert (values["temperature_1"], values["thinking_1"], values["samples_1"]) == ("1.3", "on", "2")
+    assert "temperature_0" not in values and values["model_2"] == ""
+
+
+def test_a_link_made_with_an_image_says_so_and_does_not_run():
+    state = parse_query(MultiDict([("q", "What is this?"), ("m", "gemma-3-270m"), ("img", "1"), ("run", "1")]), KNOWN)
+    assert state.image and not state.should_run
+    assert "cannot carry" in note_for(state)
+
+
+def test_link_values_are_cut_short_and_odd_choices_dropped():
+    state = parse_query(MultiDict([("m", "gemma-3-270m"), ("t1", "9" * 500), ("th1", "<b>maybe</b>"),
+                                   ("mt", "lots")]), KNOWN)
+    values = state.form_values()
+    assert len(values["temperature_0"]) <= 24 and "thinking_0" not in values and "max_tokens" not in values

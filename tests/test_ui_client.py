@@ -17,15 +17,27 @@ def app_url(tmp_path_factory):
     launched.close()
 
 
-def run_args(prompt, models, **overrides):
-    """The /run endpoint's inputs in order, built from names (see PlaygroundApp.build)."""
+TEXT_FIELDS = ("temperature", "top_p", "top_k", "seed")  # text boxes: empty = model default / random
+
+
+def run_args(prompt, models, panes=None, **overrides):
+    """The /run endpoint's inputs, built by field name (playground.ui.form.RUN_FIELDS) up to but
+    not including `blind` (the last input; callers may append it). `panes` maps a pane's index to
+    its own fields, e.g. {0: {"max_tokens": "5"}}."""
+    from playground.ui.form import MAX_PANES, PANE_FIELDS, RUN_FIELDS, pane_field
+
     form = {"prompt": prompt, "system": "", "image": None, "temperature": 0.7, "top_p": 0.95,
-            "top_k": 64, "max_tokens": 64, "seed": 1, "thinking": False, "bypass_cache": False}
+            "top_k": 64, "max_tokens": 64, "seed": 1, "thinking": False, "samples": 1, "bypass_cache": False}
     form.update(overrides)
-    args = list(form.values())
-    for i in range(6):
-        args += [models[i] if i < len(models) else "", "default", "", "", ""]
-    return args
+    for name in TEXT_FIELDS:
+        form[name] = "" if form[name] is None else str(form[name])
+    for i in range(MAX_PANES):
+        for name in PANE_FIELDS:
+            form[pane_field(name, i)] = "default" if name == "thinking" else ""
+        form[pane_field("model", i)] = models[i] if i < len(models) else ""
+        for name, value in (panes or {}).get(i, {}).items():
+            form[pane_field(name, i)] = value
+    return [form[name] for name in RUN_FIELDS if name != "blind"]
 
 
 def pane_html(outputs, index):
@@ -110,13 +122,19 @@ def test_per_pane_stop_leaves_the_other_pane_running(app_url):
 
 
 def test_duplicate_copies_a_pane_into_the_first_empty_slot(app_url):
+    from playground.ui.form import PANE_FIELDS
+
     client = gradio_client.Client(app_url, verbose=False)
-    controls = ["gemma-3-270m", "on", "0.3", "64", "7", "gemma-3-270m", "default", "", "", ""] + \
-        ["", "default", "", "", ""] * 4
+    first = {"model": "gemma-3-270m", "thinking": "on", "temperature": "0.3", "top_p": "", "top_k": "",
+             "max_tokens": "64", "seed": "7", "samples": "2"}
+    second = {"model": "gemma-3-270m", "thinking": "default"}
+    empty = {"model": "", "thinking": "default"}
+    width = len(PANE_FIELDS)
+    controls = [pane.get(name, "") for pane in (first, second, empty, empty, empty, empty) for name in PANE_FIELDS]
     result = client.predict(*controls, api_name="/duplicate_0")
-    assert list(result[10:15]) == ["gemma-3-270m", "on", "0.3", "64", "7"]
-    assert list(result[:10]) == controls[:10]
-    full = ["gemma-3-270m", "default", "", "", ""] * 6
+    assert list(result[2 * width:3 * width]) == [first[name] for name in PANE_FIELDS]
+    assert list(result[:2 * width]) == controls[:2 * width]
+    full = [second.get(name, "") for _ in range(6) for name in PANE_FIELDS]
     with pytest.raises(Exception, match="All 6 panes are in use"):
         client.predict(*full, api_name="/duplicate_0")
 
@@ -125,8 +143,7 @@ def test_too_long_prompt_and_bad_parameters_are_refused(app_url):
     client = gradio_client.Client(app_url, verbose=False)
     with pytest.raises(Exception, match="the limit is 100,000"):
         client.predict(*run_args("x" * 100_001, ["gemma-3-270m"]), api_name="/run")
-    args = run_args("hi", ["gemma-3-270m"])
-    args[12] = "7"  # pane 1 temperature, out of range
+    args = run_args("hi", ["gemma-3-270m"], panes={0: {"temperature": "7"}})  # out of range
     with pytest.raises(Exception, match="Pane 1 temperature: Input should be less than or equal to 2"):
         client.predict(*args, api_name="/run")
     with pytest.raises(Exception, match="No model picked"):
@@ -144,11 +161,33 @@ def test_each_pane_can_have_its_own_max_tokens_and_seed(app_url):
 
     client = gradio_client.Client(app_url, verbose=False)
     args = run_args("Describe the sea.", ["gemma-3-270m", "gemma-3-270m"], max_tokens=32, seed=None,
-                    bypass_cache=True)
-    args[10 + 3], args[10 + 4] = "5", "11"  # pane 1: max tokens 5, seed 11; pane 2 as in Parameters
+                    bypass_cache=True, panes={0: {"max_tokens": "5", "seed": "11"}})  # pane 2 as in Parameters
     job = client.submit(*args, api_name="/run")
     job.result(timeout=120)
     first, second = pane_html(job.outputs(), 0), pane_html(job.outputs(), 1)
-    assert "max 5 · seed 11" in first and "max 32 · thinking" in second
+    assert "max 5" in first and "seed 11" in first and "max 32" in second and "seed 11" not in second
     tokens = int(re.search(r"(\d+) tokens", first).group(1))
     assert tokens <= 5
+
+
+def call_raw(app_url: str, api_name: str, data: list) -> str:
+    """POST the JSON exactly as written (gradio_client cannot even encode a lone surrogate) to
+    Gradio's HTTP API and return the event stream's text."""
+    import json
+
+    import httpx
+
+    body = json.dumps({"data": data}, ensure_ascii=True)  # "\\ud800" stays an escape in the JSON
+    with httpx.Client(base_url=app_url, timeout=60) as http:
+        started = http.post(f"gradio_api/call/{api_name}", content=body, headers={"Content-Type": "application/json"})
+        started.raise_for_status()
+        return http.get(f"gradio_api/call/{api_name}/{started.json()['event_id']}").text
+
+
+def test_a_lone_surrogate_in_a_json_prompt_is_a_sentence(app_url):
+    """JSON can carry "\\ud800", which no UTF-8 text holds: the shared request builder refuses it
+    with a sentence naming where it is, before any cache key or adapter meets it."""
+    stream = call_raw(app_url, "run", run_args("ab\ud800cd", ["gemma-3-270m"]) + [False])  # + blind
+    assert "event: error" in stream and "The prompt is not valid text: character 3 is a lone surrogate" in stream
+    stream = call_raw(app_url, "run", run_args("fine", ["gemma-3-270m"], system="x\udfff") + [False])
+    assert "event: error" in stream and "The system prompt is not valid text" in stream

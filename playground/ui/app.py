@@ -9,6 +9,7 @@ found by its session hash so Stop, re-roll and History reach the right panes.
 
 import atexit
 import contextlib
+import json
 import os
 import secrets
 import sys
@@ -17,13 +18,15 @@ from importlib.resources import files
 from typing import Any
 
 import gradio as gr
-from pydantic import ValidationError
 
-from playground.adapters.base import ChatRequest, GenerationSettings
+from playground.adapters.base import ChatRequest
 from playground.export import make_export_dir, remove_export_dir, sweep_stale_exports
 from playground.runner import PaneRequest
 from playground.runtime import Runtime
+from playground.samples import MAX_SAMPLES
+from playground.status import PaneStatus
 from playground.ui.examples import build_examples
+from playground.ui.form import (MAX_PANES, PANE_FIELDS, THINKING_CHOICES, Form, pane_field, parse_form)
 from playground.ui.errors import quiet_every_event
 from playground.ui.guard import AccessGuard
 from playground.ui.limits import LoginThrottle, RateLimited, RateLimiter, trusted_address
@@ -31,15 +34,13 @@ from playground.ui.history_tab import build_history_tab
 from playground.ui.judge import build_judging
 from playground.ui.leaderboard_tab import build_leaderboard_tab
 from playground.ui.models_tab import build_models_tab
-from playground.ui.session import MAX_PANES, Sessions
+from playground.ui.session import Sessions
 from playground.ui.uploads import image_input, read_upload
-from playground.ui.url_state import wire_url_state
+from playground.ui.url_state import MAX_URL_CHARS, url_fields, wire_url_state
 
 NO_MODEL = ""
-PANE_FIELDS = ("model", "thinking", "temperature", "max_tokens", "seed")  # per pane, in /run's order
 LOGIN_NOTE = ("After 5 wrong logins within a minute, logins from your address pause for up to a minute "
               "(the form then says the credentials are incorrect).")
-THINKING_CHOICES = [("default", "default"), ("on", "on"), ("off", "off")]
 
 
 def static_text(name: str) -> str:
@@ -62,17 +63,6 @@ def client_address(request: gr.Request) -> str:
 
 def session_id(request: gr.Request) -> str:
     return (request.session_hash if request is not None else None) or "anonymous"
-
-
-def optional_seed(value: Any) -> int | None:
-    """The seed field: empty means random; anything else must be a whole number."""
-    text = "" if value is None else str(value).strip()
-    if not text:
-        return None
-    try:
-        return int(text)
-    except ValueError:
-        raise gr.Error(f"Seed must be a whole number (or empty for random), not {text[:20]!r}.") from None
 
 
 class PlaygroundApp:
@@ -115,169 +105,186 @@ class PlaygroundApp:
 
     # ---------------------------------------------------------------- form → request
     def parse_form(self, form: dict[str, Any]) -> tuple[ChatRequest, list[PaneRequest], bool]:
-        prompt = (form["prompt"] or "").strip()
-        if not prompt:
-            raise gr.Error("The prompt is empty: type what to ask the models.")
-        if len(prompt) > self.max_prompt_chars:
-            raise gr.Error(f"The prompt is {len(prompt):,} characters; the limit is {self.max_prompt_chars:,}.")
-        image = read_upload(form["image"], self.runtime.config) if form["image"] else None
-        try:
-            base = GenerationSettings(
-                temperature=form["temperature"], top_p=form["top_p"], top_k=int(form["top_k"]),
-                max_tokens=int(form["max_tokens"]),
-                seed=optional_seed(form["seed"]),
-                thinking=bool(form["thinking"]),
-            )
-        except ValidationError as exc:
-            first = exc.errors()[0]
-            raise gr.Error(f"Parameter {first['loc'][0]}: {first['msg']}") from None
-        except (TypeError, ValueError) as exc:
-            raise gr.Error(f"Bad parameter: {exc}") from None
-        panes = []
-        for i in range(MAX_PANES):
-            model = form[f"model_{i}"]
+        parsed = parse_form(self.runtime, form, self.max_prompt_chars,
+                            read_image=lambda path: read_upload(path, self.runtime.config))
+        return parsed.request, parsed.panes, parsed.bypass_cache
+
+    def vision_models(self, choices: list[tuple[str, str]]) -> list[str]:
+        """The picker's models that can see an image now (a vision model, with its projector
+        when it runs locally), in the picker's order."""
+        seeing = []
+        for _, model in choices:
             if not model:
                 continue
-            overrides: dict[str, Any] = {}
-            if form[f"thinking_{i}"] in ("on", "off"):
-                overrides["thinking"] = form[f"thinking_{i}"] == "on"
-            for name in ("temperature", "max_tokens", "seed"):  # empty = as in Parameters
-                value = form.get(f"{name}_{i}")
-                value = value.strip() if isinstance(value, str) else value
-                if value not in (None, ""):
-                    overrides[name] = value
             try:
-                settings = GenerationSettings(**(base.model_dump() | overrides))
-            except ValidationError as exc:
-                first = exc.errors()[0]
-                raise gr.Error(f"Pane {i + 1} {first['loc'][0]}: {first['msg']}") from None
-            panes.append(PaneRequest(model, settings))
-        if not panes:
-            raise gr.Error("No model picked: choose at least one model for a pane.")
-        system = (form["system"] or "").strip() or None
-        return ChatRequest(prompt=prompt, system=system, image=image), panes, bool(form["bypass_cache"])
+                spec = self.runtime.catalog.resolve(model)
+            except Exception:  # noqa: BLE001 - a listed model the catalog no longer knows
+                continue
+            if (spec.entry.vision and (not spec.is_local or spec.mmproj_path is not None)
+                    and self.runtime.availability(spec)[0]):
+                seeing.append(model)
+        return seeing
+
+    def temperature_hint(self, model: str | None) -> str:
+        """The placeholder of a pane's empty temperature field: what empty means for its model."""
+        if not model:
+            return "as in Parameters"
+        try:
+            return self.runtime.sampling_defaults(model).hint("temperature")
+        except Exception:  # noqa: BLE001 - unknown model: the run will say so
+            return "model default"
+
+    def page_config(self, choices: list[tuple[str, str]]) -> str:
+        """The values the page's JavaScript shares with the server, rendered from the Python
+        constants (never copied by hand): status words, limits, field ids for the link."""
+        config = {
+            "maxPanes": MAX_PANES,
+            "maxUrlChars": MAX_URL_CHARS,
+            "maxPromptChars": self.max_prompt_chars,
+            "activeStatuses": [s.value for s in PaneStatus if not s.finished],
+            "finishedStatuses": [s.value for s in PaneStatus if s.finished],
+            "models": [[label, value] for label, value in choices],
+            "fields": url_fields(),
+            "tooltips": ACTION_TOOLTIPS,
+        }
+        # `</` cannot end the script element early: JSON allows `<\/`.
+        return json.dumps(config, ensure_ascii=True).replace("</", "<\\/")
 
     # ---------------------------------------------------------------- layout
     def build(self) -> gr.Blocks:
         choices = self.model_choices()
         defaults = self.runtime.config.defaults
+        c: dict[str, Any] = {}  # the form's components by field name (form.RUN_FIELDS)
         # Uploads older than a day are removed hourly (and all of them when the server stops);
         # a refused one at once (forget_upload).
         with gr.Blocks(title="Gemma playground", delete_cache=(3600, 86400)) as demo:
-            gr.Markdown("## Gemma playground · one prompt, several models, side by side", elem_id="gp-title")
-            with gr.Tabs() as tabs:
-                with gr.Tab("Compare", id="compare"):
-                    with gr.Row():
-                        with gr.Column(scale=3):
-                            prompt = gr.Textbox(label="Prompt", lines=4, elem_id="gp-prompt",
-                                                placeholder="Generate an SVG of a pelican riding a bicycle"
-                                                            "   (Ctrl+Enter runs, Esc stops)")
+            with gr.Tabs(elem_id="gp-tabs") as tabs:
+                with gr.Tab("Compare", id="compare", elem_id="gp-compare"):
+                    # The band: prompt, Run/Stop, blind, then one picker per pane, then compact
+                    # menus. Everything else is for after a run; the panes own the screen.
+                    with gr.Row(elem_id="gp-band", equal_height=False):
+                        c["prompt"] = gr.Textbox(show_label=False, label="Prompt", lines=2, max_lines=8, scale=8,
+                                                 elem_id="gp-prompt", container=False,
+                                                 placeholder="Type a prompt, or pick an Example   "
+                                                             "(Ctrl+Enter runs, Esc stops)")
+                        with gr.Column(scale=0, min_width=96, elem_id="gp-run-box"):
+                            run = gr.Button("▶ Run", variant="primary", size="sm", elem_id="gp-run")
+                            stop = gr.Button("■ Stop", variant="stop", size="sm", elem_id="gp-stop")
+                    with gr.Row(elem_id="gp-pane-models", equal_height=True):
+                        for i in range(MAX_PANES):
+                            default = self.default_models[i] if i < len(self.default_models) else NO_MODEL
+                            c[pane_field("model", i)] = gr.Dropdown(
+                                choices, value=default, label=f"Pane {i + 1}", show_label=False, container=False,
+                                min_width=120, elem_id=f"gp-model-{i}", elem_classes=["gp-model-pick"])
+                    with gr.Row(elem_id="gp-menus", equal_height=False):
+                        with gr.Accordion("System prompt and image", open=False, elem_id="gp-menu-system",
+                                          elem_classes=["gp-menu"]) as image_panel:
+                            c["system"] = gr.Textbox(label="System prompt", lines=2, elem_id="gp-system")
+                            c["image"] = image_input(label="Image (sent to every model that can see)",
+                                                     elem_id="gp-image", height=160)
+                        with gr.Accordion("Parameters", open=False, elem_id="gp-menu-params", elem_classes=["gp-menu"]):
                             with gr.Row():
-                                run = gr.Button("Run", variant="primary", elem_id="gp-run")
-                                stop = gr.Button("Stop", variant="stop", elem_id="gp-stop")
-                                blind = gr.Checkbox(False, label="Blind (names hidden until you rank)", elem_id="gp-blind")
+                                # Textboxes, not sliders: empty means "the model's own default".
+                                c["temperature"] = gr.Textbox("", label="Temperature", placeholder="model default",
+                                                              elem_id="gp-temperature", min_width=100)
+                                c["top_p"] = gr.Textbox("", label="Top-p", placeholder="model default",
+                                                        elem_id="gp-top-p", min_width=100)
+                                c["top_k"] = gr.Textbox("", label="Top-k (0 = off)", placeholder="model default",
+                                                        elem_id="gp-top-k", min_width=100)
+                            c["max_tokens"] = gr.Slider(16, 8192, value=defaults.max_tokens, step=16,
+                                                        label="Max tokens", elem_id="gp-max-tokens")
+                            with gr.Row():
+                                # An empty gr.Number shows and sends 0: a Textbox says "empty = random".
+                                c["seed"] = gr.Textbox("" if defaults.seed is None else str(defaults.seed),
+                                                       label="Seed (empty = random)", placeholder="random",
+                                                       elem_id="gp-seed", min_width=100)
+                                c["samples"] = gr.Slider(1, MAX_SAMPLES, value=1, step=1, label="Samples per pane",
+                                                         elem_id="gp-samples", min_width=140)
+                            with gr.Row():
+                                c["thinking"] = gr.Checkbox(value=defaults.thinking, label="Thinking",
+                                                            elem_id="gp-thinking")
+                                c["bypass_cache"] = gr.Checkbox(value=False, label="Bypass cache for this run",
+                                                                elem_id="gp-bypass")
+                        with gr.Accordion("Per-pane settings", open=False, elem_id="gp-pane-settings",
+                                          elem_classes=["gp-menu"]):
+                            gr.Markdown("Empty = as in Parameters (or the model's default).", elem_id="gp-pane-settings-note")
+                            for i in range(MAX_PANES):
+                                with gr.Row(elem_classes=["gp-pane-settings-row"]):
+                                    c[pane_field("thinking", i)] = gr.Dropdown(
+                                        THINKING_CHOICES, value="default", label=f"Pane {i + 1} thinking",
+                                        min_width=90, elem_id=f"gp-thinking-{i}")
+                                    c[pane_field("temperature", i)] = gr.Textbox(
+                                        "", label="temperature", min_width=70, elem_id=f"gp-temp-{i}",
+                                        placeholder=self.temperature_hint(self.default_models[i]
+                                                                          if i < len(self.default_models) else None))
+                                    c[pane_field("top_p", i)] = gr.Textbox("", label="top-p", min_width=60,
+                                                                           elem_id=f"gp-top-p-{i}")
+                                    c[pane_field("top_k", i)] = gr.Textbox("", label="top-k", min_width=60,
+                                                                           elem_id=f"gp-top-k-{i}")
+                                    c[pane_field("max_tokens", i)] = gr.Textbox("", label="max tokens", min_width=70,
+                                                                                elem_id=f"gp-max-tokens-{i}")
+                                    c[pane_field("seed", i)] = gr.Textbox("", label="seed", min_width=60,
+                                                                          elem_id=f"gp-seed-{i}")
+                                    c[pane_field("samples", i)] = gr.Textbox("", label="samples", min_width=60,
+                                                                             elem_id=f"gp-samples-{i}")
+                        with gr.Accordion("Examples", open=False, elem_id="gp-examples", elem_classes=["gp-menu"]):
+                            examples = build_examples(c["prompt"], c["image"], image_panel)
+                        with gr.Column(scale=1, min_width=120, elem_id="gp-status-row"):
                             status = gr.Markdown("", elem_id="gp-run-status")
                             url_note = gr.Markdown("", elem_id="gp-url-note")
-                            with gr.Accordion("System prompt and image", open=False) as image_panel:
-                                system = gr.Textbox(label="System prompt", lines=2, elem_id="gp-system")
-                                image = image_input(label="Image (sent to every model that can see)",
-                                                    elem_id="gp-image", height=200)
-                            with gr.Group(elem_id="gp-examples"):
-                                build_examples(prompt, image, image_panel)
-                        with gr.Column(scale=2):
-                            # The pane pickers sit beside the prompt, one line each, so the panes
-                            # themselves start within the first screen of a laptop.
-                            pane_models = []
-                            with gr.Group(elem_id="gp-pane-models"):
-                                for row_start in range(0, MAX_PANES, 2):
-                                    with gr.Row():
-                                        for i in range(row_start, row_start + 2):
-                                            default = (self.default_models[i] if i < len(self.default_models)
-                                                       else NO_MODEL)
-                                            pane_models.append(gr.Dropdown(choices, value=default, min_width=160,
-                                                                           label=f"Pane {i + 1}",
-                                                                           elem_id=f"gp-model-{i}"))
-                            with gr.Accordion("Parameters (all panes)", open=False):
-                                temperature = gr.Slider(0, 2, value=defaults.temperature, step=0.05, label="Temperature",
-                                                        elem_id="gp-temperature")
-                                top_p = gr.Slider(0.01, 1, value=defaults.top_p, step=0.01, label="Top-p")
-                                top_k = gr.Slider(0, 200, value=defaults.top_k, step=1, label="Top-k (0 = off)")
-                                max_tokens = gr.Slider(16, 8192, value=defaults.max_tokens, step=16, label="Max tokens",
-                                                       elem_id="gp-max-tokens")
-                                # Textboxes, not Numbers, for "empty = …" fields: an empty gr.Number
-                                # shows and sends 0 (seed 0 on every run, temperature 0 per pane).
-                                seed = gr.Textbox("" if defaults.seed is None else str(defaults.seed),
-                                                  label="Seed (empty = random)", placeholder="random",
-                                                  elem_id="gp-seed")
-                                thinking = gr.Checkbox(value=defaults.thinking, label="Thinking")
-                                bypass = gr.Checkbox(value=False, label="Bypass cache for this run")
-                            pane_controls = []
-                            with gr.Accordion("Per-pane settings (empty = as in Parameters)", open=False,
-                                              elem_id="gp-pane-settings"):
-                                for i, model in enumerate(pane_models):
-                                    with gr.Row():
-                                        pane_thinking = gr.Dropdown(THINKING_CHOICES, value="default",
-                                                                    label=f"Pane {i + 1} thinking", min_width=70,
-                                                                    elem_id=f"gp-thinking-{i}")
-                                        # Textboxes: an empty gr.Number would send 0, not "as above"
-                                        pane_temp = gr.Textbox("", label="temperature", min_width=60,
-                                                               elem_id=f"gp-temp-{i}")
-                                        pane_max = gr.Textbox("", label="max tokens", min_width=60,
-                                                              elem_id=f"gp-max-tokens-{i}")
-                                        pane_seed = gr.Textbox("", label="seed", min_width=60,
-                                                               elem_id=f"gp-seed-{i}")
-                                    pane_controls.append((model, pane_thinking, pane_temp, pane_max, pane_seed))
+                        with gr.Column(scale=0, min_width=100, elem_id="gp-blind-box"):
+                            c["blind"] = gr.Checkbox(False, label="Blind", elem_id="gp-blind", container=False)
+                    # Comparison tools: shown (CSS) only once there are panes to act on.
                     with gr.Row(elem_id="gp-compare-tools", equal_height=True):
+                        diff_on = gr.Checkbox(False, label="Diff", elem_id="gp-diff-toggle", scale=0, min_width=70)
                         baseline = gr.Radio([(f"Pane {i + 1}", i) for i in range(MAX_PANES)], value=0,
-                                            label="Diff baseline", elem_id="gp-diff-baseline", scale=3)
-                        diff_on = gr.Checkbox(False, label="Diff vs baseline", elem_id="gp-diff-toggle", scale=1)
-                        sync_on = gr.Checkbox(False, label="Sync scrolling", elem_id="gp-sync-toggle", scale=1)
+                                            label="vs", show_label=False, elem_id="gp-diff-baseline", scale=0,
+                                            min_width=0)
+                        sync_on = gr.Checkbox(False, label="Sync scrolling", elem_id="gp-sync-toggle", scale=0,
+                                              min_width=130)
+                        export_html = gr.Button("Export HTML", size="sm", elem_id="gp-export-html", scale=0,
+                                                min_width=100)
+                        export_png = gr.Button("Export PNG card", size="sm", elem_id="gp-export-png", scale=0,
+                                               min_width=120)
+                        export_file = gr.File(label="Export", show_label=False, elem_id="gp-export-file", height=40,
+                                              visible=False, scale=1)
                     columns, htmls, pane_buttons = [], [], []
                     with gr.Row(elem_id="gp-panes", equal_height=False):
                         for i in range(MAX_PANES):
-                            with gr.Column(visible=False, min_width=150, elem_classes=["gp-pane-slot"]) as column:
-                                htmls.append(gr.HTML("", elem_id=f"gp-pane-{i}", js_on_load=None))
+                            with gr.Column(visible=False, min_width=150, elem_classes=["gp-pane-slot"],
+                                           elem_id=f"gp-slot-{i}") as column:
                                 with gr.Row(elem_classes=["gp-pane-actions"]):
-                                    pane_buttons.append((
-                                        gr.Button("↻ re-roll", size="sm", elem_id=f"gp-reroll-{i}"),
-                                        gr.Button("■ stop", size="sm", elem_id=f"gp-stop-{i}"),
-                                        gr.Button("+ duplicate", size="sm", elem_id=f"gp-duplicate-{i}"),
-                                        gr.Button("◀ sample", size="sm", elem_id=f"gp-prev-{i}"),
-                                        gr.Button("sample ▶", size="sm", elem_id=f"gp-next-{i}"),
-                                    ))
+                                    buttons = {action: gr.Button(icon_text, size="sm", elem_id=f"gp-{action}-{i}",
+                                                                 elem_classes=["gp-icon"], min_width=0, scale=0)
+                                               for action, icon_text in ACTION_ICONS.items()}
+                                    pane_buttons.append(buttons)
+                                htmls.append(gr.HTML("", elem_id=f"gp-pane-{i}", js_on_load=None))
                             columns.append(column)
                     judge = build_judging()  # rank the panes; shown once a comparison has finished panes
                     gallery = gr.HTML("", elem_id="gp-gallery", js_on_load=None)
                     chart = gr.HTML("", elem_id="gp-chart", js_on_load=None)
-                    with gr.Row():
-                        export_html = gr.Button("Export HTML", size="sm", elem_id="gp-export-html")
-                        export_png = gr.Button("Export PNG card", size="sm", elem_id="gp-export-png")
-                        export_file = gr.File(label="Export", elem_id="gp-export-file", height=60, visible=False)
 
-            named = {"prompt": prompt, "system": system, "image": image, "temperature": temperature,
-                     "top_p": top_p, "top_k": top_k, "max_tokens": max_tokens, "seed": seed,
-                     "thinking": thinking, "bypass_cache": bypass}
-            for i, controls in enumerate(pane_controls):
-                named |= {f"{field}_{i}": control for field, control in zip(PANE_FIELDS, controls)}
-            named["blind"] = blind  # last, so /run's earlier inputs keep their positions
-            names = list(named)
-            outputs = columns + htmls + [gallery, chart] + judge.outputs + [status]  # = Sessions.outputs
+            form = Form(c)
+            outputs = session_outputs(columns=columns, htmls=htmls, gallery=gallery, chart=chart,
+                                      judge=judge.outputs, status=status)
             judge.wire(self, session_id, outputs)
 
             def on_run(request: gr.Request, *values: Any):
-                form = dict(zip(names, values))
-                chat, panes, bypass_cache = self.parse_form(form)
+                parsed = parse_form(self.runtime, form.values(values), self.max_prompt_chars,
+                                    read_image=lambda path: read_upload(path, self.runtime.config))
                 self.check_rate(request)
-                yield from self.sessions.run(session_id(request), chat, panes, bypass_cache,
-                                             blind=bool(form.get("blind")))
+                session = session_id(request)
+                stream = self.sessions.run(session, parsed.request, parsed.panes, parsed.bypass_cache,
+                                           blind=parsed.blind)
+                yield from with_true_status(stream, lambda: self.sessions.view(session).states)
 
             def on_stop(request: gr.Request):
                 return self.sessions.stop(session_id(request))
 
-            run_kwargs = dict(fn=on_run, inputs=list(named.values()), outputs=outputs,
+            run_kwargs = dict(fn=on_run, inputs=form.inputs(), outputs=outputs,
                               show_progress="hidden", concurrency_limit=16, concurrency_id="run")
             run.click(api_name="run", **run_kwargs)
-            prompt.submit(api_visibility="private", **run_kwargs)
+            c["prompt"].submit(api_visibility="private", **run_kwargs)
             stop.click(on_stop, inputs=None, outputs=[status], api_name="stop", queue=False)
 
             # Comparison view: diff and synced scrolling are pure browser work (static/playground.js).
@@ -285,33 +292,36 @@ class PlaygroundApp:
                                 (diff_on, "(v) => window.gp && window.gp.setDiff(v)"),
                                 (sync_on, "(v) => window.gp && window.gp.setSync(v)")):
                 control.change(None, inputs=[control], outputs=None, js=js, queue=False, api_visibility="private")
-            models = [controls[0] for controls in pane_controls]
+            models = [c[pane_field("model", i)] for i in range(MAX_PANES)]
             known = [value for _, value in choices if value != NO_MODEL]
-            wire_url_state(demo, prompt=prompt, models=models, note=url_note, known_models=known,
-                           no_model=NO_MODEL, run_inputs=list(named.values()), run_outputs=outputs, on_run=on_run,
-                           blind=blind)
+            self.known_models = known
+            wire_url_state(demo, form=form, note=url_note, known_models=known, no_model=NO_MODEL,
+                           run_outputs=outputs, on_run=on_run, defaults=defaults,
+                           restore_values=lambda state: self.link_values(state))
 
-            pane_inputs = [c for controls in pane_controls for c in controls]
+            # A pane's empty temperature says what it means for the model picked.
+            for i, model in enumerate(models):
+                model.change(lambda m: gr.update(placeholder=self.temperature_hint(m)), [model],
+                             [c[pane_field("temperature", i)]], api_visibility="private", queue=False)
+
+            pane_inputs = [c[pane_field(name, i)] for i in range(MAX_PANES) for name in PANE_FIELDS]
 
             def on_duplicate(slot: int, *values: Any):
                 """Copy a pane's model and settings into the first empty pane slot."""
-                width = len(PANE_FIELDS)
-                panes = [list(values[i:i + width]) for i in range(0, len(values), width)]
-                empty = [i for i, pane in enumerate(panes) if not pane[0]]  # pane[0] is its model
-                if not panes[slot][0]:
+                panes = [dict(zip(PANE_FIELDS, values[i:i + len(PANE_FIELDS)]))
+                         for i in range(0, len(values), len(PANE_FIELDS))]
+                if not panes[slot]["model"]:
                     raise gr.Error(f"Pane {slot + 1} has no model to duplicate.")
+                empty = [i for i, pane in enumerate(panes) if not pane["model"]]
                 if not empty:
                     raise gr.Error(f"All {MAX_PANES} panes are in use: clear one first.")
-                panes[empty[0]] = list(panes[slot])
-                return [value for pane in panes for value in pane]
+                panes[empty[0]] = dict(panes[slot])
+                return [pane[name] for pane in panes for name in PANE_FIELDS]
 
-            for slot, (reroll, stop_one, duplicate, prev, nxt) in enumerate(pane_buttons):
+            for slot, buttons in enumerate(pane_buttons):
                 def on_stop_one(request: gr.Request, slot=slot):
                     return self.sessions.stop_pane(session_id(request), slot)
 
-                stop_one.click(on_stop_one, None, [status], api_name=f"stop_{slot}", queue=False)
-                duplicate.click(lambda *v, slot=slot: on_duplicate(slot, *v), pane_inputs, pane_inputs,
-                                api_name=f"duplicate_{slot}", queue=False)
                 def on_reroll(request: gr.Request, slot=slot):
                     self.check_rate(request)
                     yield from self.sessions.reroll(session_id(request), slot)
@@ -322,10 +332,17 @@ class PlaygroundApp:
                 def on_next(request: gr.Request, slot=slot):
                     return self.sessions.show_sample(session_id(request), slot, +1)
 
-                reroll.click(on_reroll, None, outputs, api_name=f"reroll_{slot}", show_progress="hidden",
-                             concurrency_limit=16, concurrency_id="run")
-                prev.click(on_prev, None, outputs, api_name=f"sample_prev_{slot}", show_progress="hidden")
-                nxt.click(on_next, None, outputs, api_name=f"sample_next_{slot}", show_progress="hidden")
+                buttons["stop"].click(on_stop_one, None, [status], api_name=f"stop_{slot}", queue=False)
+                # The copy lands in the first empty picker; the page then shows where (playground.js).
+                buttons["duplicate"].click(lambda *v, slot=slot: on_duplicate(slot, *v), pane_inputs, pane_inputs,
+                                           api_name=f"duplicate_{slot}", queue=False).then(
+                    None, None, None, js=f"() => window.gp && window.gp.duplicated({slot})", queue=False)
+                buttons["reroll"].click(on_reroll, None, outputs, api_name=f"reroll_{slot}", show_progress="hidden",
+                                        concurrency_limit=16, concurrency_id="run")
+                buttons["prev"].click(on_prev, None, outputs, api_name=f"sample_prev_{slot}", show_progress="hidden")
+                buttons["next"].click(on_next, None, outputs, api_name=f"sample_next_{slot}", show_progress="hidden")
+                buttons["expand"].click(None, None, None, js=f"() => window.gp && window.gp.expand({slot})",
+                                        queue=False, api_visibility="private")
 
             def on_export_html(request: gr.Request):  # the file box appears once there is a file
                 return gr.File(self.sessions.export(session_id(request), "html", self.export_dir), visible=True)
@@ -336,12 +353,73 @@ class PlaygroundApp:
             export_html.click(on_export_html, None, export_file, api_name="export_html")
             export_png.click(on_export_png, None, export_file, api_name="export_png")
 
+            # The image example asks models that can see: it picks them (or says none can).
+            vision = self.vision_models(choices)
+            examples.load_input_event.then(
+                lambda picture, *picked: image_example_models(picture, list(picked), vision, NO_MODEL),
+                inputs=[c["image"], *models], outputs=[*models, url_note], queue=False,
+                api_visibility="private")
+
             with tabs:
-                build_history_tab(self, session_id, outputs, models, prompt, tabs, known, NO_MODEL, blind=blind)
+                build_history_tab(self, session_id, outputs, form, tabs, blind=c["blind"])
                 build_leaderboard_tab(self)
                 build_models_tab(self)
         quiet_every_event(demo)
+        demo.gp_head = f'<script type="application/json" id="gp-config">{self.page_config(choices)}</script>'
         return demo
+
+    def link_values(self, state: Any) -> dict[str, Any]:
+        """What a link (url_state.UrlState) sets in the form: every field it names."""
+        return state.form_values(self.runtime.config.defaults)
+
+
+ACTION_ICONS = {"reroll": "↻", "stop": "■", "duplicate": "+", "prev": "‹", "next": "›", "expand": "⤢"}
+ACTION_TOOLTIPS = {"reroll": "Re-roll: run this pane again (a new sample)", "stop": "Stop this pane",
+                   "duplicate": "Duplicate: copy this pane's model and settings into the next empty pane",
+                   "prev": "Previous sample", "next": "Next sample",
+                   "expand": "Expand this pane to the full width (again: back)"}
+
+
+def session_outputs(*, columns: list, htmls: list, gallery: Any, chart: Any, judge: list, status: Any) -> list:
+    """Every pane handler's outputs, named here once, in the order Sessions.outputs returns."""
+    assert len(columns) == len(htmls) == MAX_PANES
+    return [*columns, *htmls, gallery, chart, *judge, status]
+
+
+def run_status(label: str, states: list) -> str:
+    """The run's status line from its panes' states: "stopped" when Stop ended it."""
+    stopped = sum(1 for s in states if s.status == PaneStatus.STOPPED and s.finish_reason == "cancelled")
+    finished = sum(1 for s in states if s.finished)
+    if stopped:
+        return f"{label}: stopped ({finished - stopped} of {len(states)} finished)"
+    return f"{label}: all finished"
+
+
+def with_true_status(stream, states):
+    """Pass a run's updates through, making its last status word true (Stop → "stopped")."""
+    for update in stream:
+        text = update[-1]
+        if isinstance(text, str) and text.endswith(": all finished"):
+            update = list(update)
+            update[-1] = run_status(text.rsplit(":", 1)[0], states())
+        yield update
+
+
+def image_example_models(picture: Any, picked: list[str], vision: list[str], no_model: str) -> list[Any]:
+    """After the image example: the chosen panes that can see stay; others become models that
+    can (or the note says none can)."""
+    if not picture:
+        return [gr.skip()] * len(picked) + [gr.skip()]
+    chosen = [m for m in picked if m]
+    if not vision:
+        return [gr.skip()] * len(picked) + ["⚠️ None of the models here can see images: the answers will "
+                                            "say so. Add a vision model (e.g. a Gemma 4 with its projector)."]
+    seeing = [m for m in chosen if m in vision]
+    wanted = max(len(chosen), 1)
+    fill = seeing + [m for m in vision if m not in seeing]
+    models = (fill * wanted)[:wanted] if fill else []
+    return [models[i] if i < len(models) else no_model for i in range(len(picked))] + [
+        "" if seeing == chosen else "The image example picked models that can see images."]
 
 
 @contextlib.contextmanager
@@ -372,7 +450,7 @@ def launch(app: PlaygroundApp, host: str = "127.0.0.1", port: int | None = 7860,
         result = demo.launch(server_name=host, server_port=port, share=share, auth=auth,
                              inbrowser=open_browser, prevent_thread_lock=not block, quiet=not block,
                              css=static_text("playground.css") + "\n" + static_text("panes.css"),
-                             head=f"<script>{static_text('playground.js')}\n{static_text('panes.js')}</script>",
+                             head=demo.gp_head + f"<script>{static_text('playground.js')}\n{static_text('panes.js')}</script>",
                              footer_links=["api"], show_error=True, max_file_size=max_upload,
                              auth_message=LOGIN_NOTE if auth else None,
                              app_kwargs={"middleware": [Middleware(AccessGuard, throttle=app.login_throttle)]})
@@ -415,9 +493,8 @@ def serve(args, runtime: Runtime) -> int:
         return 2
     # After launch: uvicorn has set up its log handlers by now, and they get the filter too.
     from playground.keys import install_log_redaction
-    from playground.runner import runtime_secrets
 
-    install_log_redaction(runtime_secrets(runtime))
+    install_log_redaction(runtime.secrets())
     print(f"gemma-playground is running at {demo.local_url}", flush=True)
     if args.share:
         if getattr(demo, "share_url", None):

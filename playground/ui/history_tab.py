@@ -12,7 +12,7 @@ from typing import Any, Callable
 
 import gradio as gr
 
-from playground.ui.session import MAX_PANES
+from playground.ui.form import RESTORED_FIELDS, form_values
 
 
 def models_summary(models: list[str | None]) -> str:
@@ -21,18 +21,39 @@ def models_summary(models: list[str | None]) -> str:
     return ", ".join(f"{m} ×{n}" if n > 1 else m for m, n in sorted(counts.items()))
 
 
+def entry_key(cache: Any, entry: dict[str, Any]) -> str:
+    """What defines the comparison (cache.keys.comparison_key): identical re-runs share it. The
+    index row has it; its summary does not return it yet, so it is made from the record."""
+    if entry.get("key"):
+        return entry["key"]
+    from playground.cache.keys import comparison_key
+
+    record = cache.get_comparison(entry["id"]) if hasattr(cache, "get_comparison") else None
+    if not record:
+        return entry["id"]
+    return comparison_key(prompt=record["prompt"], system=record.get("system"), image_sha=record.get("image_sha"),
+                          panes=record.get("panes") or [])
+
+
 def history_choices(cache: Any, query: str, votes: dict[str, Any] | None = None) -> list[tuple[str, str]]:
+    """One row per comparison, newest first; identical re-runs (same prompt, system prompt, image,
+    models and settings) are one row, "· run N times", restoring the newest."""
     if cache is None:
         return []
     votes = votes or {}
-    rows = []
+    groups: dict[str, list[dict[str, Any]]] = {}
     for entry in cache.history(query or "", limit=200):
+        groups.setdefault(entry_key(cache, entry), []).append(entry)  # dicts keep the newest first
+    rows = []
+    for entries in groups.values():
+        entry = entries[0]
         when = time.strftime("%Y-%m-%d %H:%M", time.localtime(entry["time"]))
         prompt = entry["prompt"].replace("\n", " ")
         prompt = prompt if len(prompt) <= 70 else prompt[:67] + "..."
-        vote = votes.get(entry["id"])
+        vote = next((votes[e["id"]] for e in entries if e["id"] in votes), None)
         mark = "" if vote is None else (" · ✓ all bad" if vote.all_bad else " · ✓ ranked")
-        rows.append((f"{when} · {prompt} · {models_summary(entry['models'])}{mark}", entry["id"]))
+        runs = f" · run {len(entries)} times" if len(entries) > 1 else ""
+        rows.append((f"{when} · {prompt} · {models_summary(entry['models'])}{runs}{mark}", entry["id"]))
     return rows
 
 
@@ -55,10 +76,41 @@ def latest_votes(store: Any) -> dict[str, Any]:
     return {v.comparison_id: v for v in store.list() if v.comparison_id}
 
 
-def build_history_tab(app: Any, session_id: Callable, pane_outputs: list, pickers: list, prompt: Any,
-                      tabs: Any, known_models: list[str], no_model: str, blind: Any = None) -> None:
-    """Create the tab (call inside the gr.Tabs block) and wire its events. `blind` is the
-    Compare tab's blind toggle: a comparison not voted on comes back blind when it is on."""
+def restored_form(app: Any, view: Any, entry: dict[str, Any] | None) -> dict[str, Any]:
+    """Every Compare field as the restored comparison had it, so Run means it again (and is a
+    cache hit). While blind the models go to the pickers as a sorted set, not in pane order,
+    each with its own settings."""
+    panes = [(p.model, p.settings.model_dump(), p.samples) for p in view.panes]
+    if view.hidden:
+        panes = sorted(panes, key=lambda p: p[0])
+    known = set(app.known_models)
+    panes = [(m if m in known else "", s, k) for m, s, k in panes]
+    request = view.request
+    return form_values(app.runtime, prompt=request.prompt if request else "",
+                       system=request.system if request else None, panes=panes,
+                       defaults=app.runtime.config.defaults)
+
+
+def add_facts(app: Any, view: Any) -> bool:
+    """The facts line (parameters, quantization, size) of restored panes, as a run shows it."""
+    added = False
+    for state in view.states:
+        if state.facts:
+            continue
+        try:
+            state.facts = app.runtime.catalog.resolve(state.model).facts()
+            state.version = getattr(state, "version", 0) + 1
+            added = True
+        except Exception:  # noqa: BLE001 - a model no longer in the catalog: no facts
+            continue
+    return added
+
+
+def build_history_tab(app: Any, session_id: Callable, pane_outputs: list, form: Any, tabs: Any,
+                      blind: Any = None) -> None:
+    """Create the tab (call inside the gr.Tabs block) and wire its events. `form` is the Compare
+    form (form.Form): Restore sets every field of it. `blind` is the Compare tab's blind toggle:
+    a comparison not voted on comes back blind when it is on."""
     cache = app.runtime.cache
     sessions = app.sessions
     with gr.Tab("History", id="history") as history_tab:
@@ -97,16 +149,13 @@ def build_history_tab(app: Any, session_id: Callable, pane_outputs: list, picker
 
     def on_restore(request: gr.Request, entry_id: str, blind_on: bool = False):
         session = session_id(request)
-        outputs, restored_prompt = sessions.restore(session, entry_id, blind=bool(blind_on), vote=vote_of(entry_id))
-        # The pane pickers follow the restored panes, so Run (and the URL) mean this comparison;
-        # while blind they get the models as a sorted set, not in pane order.
+        outputs, _ = sessions.restore(session, entry_id, blind=bool(blind_on), vote=vote_of(entry_id))
         view = sessions.view(session)
-        restored = [pane.model for pane in view.panes]
-        if view.hidden:
-            restored = sorted(restored)
-        models = [restored[i] if i < len(restored) and restored[i] in known_models else no_model
-                  for i in range(MAX_PANES)]
-        return outputs + models + [restored_prompt, gr.Tabs(selected="compare")]
+        if add_facts(app, view):
+            outputs = sessions.outputs(view, True, outputs[-1])
+        # Every field follows the restored comparison, so Run (and the link) mean it again.
+        values = restored_form(app, view, None)
+        return outputs + [values[name] for name in RESTORED_FIELDS] + [gr.Tabs(selected="compare")]
 
     def on_delete(entry_id: str, text: str):
         if cache is not None and entry_id:
@@ -134,4 +183,4 @@ def build_history_tab(app: Any, session_id: Callable, pane_outputs: list, picker
     delete.click(on_delete, [pick, query], outputs, api_name="history_delete")
     delete_vote.click(on_delete_vote, [pick, query], outputs + [vote_info], api_name="history_delete_vote")
     restore.click(on_restore, [pick] + ([blind] if blind is not None else []),
-                  pane_outputs + pickers + [prompt, tabs], api_name="history_restore")
+                  pane_outputs + form.inputs(RESTORED_FIELDS) + [tabs], api_name="history_restore")
