@@ -328,3 +328,15 @@ def test_blind_samples_name_nothing():
         lowered = text.lower()
         assert not [w for w in ("gemma", "tok/s", "ttft", "seed 5", "t 1", "local", "gp-request", "start_of_turn", "270m") if w in lowered]
     assert "Model A" in markup and "Model A" in grid
+
+
+def test_the_panes_png_download_is_the_clis_png_byte_for_byte(tmp_path):
+    from playground.svg.cli import main
+
+    answer = tmp_path / "answer.md"
+    answer.write_text(FENCED, encoding="utf-8")
+    out = tmp_path / "cli.png"
+    assert main([str(answer), "--png", str(out)]) == 0
+    markup = render_pane(state(), drawings_for(FENCED, "stop"))
+    uri = re.search(r'download="pane1-drawing1.png" href="data:image/png;base64,([^"]+)"', markup).group(1)
+    assert base64.b64decode(uri) == out.read_bytes()
