@@ -16,7 +16,7 @@ import time
 from importlib.resources import files
 
 from playground.adapters.base import ChatRequest
-from playground.runner import PaneState
+from playground.pane import PaneState
 from playground.ui.render import (
     Blind,
     Drawing,

@@ -13,7 +13,7 @@ import html
 import math
 from typing import Any, Sequence
 
-from playground.runner import PaneState
+from playground.pane import PaneState
 from playground.ui.format import rate_is_meaningful
 
 SERIES = (

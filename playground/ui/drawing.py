@@ -17,7 +17,7 @@ from collections import OrderedDict
 from dataclasses import dataclass, replace
 from typing import Iterable
 
-from playground.runner import PaneState
+from playground.pane import PaneState
 from playground.svg import svg_data_uri
 
 # ---------------------------------------------------------------- blind mode

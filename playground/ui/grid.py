@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from playground.runner import PaneState
+from playground.pane import PaneState
 from playground.ui.drawing import Blind, Drawing, esc, notes_details, pane_letter, usable
 
 if TYPE_CHECKING:  # only for annotations: render.py imports this module

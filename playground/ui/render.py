@@ -28,7 +28,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from functools import lru_cache
 
-from playground.runner import PaneState
+from playground.pane import PaneState
 from playground.ui.drawing import (  # noqa: F401  (re-exported: the names the UI has always used)
     NAME_MASK,
     Blind,
