@@ -57,6 +57,9 @@ def test_the_login_page_still_logs_in_without_its_api_description(browser, page)
         served.close()
 
 
+OPEN_APP: dict = {}
+
+
 @pytest.fixture(scope="module")
 def open_app():
     """The app with one Gemini pane picked (no key in the tests: a run ends at once, after the image check)."""
@@ -67,6 +70,7 @@ def open_app():
     from playground.ui.app import PlaygroundApp, launch
 
     config = AppConfig(n_ctx=512)
+    OPEN_APP["config"] = config  # the pixel cap is the config's (max_image_megapixels)
     runtime = Runtime(config, Catalog(config, scan_disk=False))
     app = PlaygroundApp(runtime, default_models=[FAST_MODEL])
     demo, _ = launch(app, port=free_port(), block=False)
@@ -103,6 +107,7 @@ def test_a_refused_image_is_one_sentence_in_the_page(page, open_app, tmp_path, m
     import playground.ui.uploads as uploads
 
     monkeypatch.setattr(uploads, "DEFAULT_MAX_IMAGE_MEGAPIXELS", 0.5)  # a small "huge" image for the browser
+    monkeypatch.setattr(OPEN_APP["config"], "max_image_megapixels", 0.5)
     picture = tmp_path / "big.png"
     Image.new("L", (1000, 1000)).save(picture)
     upload_and_run(page, open_app, picture)
