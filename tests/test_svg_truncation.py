@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import timedelta
 from pathlib import Path
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from lxml import etree
@@ -30,6 +31,7 @@ def check(results, cut_at_limit: bool = False):
             assert r.warnings[0].startswith("truncated at the token limit")
 
 
+@pytest.mark.slow  # the whole pipeline at every cut offset: seconds of CPU by design
 def test_pelican_cut_at_every_offset():
     start = PELICAN.index("<svg")
     for offset in range(len(PELICAN) + 1):
