@@ -231,7 +231,7 @@ def test_a_user_mistake_is_logged_in_one_line_without_a_traceback(capfd):
 
 
 def test_stale_export_folders_are_swept_and_nothing_else(tmp_path):
-    from playground.export import EXPORT_PREFIX, sweep_stale_exports
+    from playground.ui.export import EXPORT_PREFIX, sweep_stale_exports
 
     day = 24 * 3600
     now = time.time()
@@ -261,7 +261,7 @@ def test_stale_export_folders_are_swept_and_nothing_else(tmp_path):
 
 
 def test_an_export_folder_owned_by_another_user_is_left_alone(tmp_path, monkeypatch):
-    from playground.export import EXPORT_PREFIX, sweep_stale_exports
+    from playground.ui.export import EXPORT_PREFIX, sweep_stale_exports
 
     folder = tmp_path / (EXPORT_PREFIX + "theirs")
     folder.mkdir()

@@ -97,7 +97,7 @@ def test_blind_pane_names_nothing_and_shows_names_after():
 
 def test_blind_gallery_chart_and_export_name_nothing():
     from playground.adapters.base import ChatRequest
-    from playground.export import export_html
+    from playground.ui.export import export_html
     from playground.ui.chart import render_chart
 
     states = [state(i, m) for i, m in enumerate(MODELS)]
@@ -118,7 +118,7 @@ def test_blind_png_card_is_drawn_with_letters():
     from PIL import Image
 
     from playground.adapters.base import ChatRequest
-    from playground.export import export_png_card
+    from playground.ui.export import export_png_card
 
     states = [state(i, m) for i, m in enumerate(MODELS[:2])]
     drawings = {s.index: drawings_of(s) for s in states}

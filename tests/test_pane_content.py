@@ -193,7 +193,7 @@ def _png(data: bytes):
 
 
 def test_png_card_shows_a_text_only_panes_answer_and_the_drawing():
-    from playground.export import answer_excerpt, export_png_card, wrap
+    from playground.ui.export import answer_excerpt, export_png_card, wrap
 
     states = [state(0, FENCED), state(1, "Only words — × … here.")]
     drawings = {s.index: drawings_for(s.text, "stop") for s in states}
@@ -205,7 +205,7 @@ def test_png_card_shows_a_text_only_panes_answer_and_the_drawing():
 
 
 def test_grid_png_has_every_cell(tmp_path):
-    from playground.export import export_grid_png
+    from playground.ui.export import export_grid_png
 
     group = [Sample(state(0, FENCED), drawings_for(FENCED, "stop")), Sample(state(0, "none"), [])]
     image = _png(export_grid_png(ChatRequest("p"), [group[0].state], {0: group}))

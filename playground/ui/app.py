@@ -20,7 +20,7 @@ from typing import Any
 import gradio as gr
 
 from playground.adapters.base import ChatRequest
-from playground.export import make_export_dir, remove_export_dir, sweep_stale_exports
+from playground.ui.export import make_export_dir, remove_export_dir, sweep_stale_exports
 from playground.runner import PaneRequest
 from playground.runtime import Runtime
 from playground.samples import MAX_SAMPLES

@@ -381,7 +381,7 @@ class Sessions:
         drawing grid alone ("grid"); return its path. Files go to `directory` (the export folder)."""
         from pathlib import Path
 
-        from playground.export import export_grid_png, export_html, export_png_card, stack_pngs
+        from playground.ui.export import export_grid_png, export_html, export_png_card, stack_pngs
 
         view = self.view(session)
         if view.request is None or not view.states:
