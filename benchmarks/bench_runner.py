@@ -25,7 +25,8 @@ import time
 
 from playground.adapters.base import ChatRequest, GenerationSettings
 from playground.adapters.chat_format import gemma3_prompt
-from playground.catalog import Catalog, bundled_model_path
+from playground.catalog import Catalog
+from playground.model_files import bundled_model_path
 from playground.config import AppConfig
 from playground.loop import LoopSettings
 from playground.runner import PaneRequest, run_comparison

@@ -10,7 +10,8 @@ import os
 from pathlib import Path
 from typing import Callable
 
-from playground.catalog import GGUF_KIND, ModelSpec
+from playground.catalog import GGUF_KIND
+from playground.model_spec import ModelSpec
 
 
 class DownloadError(Exception):

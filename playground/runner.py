@@ -19,7 +19,8 @@ from playground.adapters.base import (
     Status, StreamContext, TextDelta, ThoughtDelta, Usage,
 )
 from playground.cache import CacheError, derive_key, image_digest
-from playground.catalog import ModelSpec, UnknownModel
+from playground.catalog import UnknownModel
+from playground.model_spec import ModelSpec
 from playground.diagnostics import diagnose
 from playground.keys import redactor
 from playground.loop import LoopDetector

@@ -15,9 +15,11 @@ from dataclasses import dataclass, field
 from typing import Any, Mapping
 
 from playground.adapters.base import Adapter, GenerationSettings, ModelError
-from playground.catalog import Catalog, ModelSpec, SamplingDefaults
+from playground.catalog import Catalog
 from playground.config import AppConfig
 from playground.loop import LoopSettings
+from playground.model_spec import ModelSpec
+from playground.sampling import SamplingDefaults
 from playground.sources import BUILTIN_SOURCES, Source
 
 

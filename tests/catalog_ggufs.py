@@ -41,5 +41,5 @@ def lmstudio_dir(tmp_path, monkeypatch) -> Path:
     """A folder standing in for LM Studio's models folder (the real one is never scanned)."""
     folder = tmp_path / "lmstudio-models"
     folder.mkdir()
-    monkeypatch.setattr("playground.catalog.LM_STUDIO_DIRS", (str(folder),))
+    monkeypatch.setattr("playground.model_files.LM_STUDIO_DIRS", (str(folder),))
     return folder

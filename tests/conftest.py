@@ -35,7 +35,7 @@ def isolated_user_dirs(tmp_path, monkeypatch):
 
 @pytest.fixture(scope="session")
 def tiny_gguf() -> Path:
-    from playground.catalog import bundled_model_path
+    from playground.model_files import bundled_model_path
 
     return bundled_model_path()
 

@@ -20,7 +20,7 @@ from playground.adapters.base import Adapter
 from playground.config import ModelEntry
 
 if TYPE_CHECKING:  # pragma: no cover
-    from playground.catalog import ModelSpec
+    from playground.model_spec import ModelSpec
     from playground.runtime import Runtime
 
 

@@ -11,7 +11,7 @@ from playground.config import ModelEntry
 from playground.sources.base import Source
 
 if TYPE_CHECKING:  # pragma: no cover
-    from playground.catalog import ModelSpec
+    from playground.model_spec import ModelSpec
 
 DEFAULT_ENDPOINT = "https://generativelanguage.googleapis.com"
 

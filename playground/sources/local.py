@@ -10,7 +10,7 @@ from playground.cache import gguf_identity
 from playground.sources.base import Source
 
 if TYPE_CHECKING:  # pragma: no cover
-    from playground.catalog import ModelSpec
+    from playground.model_spec import ModelSpec
     from playground.runtime import Runtime
 
 
