@@ -322,20 +322,46 @@
     return "";
   }
 
-  // The form as the link carries it: [[key, value], ...] in a stable order. `values` are the
-  // fields' values in the order config().fields.order names them (Gradio hands them over).
-  var lastValues = null;
+  // The whole form, field name → value: the server's initial values (config().initial), then
+  // every change Gradio reports (fieldChanged). Fields in a closed menu are not in the page, so
+  // the script never reads them from the DOM.
+  var form = null;
+  var formSeen = false;  // a field changed since load: the link is worth writing
 
-  function formParams(values) {
+  function formState() {
+    if (!form) {
+      form = {};
+      var initial = config().initial || {};
+      Object.keys(initial).forEach(function (k) { form[k] = initial[k]; });
+    }
+    return form;
+  }
+
+  function fieldChanged(name, value) {
+    formState()[name] = name === "image" ? !!value : value;
+    formSeen = true;
+    formChanged();
+  }
+
+  function formJson() {
+    var values = formState();
+    var prompt = document.querySelector("#gp-prompt textarea");  // always on the page: never behind
+    if (prompt) { values.prompt = prompt.value; }
+    var out = {};
+    Object.keys(values).forEach(function (k) { if (k !== "image") { out[k] = values[k]; } });
+    return JSON.stringify(out);
+  }
+
+  // The form as the link carries it: [[key, value], ...] in a stable order.
+  function formParams() {
     var fields = config().fields;
-    var form = {};
-    for (var n = 0; n < fields.order.length; n++) { form[fields.order[n]] = values ? values[n] : null; }
+    var values = formState();
     var out = [];
     var i, f, v;
     function text(value) { return value === null || value === undefined ? "" : String(value).trim(); }
     for (i = 0; i < fields.shared.length; i++) {
       f = fields.shared[i];
-      v = form[f.name];
+      v = values[f.name];
       if (v === null || v === undefined) { continue; }
       if (f.kind === "check") {
         if (f.name === "blind") { if (v) { out.push([f.key, "1"]); } } else { out.push([f.key, v ? "1" : "0"]); }
@@ -349,18 +375,18 @@
     }
     var number = 0;
     for (var slot = 0; slot < config().maxPanes; slot++) {
-      var model = text(form["model_" + slot]);
+      var model = text(values["model_" + slot]);
       if (!model) { continue; }
       number++;
       out.push([fields.model.key, model]);
       for (var j = 0; j < fields.pane.length; j++) {
         f = fields.pane[j];
-        v = text(form[f.name + "_" + slot]);
+        v = text(values[f.name + "_" + slot]);
         if (v === "" || v === "default") { continue; }
         out.push([f.key + number, v]);
       }
     }
-    if (form.image) { out.push([fields.image.key, "1"]); }
+    if (values.image) { out.push([fields.image.key, "1"]); }
     return out;
   }
 
@@ -390,7 +416,7 @@
       var pane = fields.pane.some(function (f) { return f.key === base; }) && base !== key;
       if (!ours[key] && !pane) { keep.push([key, value]); }
     });
-    var params = formParams(lastValues);
+    var params = formParams();
     function build(list) {
       var p = new URLSearchParams();
       keep.concat(list).forEach(function (kv) { p.append(kv[0], kv[1]); });
@@ -413,10 +439,9 @@
     }
   }
 
-  function formChanged(values) {
+  function formChanged() {
     // Coalesced: typing must not hit the browser's replaceState rate limit.
-    if (values) { lastValues = values; }
-    if (!lastValues) { return; }
+    if (!formSeen) { return; }
     if (urlTimer) { clearTimeout(urlTimer); }
     urlTimer = setTimeout(function () {
       urlTimer = null;
@@ -574,6 +599,8 @@
     },
     setSync: function (on) { state.sync = !!on; },
     formChanged: formChanged,
+    fieldChanged: fieldChanged,
+    formJson: formJson,
     formParams: formParams,
     expand: expand,
     duplicated: duplicated,

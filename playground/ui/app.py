@@ -26,7 +26,8 @@ from playground.runtime import Runtime
 from playground.samples import MAX_SAMPLES
 from playground.status import PaneStatus
 from playground.ui.examples import build_examples
-from playground.ui.form import (MAX_PANES, PANE_FIELDS, THINKING_CHOICES, Form, pane_field, parse_form)
+from playground.ui.form import (MAX_PANES, PANE_FIELDS, RUN_FIELDS, THINKING_CHOICES, Form, pane_field,
+                                parse_form)
 from playground.ui.errors import quiet_every_event
 from playground.ui.guard import AccessGuard
 from playground.ui.limits import LoginThrottle, RateLimited, RateLimiter, trusted_address
@@ -148,6 +149,7 @@ class PlaygroundApp:
             "models": [[label, value] for label, value in choices],
             "fields": url_fields(),
             "tooltips": ACTION_TOOLTIPS,
+            "initial": {k: v for k, v in getattr(self, "initial_form", {}).items() if k != "image"},
         }
         # `</` cannot end the script element early: JSON allows `<\/`.
         return json.dumps(config, ensure_ascii=True).replace("</", "<\\/")
@@ -283,10 +285,27 @@ class PlaygroundApp:
             def on_stop(request: gr.Request):
                 return self.sessions.stop(session_id(request))
 
+            # /run (scripts, gradio_client): every field by name. The page's own Run sends two
+            # inputs instead, the form as JSON (playground.js keeps it from each field's change
+            # event) and the image: Gradio's client spends ~1 ms per input gathering them on a
+            # click, 50-90 ms for the whole form.
             run_kwargs = dict(fn=on_run, inputs=form.inputs(), outputs=outputs,
                               show_progress="hidden", concurrency_limit=16, concurrency_id="run")
-            run.click(api_name="run", **run_kwargs)
-            c["prompt"].submit(api_visibility="private", **run_kwargs)
+            api_run = gr.Button("run", visible=False, elem_id="gp-api-run")
+            api_run.click(api_name="run", **run_kwargs)
+            form_json = gr.Textbox("", visible=False, elem_id="gp-form-json")
+            initial = form.initial_values()
+
+            def on_run_page(request: gr.Request, text: str, image: Any):
+                values = form.from_json(text, initial) | {"image": image}
+                yield from on_run(request, *[values[name] for name in RUN_FIELDS])
+
+            page_kwargs = dict(fn=on_run_page, inputs=[form_json, c["image"]], outputs=outputs,
+                               js="(text, image) => [window.gp ? window.gp.formJson() : text, image]",
+                               show_progress="hidden", concurrency_limit=16, concurrency_id="run",
+                               api_visibility="private")
+            run.click(**page_kwargs)
+            c["prompt"].submit(**page_kwargs)
             stop.click(on_stop, inputs=None, outputs=[status], api_name="stop", queue=False)
 
             # Comparison view: diff and synced scrolling are pure browser work (static/playground.js).
@@ -369,6 +388,7 @@ class PlaygroundApp:
                 build_leaderboard_tab(self)
                 build_models_tab(self)
         quiet_every_event(demo)
+        self.initial_form = initial
         demo.gp_head = f'<script type="application/json" id="gp-config">{self.page_config(choices)}</script>'
         return demo
 

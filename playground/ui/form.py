@@ -207,3 +207,22 @@ class Form:
     @staticmethod
     def values(values: Iterable[Any], names: Iterable[str] = RUN_FIELDS) -> dict[str, Any]:
         return dict(zip(names, values))
+
+    def initial_values(self) -> dict[str, Any]:
+        """Every field's value as the page starts (the components' own values)."""
+        return {name: getattr(self.components[name], "value", None) for name in RUN_FIELDS}
+
+    @staticmethod
+    def from_json(text: Any, initial: Mapping[str, Any]) -> dict[str, Any]:
+        """The page's form as JSON ({field: value}) over the initial values. Unknown names and
+        anything that is not a JSON object are ignored; parse_form checks every value."""
+        import json
+
+        values = dict(initial)
+        try:
+            sent = json.loads(text) if isinstance(text, str) and text else {}
+        except ValueError:
+            sent = {}
+        if isinstance(sent, dict):
+            values.update({k: v for k, v in sent.items() if k in initial and k != "image"})
+        return values

@@ -216,11 +216,11 @@ def wire_url_state(demo: gr.Blocks, *, form: Any, note: gr.Markdown, known_model
         run_if_asked, inputs=[run_flag, *form.inputs(RUN_FIELDS)], outputs=run_outputs, show_progress="hidden",
         api_visibility="private", concurrency_limit=16, concurrency_id="run")
 
-    # Browser side: every change of a field the link carries rewrites the URL (no server round
-    # trip, no history entries). The script gets every field's current value (fields in a closed
-    # menu are not in the page, so it cannot read them there).
-    fields = link_fields()
-    ping = "(...values) => { if (window.gp) { window.gp.formChanged(values); } }"
-    for name in fields:
-        form[name].change(None, inputs=form.inputs(fields), outputs=None, js=ping, api_visibility="private",
-                          queue=False)
+    # Browser side: every field's change hands its value to the page script (one input per
+    # event, so it stays cheap while typing), which keeps the whole form (for the link, rewritten
+    # with history.replaceState, and for Run) without a server round trip.
+    import json
+
+    for name in RUN_FIELDS:
+        js = f"(value) => {{ if (window.gp) {{ window.gp.fieldChanged({json.dumps(name)}, value); }} }}"
+        form[name].change(None, inputs=[form[name]], outputs=None, js=js, api_visibility="private", queue=False)
