@@ -160,7 +160,8 @@ def check_geometry(page: Page, count: int) -> dict:
     return g
 
 
-@pytest.mark.parametrize("size,scheme", [("laptop", "light"), ("desktop", "dark")])
+@pytest.mark.parametrize("size,scheme", [("laptop", "light"), ("laptop", "dark"), ("desktop", "light"),
+                                         ("desktop", "dark")])
 @pytest.mark.parametrize("count", [1, 2, 4, 6])
 def test_a_run_streams_into_panes_on_the_first_screen(app, make_page, size, scheme, count):
     page = make_page(size, scheme)
