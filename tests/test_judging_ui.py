@@ -315,9 +315,9 @@ def test_the_widget_has_as_many_outputs_as_the_session_sends():
     import gradio as gr
 
     from playground.ui.judge import JudgeWidgets
-    from playground.ui.session import JUDGE_OUTPUTS, SessionView, Sessions
+    from playground.ui.session_view import JUDGE_OUTPUTS, SessionView
 
     with gr.Blocks():
         widgets = JudgeWidgets()
     assert len(widgets.outputs) == JUDGE_OUTPUTS
-    assert len(Sessions.judge_outputs(None, SessionView(), True)) == JUDGE_OUTPUTS
+    assert len(SessionView().judge_outputs(True)) == JUDGE_OUTPUTS

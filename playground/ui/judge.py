@@ -3,7 +3,7 @@ all bad, in one click; the vote is stored with the comparison (playground.judgin
 in the cache folder) and a blind comparison is revealed in place.
 
 Layout and wiring here; what the widget shows comes with every pane update
-(`Sessions.judge_outputs`), so a run, re-roll, restore or vote keeps it in step. The vote itself
+(`SessionView.judge_outputs`), so a run, re-roll, restore or vote keeps it in step. The vote itself
 is built from the server-side view (models, settings, samples, metrics): the page only sends
 ranks, never model names.
 """
@@ -15,7 +15,8 @@ from typing import Any, Callable
 
 import gradio as gr
 
-from playground.ui.session import MAX_PANES, Sessions, SessionView
+from playground.ui.session import Sessions
+from playground.ui.session_view import MAX_PANES, SessionView
 
 
 def split_tags(text: str | None) -> list[str]:
@@ -105,7 +106,7 @@ class JudgeWidgets:
 
     @property
     def outputs(self) -> list[Any]:
-        """In the order of Sessions.judge_outputs."""
+        """In the order of SessionView.judge_outputs."""
         return [self.box, *self.ranks, self.note, self.submit, self.reveal, self.tags]
 
     def wire(self, app: Any, session_id: Callable, pane_outputs: list[Any]) -> None:
