@@ -321,3 +321,16 @@ def test_a_model_of_a_kind_nobody_registered_is_unavailable_and_says_why(make):
     result = Comparison(runtime, ChatRequest("hi"), [PaneRequest("odd", SETTINGS)]).start().wait()[0]
     assert result.error is not None and "carrier-pigeon" in result.error
     runtime.close()
+
+
+def test_first_characters_are_shown_at_once_and_the_rest_stays_throttled(make):
+    runtime = make({"scripted:m": ScriptedAdapter([Sleep(0.05), TextDelta("first"),
+                                                 *answer("x" * 400, chunk=1, delay=0.002)])})
+    comparison = Comparison(runtime, ChatRequest("hi"), [PaneRequest("scripted:m", SETTINGS)]).start()
+    started, stamps = time.monotonic(), []
+    for states in comparison.snapshots(interval_s=0.5):
+        stamps.append((time.monotonic() - started, states[0].text))
+    first_text = next(t for t, text in stamps if text)
+    assert first_text < 0.3, f"first characters shown after {first_text:.2f} s with a 0.5 s interval"
+    total = stamps[-1][0]
+    assert len(stamps) <= 3 + total / 0.5 + 1, "snapshots were not throttled"
