@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import random
 
-from playground.judging.votes import Vote, make_vote
+from playground.judging.vote_record import Vote, make_vote
 
 
 def pl_ranking(rng: random.Random, strengths: dict[str, float], k: int) -> list[str]:

@@ -13,9 +13,10 @@ from playground.judging.ranking import (
     fit_leaderboard,
     leaderboard,
     pairwise_counts,
-    speed_quality,
 )
-from playground.judging.votes import VoteStore, make_vote
+from playground.judging.speed import speed_quality
+from playground.judging.vote_record import make_vote
+from playground.judging.votes import VoteStore
 
 STRENGTHS = {"m-strong": 4.0, "m-good": 2.0, "m-fair": 1.0, "m-weak": 0.5}
 FAST = 200  # bootstrap resamples in tests

@@ -14,7 +14,8 @@ from pathlib import Path
 
 import pytest
 
-from playground.judging.votes import DB_NAME, Pane, Vote, VoteError, VoteStore, make_vote, parse_when
+from playground.judging.vote_record import Pane, Vote, VoteError, make_vote, parse_when
+from playground.judging.votes import DB_NAME, VoteStore
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -277,7 +278,8 @@ def test_a_batch_killed_mid_write_is_stored_whole_or_not_at_all(tmp_path):
     # `votes import` writes its votes in one transaction: kill -9 can never leave half a file.
     writer = subprocess.Popen([sys.executable, "-c", textwrap.dedent("""
         import sys
-        from playground.judging.votes import VoteStore, make_vote
+        from playground.judging.vote_record import make_vote
+        from playground.judging.votes import VoteStore
         store = VoteStore(sys.argv[1])
         batch = [make_vote(prompt="p" * 500, panes=["a", "b"], ranking=[[0], [1]]) for _ in range(500)]
         print("ready", flush=True)

@@ -226,7 +226,7 @@ def test_history_lists_models_as_a_sorted_set_with_the_vote_mark(sessions, runti
 # ---------------------------------------------------------------- leaderboard
 def test_leaderboard_renders_standings_matrix_notes_and_plot_escaped():
     from playground.judging import fit_leaderboard, make_vote
-    from playground.judging.ranking import speed_points
+    from playground.judging.speed import speed_points
     from playground.ui.leaderboard_tab import render_leaderboard
 
     evil = "<b>evil</b>"

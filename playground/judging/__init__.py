@@ -1,7 +1,9 @@
 """Judging: votes (rankings of the panes of a comparison) and the leaderboard fitted from them.
 
-* :mod:`.votes` — the vote store (``votes.sqlite3`` in the cache folder) and the Vote record.
-* :mod:`.ranking` — Bradley–Terry strengths with bootstrap intervals, win matrix, speed vs quality.
+* :mod:`.vote_record` — the Vote record and its validation (:func:`make_vote`), plain data.
+* :mod:`.votes` — the vote store (``votes.sqlite3`` in the cache folder).
+* :mod:`.ranking` — Bradley–Terry strengths with bootstrap intervals, win matrix.
+* :mod:`.speed` — speed vs quality: each ranked model's score beside its median tok/s and TTFT.
 * :mod:`.cli` — ``gemma-playground votes …`` and ``gemma-playground leaderboard``.
 
 Names load on first use (PEP 562): building the command-line parser imports only :mod:`.cli`,
@@ -16,17 +18,17 @@ from typing import Any
 _WHERE = {
     "Leaderboard": "ranking",
     "ModelStanding": "ranking",
-    "SpeedPoint": "ranking",
+    "SpeedPoint": "speed",
     "WinMatrix": "ranking",
     "fit_leaderboard": "ranking",
     "leaderboard": "ranking",
-    "speed_quality": "ranking",
-    "Pane": "votes",
-    "Vote": "votes",
-    "VoteError": "votes",
+    "speed_quality": "speed",
+    "Pane": "vote_record",
+    "Vote": "vote_record",
+    "VoteError": "vote_record",
     "VoteStore": "votes",
     "VoteStoreError": "votes",
-    "make_vote": "votes",
+    "make_vote": "vote_record",
     "open_votes": "votes",
 }
 

@@ -67,7 +67,8 @@ def add_parsers(subparsers: Any) -> None:
 
 def dispatch(args: argparse.Namespace) -> int:
     """Run `votes …` or `leaderboard` from parsed arguments; return the exit code."""
-    from .votes import VoteError, VoteStoreError
+    from .vote_record import VoteError
+    from .votes import VoteStoreError
 
     try:
         if args.command == "leaderboard":
@@ -110,7 +111,7 @@ def _open_store(args: argparse.Namespace):
 
 def parse_line(data: Any) -> "Any":
     """One import line (already JSON-decoded) → a Vote; VoteError says what is wrong."""
-    from .votes import VoteError, make_vote
+    from .vote_record import VoteError, make_vote
 
     if not isinstance(data, dict):
         raise VoteError("expected a JSON object with a \"ranking\".")
@@ -157,7 +158,7 @@ def parse_line(data: Any) -> "Any":
 
 def read_votes(lines: Iterable[str]) -> tuple[list[Any], list[tuple[int, str]]]:
     """(votes, [(line number, sentence), ...]) from JSONL text; blank lines are skipped."""
-    from .votes import VoteError
+    from .vote_record import VoteError
 
     votes, bad = [], []
     for number, line in enumerate(lines, start=1):
@@ -264,8 +265,9 @@ def _clear(args: argparse.Namespace) -> int:
 
 
 def _leaderboard(args: argparse.Namespace) -> int:
-    from .ranking import DEFAULT_RESAMPLES, DEFAULT_SEED, fit_leaderboard, pane_metrics, speed_points
-    from .votes import parse_when
+    from .ranking import DEFAULT_RESAMPLES, DEFAULT_SEED, fit_leaderboard
+    from .speed import pane_metrics, speed_points
+    from .vote_record import parse_when
 
     for flag in ("since", "until"):
         value = getattr(args, flag)
