@@ -131,7 +131,7 @@ def best_fit(options: list[QuantOption], n_ctx: int) -> QuantOption:
     """The largest file that passes the loader's own memory estimate; if none does, the
     smallest (loading it says how much memory is missing)."""
     from playground.adapters.base import ModelError
-    from playground.adapters.llama_local import check_memory
+    from playground.adapters.llama_pool import check_memory
 
     fitting = []
     for option in options:

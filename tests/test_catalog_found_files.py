@@ -73,21 +73,21 @@ def test_without_its_own_file_the_largest_that_fits_in_memory_is_the_default(lms
     # the loader's own estimate: file × 1.1 + n_ctx × 64 KiB + 300 MiB; room for the small file only
     n_ctx = 256
     room = int(small.stat().st_size * 1.1 + n_ctx * 64 * 1024 + 300 * 1024**2) + 1_000_000
-    monkeypatch.setattr("playground.adapters.llama_local.available_memory_bytes", lambda: room)
+    monkeypatch.setattr("playground.adapters.llama_pool.available_memory_bytes", lambda: room)
     assert catalog(n_ctx=n_ctx).resolve("gemma-4-e4b").path == small
 
 
 def test_when_every_file_fits_the_largest_is_the_default(lmstudio_dir, monkeypatch):
     write_gguf(lmstudio_dir / "gemma-4-E4B-it-Q4_0.gguf", pad_bytes=1_000_000)
     big = write_gguf(lmstudio_dir / "gemma-4-E4B-it-Q8_0.gguf", pad_bytes=3_000_000)
-    monkeypatch.setattr("playground.adapters.llama_local.available_memory_bytes", lambda: 64 * 1024**3)
+    monkeypatch.setattr("playground.adapters.llama_pool.available_memory_bytes", lambda: 64 * 1024**3)
     assert catalog().resolve("gemma-4-e4b").path == big
 
 
 def test_when_no_file_fits_the_smallest_is_the_default(lmstudio_dir, monkeypatch):
     small = write_gguf(lmstudio_dir / "gemma-4-E4B-it-Q4_0.gguf", pad_bytes=1_000_000)
     write_gguf(lmstudio_dir / "gemma-4-E4B-it-Q8_0.gguf", pad_bytes=3_000_000)
-    monkeypatch.setattr("playground.adapters.llama_local.available_memory_bytes", lambda: 1024)
+    monkeypatch.setattr("playground.adapters.llama_pool.available_memory_bytes", lambda: 1024)
     assert catalog().resolve("gemma-4-e4b").path == small
 
 

@@ -3,8 +3,9 @@
 import pytest
 
 from playground.adapters.base import ChatRequest, GenerationSettings, ModelError, StreamContext
-from playground.adapters import llama_local
-from playground.adapters.llama_local import LlamaLocalAdapter, LlamaPool, check_memory
+from playground.adapters import llama_pool
+from playground.adapters.llama_local import LlamaLocalAdapter
+from playground.adapters.llama_pool import LlamaPool, check_memory
 from playground.images import ImageError, image_from_bytes
 from playground.runner import PaneRequest, run_comparison
 from playground.ui.limits import RateLimited, RateLimiter
@@ -17,7 +18,7 @@ PNG_1PX = bytes.fromhex(
 def test_not_enough_memory_is_refused_before_loading(tmp_path, monkeypatch):
     model = tmp_path / "big.gguf"
     model.write_bytes(b"GGUF" + b"\0" * 4096)
-    monkeypatch.setattr(llama_local, "available_memory_bytes", lambda: 1024)
+    monkeypatch.setattr(llama_pool, "available_memory_bytes", lambda: 1024)
     with pytest.raises(ModelError, match=r"not enough memory to load big.gguf: needs about .* GB available"):
         check_memory(model, n_ctx=4096)
 

@@ -10,7 +10,8 @@ from playground.adapters.base import (
     TextDelta, Usage,
 )
 from playground.adapters.chat_format import build_prompt, gemma4_prompt
-from playground.adapters.llama_local import LlamaLocalAdapter, LlamaPool
+from playground.adapters.llama_local import LlamaLocalAdapter
+from playground.adapters.llama_pool import LlamaPool
 
 pytestmark = pytest.mark.slow
 GREEDY = GenerationSettings(temperature=0, max_tokens=24, seed=7)

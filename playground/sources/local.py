@@ -21,7 +21,7 @@ class LocalSource(Source):
 
     def __init__(self, runtime: "Runtime") -> None:
         super().__init__(runtime)
-        from playground.adapters.llama_local import LlamaPool
+        from playground.adapters.llama_pool import LlamaPool
 
         config = runtime.config
         # Local panes decode `local_slots` at a time: split the cores between them so they
