@@ -32,7 +32,6 @@ from playground.adapters.base import (
     GenerationSettings,
     ModelError,
     Retrying,
-    format_seconds,
     Status,
     StreamContext,
     TextDelta,
@@ -40,15 +39,13 @@ from playground.adapters.base import (
     Usage,
 )
 from playground.adapters.gemini_errors import (
-    after_retries, enum_word, is_api_error, rejects_system, rejects_thinking, server_delay, short_code, transport_kind,
+    describe_failure, enum_word, model_error, rejects_system, rejects_thinking, retry_delay, short_code,
 )
 from playground.adapters.pump import pull_cancellable
 from playground.keys import NO_GEMINI_KEY, redact
 
 FOLD_NOTE = "system prompt folded into the user turn: this model rejects system instructions"
 NO_THINKING_NOTE = "sent without a thinking setting: this model rejects one"
-RETRY_CODES = frozenset({429, 500, 502, 503, 504})
-MAX_RETRY_WAIT_S = 60.0  # a server asking for longer than this gets an error, not a frozen pane
 
 _FINISH_WORDS = {"MAX_TOKENS": "length", "STOP": "stop"}
 
@@ -220,7 +217,7 @@ class GeminiAdapter:
                     # Text is on screen: retrying would repeat it. The runner keeps it.
                     raise ModelError(
                         f"Gemini stream broke after {progress.describe()}: "
-                        f"{self._describe(exc)}"
+                        f"{describe_failure(exc, timeout_s=self.timeout_s, api_key=self._api_key)}"
                     ) from None
                 if has_system and not fold and rejects_system(exc):
                     self.fold_system = fold = True
@@ -237,9 +234,10 @@ class GeminiAdapter:
                     send_thinking = False
                     yield Status(NO_THINKING_NOTE)
                     continue
-                delay = self._retry_delay(exc, retries)
+                delay = retry_delay(exc, retries, max_retries=self.max_retries, backoff_s=self.backoff_s)
                 if delay is None:
-                    raise self._to_model_error(exc, retries) from None
+                    raise model_error(exc, model=self.model, retries=retries, timeout_s=self.timeout_s,
+                                      api_key=self._api_key) from None
                 retries += 1
                 yield Retrying(delay, retries, self.max_retries, short_code(exc))
                 self._wait(delay, ctx)
@@ -284,91 +282,6 @@ class GeminiAdapter:
             self._sleep(delay)
         ctx.check()
 
-    # ---- errors ------------------------------------------------------------------------
-
-    def _retry_delay(self, exc: BaseException, retries: int) -> float | None:
-        """Seconds to wait before retrying `exc`, or None when it must not be retried."""
-        if retries >= self.max_retries:
-            return None
-        code = getattr(exc, "code", None)
-        if is_api_error(exc):
-            if code not in RETRY_CODES:
-                return None
-        elif transport_kind(exc) != "dropped":
-            return None  # refused connections and timeouts are not worth repeating
-        asked = server_delay(exc)
-        if asked is not None:
-            if asked > MAX_RETRY_WAIT_S:
-                return None
-            return asked
-        return self.backoff_s * (2**retries)
-
-    def _describe(self, exc: BaseException) -> str:
-        if is_api_error(exc):
-            return self._redact(short_code(exc) + (f" ({exc.message})" if getattr(exc, "message", None) else ""))
-        kind = transport_kind(exc)
-        if kind == "timeout":
-            return f"no data for {format_seconds(self.timeout_s)} s (timed out)"
-        return self._redact(f"{type(exc).__name__}: {exc}")
-
-    def _to_model_error(self, exc: BaseException, retries: int) -> ModelError:
-        m = self.model
-        if is_api_error(exc):
-            code = getattr(exc, "code", None)
-            status = getattr(exc, "status", None) or ""
-            message = self._redact(str(getattr(exc, "message", "") or "").strip())
-            head = f"{code} {status}".strip()
-            blob = f"{exc.details} {message}".upper() if hasattr(exc, "details") else message.upper()
-            if "API_KEY_INVALID" in blob or "API KEY NOT VALID" in blob or code == 401:
-                return ModelError(
-                    f"The Gemini API rejected the API key ({head}): check GEMINI_API_KEY "
-                    "(or GOOGLE_API_KEY), or gemini_api_key in the config file."
-                )
-            if code == 403:
-                return ModelError(
-                    f"The Gemini API refused access to {m} ({head}): the API key may be "
-                    f"wrong or lack access to this model. {message}".strip()
-                )
-            if code == 404:
-                return ModelError(
-                    f"Unknown model id '{m}' on the Gemini API ({head}): check the id "
-                    f"(e.g. gemma-4-31b-it, gemma-4-26b-a4b-it). {message}".strip()
-                )
-            if code == 429:
-                asked = server_delay(exc)
-                wait = f" (it asks to wait {format_seconds(asked)} s)" if asked else ""
-                return ModelError(
-                    f"The Gemini API is rate-limiting this key ({head}){wait}"
-                    f"{after_retries(retries)}: try again later, or check your quota. {message}".strip()
-                )
-            if code is not None and code >= 500:
-                return ModelError(
-                    f"The Gemini API failed ({head}){after_retries(retries)}: try again later. "
-                    f"{message}".strip()
-                )
-            return ModelError(
-                f"The Gemini API rejected the request for {m} ({head}): {message or 'no details'}. "
-                "Check this pane's settings (temperature, top-k, thinking, image)."
-            )
-        kind = transport_kind(exc)
-        if kind == "timeout":
-            return ModelError(
-                f"The Gemini API did not answer {m} within {format_seconds(self.timeout_s)} s: try again, "
-                "or raise the timeout."
-            )
-        if kind == "connect":
-            return ModelError(
-                f"Cannot reach the Gemini API ({self._redact(str(exc))}): check the network, "
-                "or GOOGLE_GEMINI_BASE_URL if you set it."
-            )
-        if kind == "dropped":
-            return ModelError(
-                f"The connection to the Gemini API dropped{after_retries(retries)}: "
-                f"{self._redact(str(exc))}. Try again."
-            )
-        # Not a network or API failure: a bug or an SDK surprise. Keep it visible but scrubbed.
-        return ModelError(f"Gemini request for {m} failed: {self._describe(exc)}")
-
     def _redact(self, text: str) -> str:
         return redact(text, [self._api_key])
 
@@ -402,6 +315,3 @@ class _Progress:
         completion = None if cand is None and thoughts is None else (cand or 0) + (thoughts or 0)
         # completion_tokens = answer + thinking (what was generated); thinking_tokens = thinking.
         self.usage = Usage(prompt_tokens=prompt, completion_tokens=completion, thinking_tokens=thoughts)
-
-
-# ---- helpers --------------------------------------------------------------------------
