@@ -99,7 +99,11 @@ def bench_api(k: int, repeats: int, fake: FakeGemini) -> float:
 
 
 def bench_memory(fake: FakeGemini) -> float:
-    long_answer = [("pelican " * 40 + "\n") for _ in range(60)]  # ~20 KB
+    import random
+
+    words = ["pelican", "bicycle", "wheel", "beak", "feather", "pedal", "harbour", "gull", "chain", "wing"]
+    rng = random.Random(7)  # varied text: a repeating answer would be stopped by the loop detector
+    long_answer = [" ".join(rng.choice(words) for _ in range(40)) + f" ({i})\n" for i in range(60)]  # ~20 KB
     fake.set(Scenario(chunks=text_chunks(long_answer)), model="memory")
     config = AppConfig()
     runtime = Runtime(config, Catalog(config, scan_disk=False), env={"GEMINI_API_KEY": KEY})
@@ -125,8 +129,14 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--repeats", type=int, default=3)
     ap.add_argument("--max-tokens", type=int, default=64)
     ap.add_argument("--skip-local", action="store_true")
+    ap.add_argument("--only-memory", action="store_true")
     args = ap.parse_args(argv)
     ok = True
+    if args.only_memory:
+        with FakeGemini(max_lifetime_s=900) as fake:
+            os.environ["GOOGLE_GEMINI_BASE_URL"] = fake.base_url
+            bench_memory(fake)
+        return 0
     if not args.skip_local:
         ok &= bench_local(args.k, args.repeats, args.max_tokens) <= 1.05
     with FakeGemini(max_lifetime_s=900) as fake:
