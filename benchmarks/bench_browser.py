@@ -90,8 +90,9 @@ def main(argv: list[str] | None = None) -> int:
 
     rows = []
     # 20 chunks 30 ms apart: an answer that streams (the first chunk at once), like the API's.
-    with FakeGemini(Scenario(chunks=text_chunks(ANSWER), chunk_delay_s=0.03)) as fake:
-        fake.scenarios["gemma-4-26b-a4b-it"] = Scenario(chunks=text_chunks(ANSWER_B), chunk_delay_s=0.03)
+    with FakeGemini(Scenario(chunks=text_chunks(ANSWER), chunk_delay_s=0.03, first_chunk_at_once=True)) as fake:
+        fake.scenarios["gemma-4-26b-a4b-it"] = Scenario(chunks=text_chunks(ANSWER_B), chunk_delay_s=0.03,
+                                                        first_chunk_at_once=True)
         os.environ["GOOGLE_GEMINI_BASE_URL"] = fake.base_url
         os.environ.pop("GEMINI_API_KEY", None)
         app = LaunchedApp(cache_dir=Path(tempfile.mkdtemp(prefix="bench-browser-")),

@@ -138,6 +138,7 @@ class Scenario:
     known_models: frozenset[str] | None = None  # None: any model exists
     first_delay_s: float = 0.0  # silence before the first chunk (a thinking model)
     chunk_delay_s: float = 0.0  # latency before every chunk
+    first_chunk_at_once: bool = False  # no chunk latency before the first chunk (first_delay_s still applies)
     echo_key_in_status: bool = False  # a careless server: its error status word carries the key
 
 
@@ -284,7 +285,7 @@ class _Handler(BaseHTTPRequestHandler):
             if sc.drop_after is not None and i == sc.drop_after:
                 self.close_connection = True
                 return  # no terminating chunk: the client sees a truncated body
-            if not self._sleep(sc.chunk_delay_s):
+            if not self._sleep(0.0 if (i == 0 and sc.first_chunk_at_once) else sc.chunk_delay_s):
                 return  # server stopping
             self._chunk(b"data: " + json.dumps(event).encode() + b"\r\n\r\n")
         self._chunk(b"")  # end of chunked body
