@@ -304,7 +304,7 @@ def cmd_download(args: argparse.Namespace) -> int:
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
-    from playground.ui.app import serve
+    from playground.ui.serve import serve
 
     return serve(args, build_runtime(args))
 
