@@ -118,8 +118,6 @@ GEOMETRY = """() => {
             const sr = slot.getBoundingClientRect();
             const wider = [...slot.querySelectorAll('*')].filter(e => {
                     if (!e.getClientRects().length) return false;
-                    // The pane header is render.py's (pane content); its fit is tested on that side.
-                    if (e.closest('.gp-head')) return false;
                     // Cut on purpose with an ellipsis (a header line; the full text is its tooltip).
                     for (let a = e; a && a !== slot; a = a.parentElement) {
                         if (getComputedStyle(a).textOverflow === 'ellipsis') return false;
