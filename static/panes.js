@@ -1,4 +1,5 @@
-// Pane content behaviour (samples, drawings); the page-level behaviour is in playground.js.
+// Pane content behaviour (samples, drawings); the page-level behaviour is in the scripts run
+// before this one (app.py PAGE_SCRIPTS).
 //
 //  - the drawing strip / grid under the panes (#gp-gallery .gp-align) gets one grid track per pane
 //    at the pane's measured x-range, so its columns line up with the panes whatever the page

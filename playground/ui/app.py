@@ -42,8 +42,9 @@ from playground.ui.url_state import MAX_URL_CHARS, url_fields
 
 LOGIN_NOTE = ("After 5 wrong logins within a minute, logins from your address pause for up to a minute "
               "(the form then says the credentials are incorrect).")
-# The page's scripts, run in this order as one <script> in <head>.
-PAGE_SCRIPTS = ("playground.js", "panes.js")
+# The page's scripts, run in this order as one <script> in <head>: playground.js makes window.gp,
+# which the others extend (url_state.js before layout.js, whose duplicated() uses it).
+PAGE_SCRIPTS = ("playground.js", "url_state.js", "layout.js", "diff_sync.js", "panes.js")
 PAGE_STYLES = ("playground.css", "panes.css")
 
 

@@ -50,7 +50,7 @@ def wire_run(app: Any, session_id: Callable, tab: CompareTab, form: Form, output
         return app.sessions.stop(session_id(request))
 
     # /run (scripts, gradio_client): every field by name. The page's own Run sends two
-    # inputs instead, the form as JSON (playground.js keeps it from each field's change
+    # inputs instead, the form as JSON (static/url_state.js keeps it from each field's change
     # event) and the image: Gradio's client spends ~1 ms per input gathering them on a
     # click, 50-90 ms for the whole form.
     run_kwargs = dict(fn=on_run, inputs=form.inputs(), outputs=outputs,
@@ -74,7 +74,7 @@ def wire_run(app: Any, session_id: Callable, tab: CompareTab, form: Form, output
 
 
 def wire_comparison_view(tab: CompareTab) -> None:
-    """Diff and synced scrolling are pure browser work (static/playground.js)."""
+    """Diff and synced scrolling are pure browser work (static/diff_sync.js)."""
     for control, js in ((tab.baseline, "(v) => window.gp && window.gp.setBaseline(v)"),
                         (tab.diff_on, "(v) => window.gp && window.gp.setDiff(v)"),
                         (tab.sync_on, "(v) => window.gp && window.gp.setSync(v)")):
@@ -122,7 +122,7 @@ def wire_pane_actions(app: Any, session_id: Callable, tab: CompareTab, outputs: 
             return app.sessions.show_sample(session_id(request), slot, +1)
 
         buttons["stop"].click(on_stop_one, None, [tab.status], api_name=f"stop_{slot}", queue=False)
-        # The copy lands in the first empty picker; the page then shows where (playground.js).
+        # The copy lands in the first empty picker; the page then shows where (static/layout.js).
         buttons["duplicate"].click(lambda *v, slot=slot: duplicate_pane(slot, *v), pane_inputs, pane_inputs,
                                    api_name=f"duplicate_{slot}", queue=False).then(
             None, None, None, js=f"() => window.gp && window.gp.duplicated({slot})", queue=False)

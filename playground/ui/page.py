@@ -1,5 +1,5 @@
 """Page-level pieces of the Compare tab that are not layout: the per-pane action icons and their
-tooltips (rendered into the page config for playground.js), the named list of every pane
+tooltips (rendered into the page config for static/layout.js), the named list of every pane
 handler's outputs, the run status made true from the panes' states, and the image example's
 choice of models that can see."""
 

@@ -321,7 +321,7 @@ def _render_content(state: PaneState, drawings: list[Drawing] | None, blind: Bli
         # The raw answer, inert, for the word diff in the page. In an attribute, not as the
         # template's content: Gradio patches a gr.HTML's DOM in place (attributes and child nodes)
         # and never reaches a <template>'s content, which would keep the first text it was given
-        # (a stale answer, or an unmasked one). playground.js mirrors it into the content.
+        # (a stale answer, or an unmasked one). static/diff_sync.js mirrors it into the content.
         body.append(f'<template class="gp-raw" data-text="{esc(text)}"></template>')
     elif not state.error and not state.finished:
         body.append('<div class="gp-waiting">…</div>')

@@ -8,7 +8,7 @@ In a blind comparison the `m`s list the SET of models in the order they were pic
 shows which model is decided per comparison on the server (session.py) and is never in the URL.
 An image cannot travel in a link: a link made with one says `img=1`, and opening it says so.
 
-The browser keeps the URL in step with the form (static/playground.js reads the fields named by
+The browser keeps the URL in step with the form (static/url_state.js reads the fields named by
 `url_fields()`, rendered into the page by app.py, and writes history.replaceState); this module
 does the other direction: a page opened with such a URL gets every field filled in on the server
 (`demo.load` reading `gr.Request.query_params`, the reliable way to set Gradio dropdowns), and
