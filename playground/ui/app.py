@@ -21,15 +21,13 @@ from typing import Any
 
 import gradio as gr
 
-from playground.adapters.base import ChatRequest
-from playground.runner import PaneRequest
 from playground.runtime import Runtime
 from playground.status import PaneStatus
 from playground.ui.compare_events import wire_compare
 from playground.ui.compare_tab import NO_MODEL, build_compare_tab
 from playground.ui.errors import quiet_every_event
 from playground.ui.export import make_export_dir, remove_export_dir
-from playground.ui.form import MAX_PANES, Form, parse_form
+from playground.ui.form import MAX_PANES, Form
 from playground.ui.guard import AccessGuard
 from playground.ui.history_tab import build_history_tab
 from playground.ui.leaderboard_tab import build_leaderboard_tab
@@ -37,7 +35,6 @@ from playground.ui.limits import LoginThrottle, RateLimited, RateLimiter, truste
 from playground.ui.models_tab import build_models_tab
 from playground.ui.page import ACTION_TOOLTIPS, session_outputs
 from playground.ui.session import Sessions
-from playground.ui.uploads import read_upload
 from playground.ui.url_state import MAX_URL_CHARS, url_fields
 
 LOGIN_NOTE = ("After 5 wrong logins within a minute, logins from your address pause for up to a minute "
@@ -109,11 +106,6 @@ class PlaygroundApp:
         return [("(no model)", NO_MODEL)] + ready + unready
 
     # ---------------------------------------------------------------- form → request
-    def parse_form(self, form: dict[str, Any]) -> tuple[ChatRequest, list[PaneRequest], bool]:
-        parsed = parse_form(self.runtime, form, self.max_prompt_chars,
-                            read_image=lambda path: read_upload(path, self.runtime.config))
-        return parsed.request, parsed.panes, parsed.bypass_cache
-
     def vision_models(self, choices: list[tuple[str, str]]) -> list[str]:
         """The picker's models that can see an image now (a vision model, with its projector
         when it runs locally), in the picker's order."""
