@@ -238,6 +238,7 @@ class Catalog:
                 family=family_of(info) if info else guess_family(path.name),
                 quantization=info.quant if info else quant_from_name(path.stem)), path=path)
             spec.quant = spec.entry.quantization
+            self._as_preset_file(spec, info)
         else:
             close = [i for i in self.entries if name.lower() in i.lower()][:5]
             hint = f" Did you mean: {', '.join(close)}?" if close else ""
@@ -308,6 +309,24 @@ class Catalog:
                 continue
             options.append(option)
         return options
+
+    def _as_preset_file(self, spec: ModelSpec, info: GGUFInfo | None) -> None:
+        """A file named by its path that is a preset's model (by its metadata or name) gets that
+        model's facts and, when its projector lies next to it, its vision — as a found file
+        joining the preset does."""
+        if info is None or info.error is not None:
+            return
+        preset_id = next((self._join_keys[k] for k in info.keys() if k in self._join_keys), None)
+        if preset_id is None:
+            return
+        preset = self.entries[preset_id]
+        projector = projector_next_to(spec.path)
+        spec.preset_id = preset_id
+        spec.mmproj_path = projector
+        spec.entry = spec.entry.model_copy(update={
+            "effective_params": preset.effective_params, "total_params": preset.total_params,
+            "active_params": preset.active_params, "vision": preset.vision and projector is not None,
+            "mmproj_path": str(projector) if projector else None})
 
     def _use(self, spec: ModelSpec, option: QuantOption) -> None:
         spec.quant = option.quant

@@ -65,7 +65,8 @@ class ModelSpec:
         if e.quantization and self.is_local:
             parts.append(e.quantization)
         if is_file(self.path):
-            parts.append(f"{self.path.stat().st_size / 1e9:.2f} GB")
+            size = self.path.stat().st_size
+            parts.append(f"{size / 1e9:.2f} GB" if size >= 1e8 else f"{size / 1e6:.1f} MB")
         elif e.size_gb:
             parts.append(f"≈{e.size_gb:g} GB")
         if e.vision:

@@ -48,7 +48,7 @@ def test_facts_come_from_the_file_it_will_load(lmstudio_dir):
     write_gguf(lmstudio_dir / "gemma-4-E4B-it-Q8_0.gguf", pad_bytes=2_000_000)
     facts = catalog().resolve("gemma-4-e4b").facts()
     assert "Q8_0" in facts and "Q4_K_M" not in facts
-    assert "0.00 GB" in facts and "≈5.3 GB" not in facts  # the real file's size, not the preset's download
+    assert "2.0 MB" in facts and "≈5.3 GB" not in facts  # the real file's size, not the preset's download
     assert "effective" in facts  # parameter counts still come from the preset: it is that model
 
 

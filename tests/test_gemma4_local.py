@@ -431,6 +431,28 @@ def test_compare_with_an_image_on_the_found_gemma4_preset(tiny_gemma4, tmp_path,
     assert pane["metrics"]["prompt_tokens"] >= 70 + 10
 
 
+def test_a_gemma4_file_named_by_its_path_sees_images_through_the_projector_beside_it(tiny_gemma4, tmp_path, capsys):
+    """`compare -m path/to/gemma-4-E2B-it-….gguf --image FILE`: the file is known as gemma-4-e2b by
+    its metadata, so it gets that model's facts and vision through the projector next to it."""
+    import json
+
+    from playground.catalog import Catalog
+    from playground.cli import main
+    from playground.config import AppConfig
+
+    spec = Catalog(AppConfig(), scan_disk=False).resolve(str(tiny_gemma4.model))
+    assert spec.mmproj_path == tiny_gemma4.mmproj and spec.entry.vision
+    assert "effective" in spec.facts() and "MB" in spec.facts() and "0.00 GB" not in spec.facts()
+    image = tmp_path / "red.png"
+    image.write_bytes(png(64, 48))
+    status = main(["compare", "What colour is this?", "-m", str(tiny_gemma4.model), "--image", str(image),
+                   "--n-ctx", "512", "--max-tokens", "4", "--seed", "3", "--json", "--no-cache"])
+    assert status == 0
+    (pane,) = json.loads(capsys.readouterr().out)["panes"]
+    assert pane["error"] is None and not any("cannot see images" in n for n in pane["notes"])
+    assert pane["metrics"]["prompt_tokens"] >= 70 + 10
+
+
 def test_stop_while_the_image_is_read_cancels_and_the_model_stays_usable(pool, tiny_gemma4):
     """The handler reads the prompt and the image before it returns its first chunk; Stop
     pressed then must still cancel (llama.cpp's abort callback), not run on to the answer."""
