@@ -26,6 +26,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
 
 from fake_gemini import FakeGemini, Scenario, text_chunks  # noqa: E402
+from test_load import rss_mb  # noqa: E402  (one reader of /proc/self/status)
 
 from playground.adapters.base import ChatRequest, GenerationSettings  # noqa: E402
 from playground.catalog import Catalog  # noqa: E402
@@ -40,14 +41,6 @@ def timed(runtime: Runtime, panes: list[PaneRequest], prompt: str) -> tuple[floa
     started = time.perf_counter()
     groups = Comparison(runtime, ChatRequest(prompt), panes, use_cache=False).start().wait_by_pane()
     return time.perf_counter() - started, groups
-
-
-def rss_mb() -> float:
-    with open("/proc/self/status") as status:
-        for line in status:
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1]) / 1024
-    return 0.0
 
 
 def bench_local(k: int, repeats: int, max_tokens: int) -> float:

@@ -5,25 +5,10 @@ from __future__ import annotations
 
 import pytest
 
-from test_browser import CHROMIUM_ARGS, browser_unavailable, chromium_path
+from test_browser import browser  # noqa: F401  (the shared Chromium fixture)
 from test_hardening_web import FAST_MODEL, Served
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
-
-
-@pytest.fixture(scope="module")
-def browser():
-    executable = chromium_path()
-    if executable is None:
-        browser_unavailable("chromium is not installed (apt-get install -y chromium)")
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        browser_unavailable("the playwright package is not installed (pip install -e '.[test]')")
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS, timeout=30_000)
-        yield chromium
-        chromium.close()
 
 
 @pytest.fixture
