@@ -216,7 +216,7 @@ def open_menu(page: Page, elem_id: str) -> None:
         # Gradio mounts a folded menu's fields when it opens and sets their values just after; a
         # value typed in that first instant (no person is that fast) is overwritten. Wait until
         # the fields are there and settled, as a person's next keystroke would.
-        page.locator(f"#{elem_id} input, #{elem_id} textarea").first.wait_for(state="visible")
+        page.locator(f"#{elem_id} > button.label-wrap.open").wait_for(state="visible")
         page.wait_for_timeout(250)
 
 
