@@ -93,7 +93,7 @@ def connect(path: str | os.PathLike[str], timeout: float = 10.0) -> sqlite3.Conn
     con = sqlite3.connect(str(path), timeout=timeout, isolation_level=None, check_same_thread=False)
     try:
         con.execute(f"PRAGMA busy_timeout = {int(timeout * 1000)}")
-        _enable_wal(con, timeout)
+        enable_wal(con, timeout)
         con.execute("PRAGMA synchronous = NORMAL")  # WAL + NORMAL: durable on commit except power loss
     except BaseException:
         con.close()
@@ -101,7 +101,11 @@ def connect(path: str | os.PathLike[str], timeout: float = 10.0) -> sqlite3.Conn
     return con
 
 
-def _enable_wal(con: sqlite3.Connection, timeout: float) -> None:
+def enable_wal(con: sqlite3.Connection, timeout: float) -> None:
+    """Put the file behind `con` in WAL mode, retrying a lock clash for up to `timeout` s.
+
+    Shared with the vote store (playground.judging.votes).
+    """
     # Switching a new file to WAL needs an exclusive lock; processes creating the file at
     # once can each hold SHARED and want EXCLUSIVE, and SQLite then answers "database is
     # locked" at once instead of waiting. Retry (with jitter) until the busy timeout.

@@ -17,9 +17,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
-import secrets
 import sqlite3
-import time as _time
 from pathlib import Path
 from typing import Any, Iterable, Iterator
 
@@ -72,9 +70,11 @@ class VoteStore:
             self.directory.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
             raise VoteStoreError(f"The folder {self.directory} could not be created ({exc.strerror or exc}).") from exc
+        from playground.cache.history import enable_wal
+
         with self._connect("open") as con:
             # WAL survives the connection; the schema is created once, by whoever comes first.
-            self._enable_wal(con)
+            enable_wal(con, self.timeout)
             with _write(con):
                 for statement in filter(str.strip, _SCHEMA.split(";")):
                     con.execute(statement)
@@ -85,21 +85,6 @@ class VoteStore:
                     raise VoteStoreError(
                         f"{self.path} was written by a newer gemma-playground (format {version});"
                         " upgrade to read it.")
-
-    def _enable_wal(self, con: sqlite3.Connection) -> None:
-        # Switching a new file to WAL needs an exclusive lock. Two processes creating the store
-        # at once can deadlock on it (both hold SHARED, both want EXCLUSIVE), and SQLite then
-        # answers "database is locked" at once instead of waiting: retry for the busy timeout.
-        deadline = _time.monotonic() + self.timeout
-        while True:
-            try:
-                if con.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
-                    con.execute("PRAGMA journal_mode=WAL")
-                return
-            except sqlite3.OperationalError as exc:
-                if "locked" not in str(exc) and "busy" not in str(exc) or _time.monotonic() > deadline:
-                    raise
-                _time.sleep(0.02 + secrets.randbelow(30) / 1000)
 
     @contextlib.contextmanager
     def _connect(self, action: str) -> Iterator[sqlite3.Connection]:
