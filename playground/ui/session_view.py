@@ -22,10 +22,10 @@ import gradio as gr
 from playground.adapters.base import ChatRequest
 from playground.runner import Comparison, PaneRequest, PaneState
 from playground.ui.chart import render_chart
+from playground.ui.form import MAX_PANES
 from playground.ui.grid import render_gallery
 from playground.ui.render import Blind, Drawing, Sample, drawings_for, pane_letter, render_pane
 
-MAX_PANES = 6
 JUDGE_OUTPUTS = MAX_PANES + 5  # the ranking widget: box, a rank per pane, note, submit, reveal, tags
 RANK_WORDS = ("1st (best)", "2nd", "3rd", "4th", "5th", "6th")
 
@@ -138,9 +138,9 @@ class SessionView:
                 htmls.append(gr.skip())
                 continue
             self.shown[slot] = versions
-            before = sum(1 for d in self.sample_drawings.get(slot, {}).values())
+            before = len(self.sample_drawings.get(slot, {}))
             samples = self.sample_views(slot)
-            drawings_changed |= sum(1 for d in self.sample_drawings.get(slot, {}).values()) != before
+            drawings_changed |= len(self.sample_drawings.get(slot, {})) != before
             letter = pane_letter(slot) if letters else None
             if len(samples) > 1:
                 htmls.append(render_pane(samples[0].state, samples[0].drawings, blind, letter,
