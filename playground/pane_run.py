@@ -141,7 +141,8 @@ class PaneRun:
 
     def storable(self) -> bool:
         """A fresh, complete answer this pane made itself (not a replay, not given up on)."""
-        return not self.state.cached and not self.abandoned and self.snapshot().to_result().complete
+        with self.lock:  # no deep copy of the whole state just to ask this
+            return not self.state.cached and not self.abandoned and self.state.to_result().complete
 
     # -- the thread --
     def start(self) -> None:
