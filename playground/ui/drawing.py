@@ -79,6 +79,11 @@ class Blind:
         return cls(tuple(sorted(names)))
 
 
+def shown_label(state: PaneState, blind: Blind | None) -> str:
+    """What a pane's column or card is headed with: its letter while blind, else its label."""
+    return pane_letter(state.index) if blind is not None else state.label
+
+
 def esc(value: object) -> str:
     return html.escape(str(value), quote=True)
 

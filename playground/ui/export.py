@@ -17,6 +17,7 @@ from importlib.resources import files
 
 from playground.adapters.base import ChatRequest
 from playground.pane import PaneState
+from playground.ui.drawing import shown_label
 from playground.ui.render import (
     Blind,
     Drawing,
@@ -25,7 +26,6 @@ from playground.ui.render import (
     cell_mark,
     drawing_png,
     format_rate,
-    pane_letter,
     render_gallery,
     render_pane,
     usable,
@@ -241,7 +241,7 @@ def export_png_card(request: ChatRequest, states: list[PaneState], drawings: dic
         x = pad + column * (cell + pad)
         found = drawings.get(state.index) or []
         shown = usable([d.masked(blind) for d in found] if blind is not None else found)
-        label = pane_letter(state.index) if blind is not None else state.label
+        label = shown_label(state, blind)
         canvas.text(x, header + 14, wrap(label, cell, 14, 1, bold=True)[0], size=14, weight="bold")
         if blind is not None:
             status = "done" if state.finished else "running"
@@ -284,7 +284,7 @@ def export_grid_png(request: ChatRequest, states: list[PaneState], samples: dict
                 " · Gemma playground", size=12, fill="#57606a")
     for column, state in enumerate(states):
         x = pad + column * (cell + pad)
-        label = pane_letter(state.index) if blind is not None else state.label
+        label = shown_label(state, blind)
         canvas.text(x, header + 14, wrap(label, cell, 13, 1, bold=True)[0], size=13, weight="bold")
         group = samples.get(state.index) or []
         for j in range(rows):

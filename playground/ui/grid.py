@@ -16,7 +16,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from playground.pane import PaneState
-from playground.ui.drawing import Blind, Drawing, esc, notes_details, pane_letter, usable
+from playground.ui.drawing import Blind, Drawing, esc, notes_details, shown_label, usable
 
 if TYPE_CHECKING:  # only for annotations: render.py imports this module
     from playground.ui.render import Sample
@@ -28,10 +28,6 @@ def _tracks(n: int) -> str:
     """Default grid tracks: a zero spacer, then column, gap, column, … (2n + 1 tracks)."""
     cols = f" minmax(0, 1fr) {GAP_PX}px" * (n - 1) + " minmax(0, 1fr)"
     return "0px" + cols
-
-
-def _name(state: PaneState, blind: Blind | None) -> str:
-    return pane_letter(state.index) if blind is not None else state.label
 
 
 def _figure(drawing: Drawing, name: str, blind: Blind | None) -> str:
@@ -50,7 +46,7 @@ def render_strip(states: list[PaneState], drawings: dict[int, list[Drawing]], bl
         return ""
     columns = []
     for position, state in enumerate(states):
-        name = _name(state, blind)
+        name = shown_label(state, blind)
         found = drawings.get(state.index)
         shown = usable(found)
         if shown:
@@ -90,7 +86,7 @@ def render_grid(states: list[PaneState], samples: dict[int, list["Sample"]], bli
     for position, state in enumerate(states):
         column = 2 * position + 2
         cells.append(f'<div class="gp-grid-head" data-pane="{state.index}" style="grid-column: {column}; '
-                     f'grid-row: 1">{esc(_name(state, blind))}</div>')
+                     f'grid-row: 1">{esc(shown_label(state, blind))}</div>')
         group = samples.get(state.index) or []
         for j in range(rows):
             where = f'data-pane="{state.index}" data-sample="{j + 1}" style="grid-column: {column}; grid-row: {j + 2}"'
@@ -104,7 +100,7 @@ def render_grid(states: list[PaneState], samples: dict[int, list["Sample"]], bli
             box = {"none": "no drawing", "running": "…"}.get(mark, "")
             if shown:
                 first = shown[0].masked(blind) if blind is not None else shown[0]
-                box = f'<img src="{first.uri}" alt="{esc(_name(state, blind))} sample {j + 1}">'
+                box = f'<img src="{first.uri}" alt="{esc(shown_label(state, blind))} sample {j + 1}">'
             more = f" · +{len(shown) - 1} more" if len(shown) > 1 else ""
             finish = sample.state.finish_reason or ""
             notes = notes_details(shown[0].masked(blind) if (shown and blind) else shown[0]) if shown else ""
