@@ -234,17 +234,25 @@ def metrics_line(metrics) -> str:
 
 def print_human(groups) -> None:
     from playground.samples import summarize
+    from playground.terminal import printable  # model output and ids: control characters escaped
 
     for samples in groups:
         samples = samples if isinstance(samples, list) else [samples]
         if len(samples) > 1:
             line = summarize([s.text for s in samples], [s.finish_reason for s in samples]).line()
-            print(f"##### {samples[0].model} ({samples[0].source}) — {line}")
+            print(printable(f"##### {samples[0].model} ({samples[0].source}) — {line}"))
         for number, r in enumerate(samples, 1):
             _print_result(r, f" · sample {number} of {len(samples)}" if len(samples) > 1 else "")
 
 
 def _print_result(r, which: str) -> None:
+    import builtins
+
+    from playground.terminal import printable
+
+    def print(text: str = "") -> None:  # model output and ids: control characters escaped
+        builtins.print(printable(text, keep="\n\t"))
+
     status = "error" if r.error else (r.finish_reason or "")
     cached = " · cached" if r.cached else ""
     print(f"=== {r.model} ({r.source}) — {status}{cached}{which}")
@@ -276,12 +284,14 @@ def cmd_models(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps(rows, indent=2, ensure_ascii=False))
     else:
+        from playground.terminal import printable  # ids come from config files and servers
+
         width = max(len(r["id"]) for r in rows)
         for r in rows:
             mark = "✓" if r["ready"] else "✗"
             s = r["sampling"]
-            print(f"{mark} {r['id']:<{width}}  {r['source']:<6}  {r['status']}  {r['facts']}"
-                  f"  [T {s['temperature']:g} · p {s['top_p']:g} · k {s['top_k']} ({s['source']})]")
+            print(printable(f"{mark} {r['id']:<{width}}  {r['source']:<6}  {r['status']}  {r['facts']}"
+                            f"  [T {s['temperature']:g} · p {s['top_p']:g} · k {s['top_k']} ({s['source']})]"))
     return 0
 
 
