@@ -1,9 +1,12 @@
-"""Local GGUF models through llama-cpp-python: one pane's answer streamed from a pooled model.
+"""Local GGUF models through llama-cpp-python, run in an engine process (:mod:`.llama_engine`).
 
-The adapter builds the prompt (the GGUF's chat template, or the family's own format), reads it
-into a model borrowed from the :class:`~playground.adapters.llama_pool.LlamaPool`, and relays the
-chunks as events. Stop can interrupt llama.cpp while it reads the prompt (:class:`PromptAbort`);
-after the answer, tokens the model wrote that never show in the text become notes.
+Two halves. :class:`LlamaLocalAdapter` is what the app hands a pane: it borrows the model's
+engine process from the :class:`~playground.adapters.llama_pool.LlamaPool` and relays its events.
+:class:`LocalGeneration` runs inside the engine process, next to the `Llama`: it builds the
+prompt (the GGUF's chat template, or the family's own format), reads it into the model and turns
+the chunks into events. Stop can interrupt llama.cpp while it reads the prompt
+(:class:`PromptAbort`); after the answer, tokens the model wrote that never show in the text
+become notes.
 """
 
 from __future__ import annotations
@@ -63,13 +66,16 @@ class PromptAbort:
 
 
 class LlamaLocalAdapter:
+    """One local model as the app sees it: its answers come from its engine process."""
+
     def __init__(self, pool: LlamaPool, path: Path, family: str = "auto",
-                 mmproj: Path | None = None, vision: bool = False):
+                 mmproj: Path | None = None, vision: bool = False, repack: bool | None = None):
         self.pool = pool
         self.path = Path(path)
         self.family = family
         self.mmproj = mmproj
         self.vision = vision
+        self.repack = repack
 
     def stream(self, request: ChatRequest, settings: GenerationSettings,
                ctx: StreamContext) -> Iterator[Event]:
@@ -83,17 +89,37 @@ class LlamaLocalAdapter:
         # Always keyed with the projector (when the model has one): a vision model asked with and
         # then without an image is loaded once, not twice. The handler loads its projector
         # lazily, on the first image.
-        with self.pool.use(self.path, self.mmproj) as (model, load_s):
+        with self.pool.use(self.path, self.mmproj, self.repack) as (engine, load_s):
             yield Loaded(load_s)
             ctx.check()
-            if request.image is not None:
-                yield from self._stream_vision(model, request, settings, ctx)
-            else:
-                yield from self._stream_text(model.llm, request, settings, ctx)
+            for event in engine.stream(request, settings, self.family, self.mmproj, ctx):
+                if isinstance(event, RequestSent):  # how the engine loaded the weights
+                    event = RequestSent(event.details | {"repack": engine.repack_note})
+                yield event
+
+
+class LocalGeneration:
+    """One answer from a loaded model, inside the engine process."""
+
+    def __init__(self, model: LoadedModel, family: str = "auto", mmproj: Path | None = None):
+        self.model = model
+        self.path = Path(model.llm.model_path)
+        self.family = family
+        self.mmproj = mmproj
+
+    def stream(self, request: ChatRequest, settings: GenerationSettings,
+               ctx: StreamContext) -> Iterator[Event]:
+        if request.image is not None:
+            yield from self._stream_vision(self.model, request, settings, ctx)
+        else:
+            yield from self._stream_text(self.model.llm, request, settings, ctx)
 
     def _sampling(self, settings: GenerationSettings) -> dict[str, Any]:
+        # min_p: a setting once GenerationSettings has it; 0.0 (off) until then
+        min_p = getattr(settings, "min_p", None)
         return dict(max_tokens=settings.max_tokens, temperature=settings.temperature,
-                    top_p=settings.top_p, top_k=settings.top_k, min_p=0.0, repeat_penalty=1.0,
+                    top_p=settings.top_p, top_k=settings.top_k,
+                    min_p=0.0 if min_p is None else min_p, repeat_penalty=1.0,
                     seed=settings.seed if settings.seed is not None else -1)
 
     def _describe(self, prompt: str, n_tokens: int, stops: list[str], sampling: dict[str, Any],

@@ -1,10 +1,14 @@
-"""The pool of loaded GGUF models: loading through llama-cpp-python, and keeping them.
+"""The pool of loaded GGUF models, each in its own engine process (Ollama's runner pattern).
 
-One `Llama` per model file (and projector), used under that model's lock (a Llama is not
-thread-safe). Loaded models live in an LRU pool bounded by `max_loaded`; a model in use is
-never evicted. Before llama.cpp sees a file, it is checked here (GGUF magic, a rough memory
-estimate), so the hopeless cases end in a sentence rather than a C-level log or the OS killing
-the app. The adapter that streams from these models is :mod:`.llama_local`.
+Native code (llama.cpp, its projector) can segfault, abort on an assert or be OOM-killed. So
+every loaded model lives in a child process (:mod:`.llama_engine`): a crash ends that model's
+engine and the pane that was using it, never the app or another loaded model. Loaded models
+live in an LRU pool bounded by `max_loaded`; a model in use is never evicted, and evicting one
+ends its process, so its memory goes back to the system for certain.
+
+Before llama.cpp sees a file it is checked here, in the app (GGUF magic, a rough memory
+estimate), so the hopeless cases end in a sentence before any process starts. The code that
+loads a `Llama` (:func:`load_llama`) runs inside the engine process.
 """
 
 from __future__ import annotations
@@ -65,7 +69,7 @@ def check_memory(path: Path, n_ctx: int) -> None:
     """A rough RAM estimate before loading: the weights (file size, +10%), a KV cache allowance
     of 64 KiB per context token (small models need less, 30B-class models at long contexts
     more) and 300 MB for buffers. It only has to catch the hopeless cases before llama.cpp
-    tries and the OS kills the whole app."""
+    tries and the OS kills the engine."""
     needed = path.stat().st_size * 1.1 + n_ctx * 64 * 1024 + 300 * 1024**2
     free = available_memory_bytes()
     if free is not None and needed > free:
@@ -74,6 +78,70 @@ def check_memory(path: Path, n_ctx: int) -> None:
             f"{free / 1e9:.1f} GB available. Close other models (lower --max-loaded-models) "
             "or pick a smaller quantization."
         )
+
+
+# ---- repacking and AMX --------------------------------------------------------------------
+
+CPUINFO = Path("/proc/cpuinfo")
+
+
+def cpu_has_amx(cpuinfo: Path | None = None) -> bool:
+    """True on a CPU with AMX (Sapphire Rapids and later Xeons, common in cloud VMs), where
+    llama-cpp-python 0.3.36's repacked AMX matrix multiply segfaults on the first decode of a
+    quantized model (llama.cpp #20824)."""
+    try:
+        with open(cpuinfo or CPUINFO, encoding="ascii", errors="replace") as handle:
+            return any("amx_int8" in line.split() for line in handle if line.startswith("flags"))
+    except OSError:
+        return False
+
+
+def decide_repack(setting: bool | None, cpuinfo: Path | None = None) -> tuple[bool, str]:
+    """(repack weights at load?, how it was decided) — the words shown by `models` and in the
+    pane's request fold. A setting (model entry, config, --no-repack) beats the CPU check."""
+    if setting is not None:
+        return setting, f"{'on' if setting else 'off'} (set in config)"
+    if cpu_has_amx(cpuinfo):
+        return False, "off (AMX CPU detected)"
+    return True, "on"
+
+
+def load_llama(path: Path, mmproj: Path | None, n_ctx: int, n_threads: int, n_gpu_layers: int,
+               repack: bool) -> "LoadedModel":
+    """Load a model with llama-cpp-python. Runs in the engine process, never in the app."""
+    import llama_cpp
+    import llama_cpp.llama_cpp as llama_lib
+
+    if not repack:
+        # `Llama` has no keyword for llama.cpp's --no-repack: it takes its model params from
+        # llama_model_default_params(), so the engine (one model per process) wraps that.
+        default_params = llama_lib.llama_model_default_params
+
+        def no_repack_params():
+            params = default_params()
+            params.use_extra_bufts = False
+            return params
+
+        llama_lib.llama_model_default_params = no_repack_params
+    handler = None
+    if mmproj is not None:
+        check_gguf_file(mmproj)
+        route_mtmd_logs()
+        try:
+            from llama_cpp.llama_chat_format import Gemma4ChatHandler
+
+            handler = Gemma4ChatHandler(clip_model_path=str(mmproj), verbose=False)
+        except Exception as exc:
+            raise ModelError(f"cannot load the image projector {mmproj.name}: {exc}") from None
+    try:
+        llm = llama_cpp.Llama(model_path=str(path), n_ctx=padded_n_ctx(n_ctx), n_threads=n_threads,
+                              n_gpu_layers=n_gpu_layers, chat_handler=handler, verbose=False)
+    except (ValueError, RuntimeError, OSError) as exc:
+        raise ModelError(
+            f"llama.cpp could not load {path.name} ({exc}). The file may be damaged, or its "
+            "architecture is newer than this llama-cpp-python: upgrade it or pick another file."
+        ) from None
+    return LoadedModel(llm=llm, vision_handler=handler)
 
 
 def route_mtmd_logs() -> None:
@@ -96,101 +164,108 @@ def route_mtmd_logs() -> None:
 
 @dataclass
 class LoadedModel:
+    """A model loaded in the engine process: its Llama and (for images) its chat handler."""
+
     llm: Any
-    lock: threading.Lock = field(default_factory=threading.Lock)
-    users: int = 0
     vision_handler: Any = None
 
 
+# ---- the pool (in the app) ----------------------------------------------------------------
+
+
+@dataclass
+class _Slot:
+    engine: Any  # llama_engine.EngineProcess
+    lock: threading.Lock = field(default_factory=threading.Lock)
+    users: int = 0
+
+
 class LlamaPool:
-    """Loaded models, least recently used evicted first once more than `max_loaded` are held."""
+    """Loaded models, one engine process each; least recently used ended first once more than
+    `max_loaded` are held. `repack`: None = decide per CPU (off on AMX), or the config's word."""
 
     def __init__(self, max_loaded: int = 2, n_ctx: int = 4096, n_threads: int | None = None,
-                 n_gpu_layers: int = 0):
+                 n_gpu_layers: int = 0, repack: bool | None = None):
         self.max_loaded = max_loaded
         self.n_ctx = n_ctx
         # Local panes run one at a time by default, so one model may use every core;
         # more threads than cores only adds contention.
         self.n_threads = n_threads or max(1, os.cpu_count() or 1)
         self.n_gpu_layers = n_gpu_layers
-        self._models: OrderedDict[tuple, LoadedModel] = OrderedDict()
+        self.repack = repack
+        self._models: OrderedDict[tuple, _Slot] = OrderedDict()
         self._guard = threading.Lock()
         self._loading: dict[tuple, threading.Lock] = {}
 
-    def _load(self, path: Path, mmproj: Path | None) -> LoadedModel:
+    def _start(self, path: Path, mmproj: Path | None, repack: bool | None) -> Any:
         check_gguf_file(path)
-        check_memory(path, self.n_ctx)
-        from llama_cpp import Llama
-
-        handler = None
         if mmproj is not None:
             check_gguf_file(mmproj)
-            route_mtmd_logs()
-            try:
-                from llama_cpp.llama_chat_format import Gemma4ChatHandler
+        check_memory(path, self.n_ctx)
+        from playground.adapters.llama_engine import EngineProcess
 
-                handler = Gemma4ChatHandler(clip_model_path=str(mmproj), verbose=False)
-            except Exception as exc:
-                raise ModelError(f"cannot load the image projector {mmproj.name}: {exc}") from None
-        try:
-            llm = Llama(model_path=str(path), n_ctx=padded_n_ctx(self.n_ctx), n_threads=self.n_threads,
-                        n_gpu_layers=self.n_gpu_layers, chat_handler=handler, verbose=False)
-        except (ValueError, RuntimeError, OSError) as exc:
-            raise ModelError(
-                f"llama.cpp could not load {path.name} ({exc}). The file may be damaged, or its "
-                "architecture is newer than this llama-cpp-python: upgrade it or pick another file."
-            ) from None
-        return LoadedModel(llm=llm, vision_handler=handler)
+        use_repack, repack_note = decide_repack(repack if repack is not None else self.repack)
+        return EngineProcess.start(path, mmproj, n_ctx=self.n_ctx, n_threads=self.n_threads,
+                                   n_gpu_layers=self.n_gpu_layers, repack=use_repack,
+                                   repack_note=repack_note)
 
     @contextmanager
-    def use(self, path: Path, mmproj: Path | None = None) -> Iterator[tuple[LoadedModel, float]]:
-        """Yield (loaded model, seconds spent loading) with the model's lock held."""
-        key = (str(path), str(mmproj) if mmproj else None)
+    def use(self, path: Path, mmproj: Path | None = None,
+            repack: bool | None = None) -> Iterator[tuple[Any, float]]:
+        """Yield (engine process with the model loaded, seconds spent loading) with the model's
+        lock held. An engine that died since its last use is replaced here."""
+        key = (str(path), str(mmproj) if mmproj else None, repack)
         with self._guard:
             loading_lock = self._loading.setdefault(key, threading.Lock())
         load_s = 0.0
         with loading_lock:  # two panes asking for one cold model load it once
             with self._guard:
-                model = self._models.get(key)
-                if model is not None:
+                slot = self._models.get(key)
+                if slot is not None and not slot.engine.alive():
+                    self._models.pop(key)  # crashed or killed on Stop: start a fresh one
+                    slot.engine.close()
+                    slot = None
+                if slot is not None:
                     self._models.move_to_end(key)
-                    model.users += 1  # counted in the same critical section: never evicted now
-            if model is None:
+                    slot.users += 1  # counted in the same critical section: never evicted now
+            if slot is None:
                 started = time.perf_counter()
-                model = self._load(path, mmproj)
+                slot = _Slot(self._start(path, mmproj, repack))
                 load_s = time.perf_counter() - started
                 with self._guard:
-                    model.users += 1
-                    self._models[key] = model
+                    slot.users += 1
+                    self._models[key] = slot
             with self._guard:
-                self._evict_unused()
+                evicted = self._evict_unused()
+        for engine in evicted:  # outside the guard: ending a process may take a moment
+            engine.close()
         try:
-            with model.lock:
-                yield model, load_s
+            with slot.lock:
+                yield slot.engine, load_s
         finally:
             with self._guard:
-                model.users -= 1
+                slot.users -= 1
 
-    def _evict_unused(self) -> None:
+    def _evict_unused(self) -> list[Any]:
+        evicted = []
         for key in list(self._models):
             if len(self._models) <= self.max_loaded:
                 break
             if self._models[key].users == 0:
-                evicted = self._models.pop(key)
-                try:
-                    evicted.llm.close()
-                except Exception:
-                    pass
+                evicted.append(self._models.pop(key).engine)
+        return evicted
 
     def loaded(self) -> list[str]:
         with self._guard:
-            return [key[0] for key in self._models]
+            return [key[0] for key, slot in self._models.items() if slot.engine.alive()]
+
+    def engines(self) -> list[Any]:
+        with self._guard:
+            return [slot.engine for slot in self._models.values()]
 
     def close(self) -> None:
         with self._guard:
-            for model in self._models.values():
-                try:
-                    model.llm.close()
-                except Exception:
-                    pass
+            engines = [slot.engine for slot in self._models.values()]
             self._models.clear()
+        for engine in engines:
+            engine.close()

@@ -1,4 +1,5 @@
-"""Local GGUF files, run in-process by llama-cpp-python. Its panes share the cores."""
+"""Local GGUF files, run by llama-cpp-python in engine processes (one per loaded model).
+Its panes share the cores."""
 
 from __future__ import annotations
 
@@ -28,7 +29,8 @@ class LocalSource(Source):
         # never oversubscribe the CPU (more threads than cores only adds contention).
         threads = config.n_threads or max(1, (os.cpu_count() or 1) // config.local_slots)
         self.pool = LlamaPool(max_loaded=config.max_loaded_models, n_ctx=config.n_ctx,
-                              n_threads=threads, n_gpu_layers=config.n_gpu_layers)
+                              n_threads=threads, n_gpu_layers=config.n_gpu_layers,
+                              repack=getattr(config, "repack", None))
 
     def availability(self, spec: "ModelSpec") -> tuple[bool, str]:
         if spec.path is None:
@@ -36,7 +38,19 @@ class LocalSource(Source):
             return False, f"not downloaded{size}: run `gemma-playground download {spec.id}`"
         if not _is_file(spec.path):
             return False, f"file not found: {spec.path}"
-        return True, "ready"
+        return True, "ready" + self.repack_words(spec)
+
+    def repack_words(self, spec: "ModelSpec") -> str:
+        """Said only when weights load without repacking (an AMX CPU, or the config): that is
+        slower on some CPUs, and the person should know why."""
+        from playground.adapters.llama_pool import decide_repack
+
+        repack, how = decide_repack(self._repack_setting(spec))
+        return "" if repack else f" · repack {how}"
+
+    def _repack_setting(self, spec: "ModelSpec") -> bool | None:
+        setting = getattr(spec.entry, "repack", None)
+        return self.pool.repack if setting is None else setting
 
     def cache_identity(self, spec: "ModelSpec", with_image: bool) -> dict[str, Any] | None:
         if not _is_file(spec.path):
@@ -51,7 +65,8 @@ class LocalSource(Source):
 
         # cheap: the loaded weights live in the pool, shared by every pane of this model
         return LlamaLocalAdapter(self.pool, spec.path, family=spec.entry.family,
-                                 mmproj=spec.mmproj_path, vision=spec.entry.vision)
+                                 mmproj=spec.mmproj_path, vision=spec.entry.vision,
+                                 repack=getattr(spec.entry, "repack", None))
 
     def close(self) -> None:
         self.pool.close()

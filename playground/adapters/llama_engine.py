@@ -1,0 +1,342 @@
+"""The local engine: one child process per loaded model, and its app-side handle.
+
+The app (:class:`EngineProcess`) starts `python -m playground.adapters.llama_engine FD` with one
+end of a socket pair; the child loads the model and answers "run" messages by streaming the
+adapter's typed events back (small frozen dataclasses, pickled). A thread in the child reads
+the control messages, so a "cancel" reaches the flag the abort callback and the per-token check
+read even while the main thread is inside llama_decode.
+
+When the child dies (a segfault in ggml, a GGML_ASSERT abort, the OOM killer), the app sees the
+socket close, reads the exit signal and raises a :class:`ModelError` sentence: the pane ends with
+it and keeps what it streamed; the next run starts a fresh engine. Stop that the engine does not
+honour within `KILL_AFTER_S` (one long llama_decode) ends the process the same way.
+
+Test-only environment variables, read by the child when it starts (never set them otherwise):
+``GP_ENGINE_CRASH_AFTER_TOKENS=N`` — SIGSEGV itself after streaming N text/thought deltas;
+``GP_ENGINE_CRASH_ON_LOAD=1`` — SIGABRT itself while loading (as a GGML_ASSERT would);
+``GP_ENGINE_TEST_HOOK=/path/file.py:function`` — call function(llm) after loading (tests script
+the model's replies this way).
+"""
+
+from __future__ import annotations
+
+import itertools
+import os
+import queue
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+from typing import Any, Iterator
+
+from playground.adapters.base import Cancelled, ModelError, StreamContext
+
+# Stop must end a local generation within 1 s: the engine gets this long to notice the cancel
+# (it checks per token, and llama.cpp's abort callback during a prompt), then it is killed.
+KILL_AFTER_S = 0.7
+# Starting Python, importing llama_cpp and reading a big GGUF: minutes on a slow disk.
+LOAD_TIMEOUT_S = 600.0
+POLL_S = 0.05
+
+
+def describe_exit(returncode: int | None) -> str:
+    """'signal 11, segmentation fault' / 'exit status 1' / 'signal 9, killed (…)'."""
+    if returncode is None:
+        return "no exit status"
+    if returncode < 0:
+        number = -returncode
+        try:
+            name = (signal.strsignal(number) or f"signal {number}").lower()
+        except ValueError:
+            name = "unknown signal"
+        if number == signal.SIGKILL:
+            name += ", often the system running out of memory"
+        return f"signal {number}, {name}"
+    return f"exit status {returncode}"
+
+
+class EngineCrashed(ModelError):
+    """The engine process died: the sentence names the signal and what to do."""
+
+
+class EngineProcess:
+    """The app's handle on one engine process holding one loaded model."""
+
+    def __init__(self, proc: subprocess.Popen, conn: Any, path: Path, repack: bool, repack_note: str):
+        self.proc = proc
+        self.conn = conn
+        self.path = Path(path)
+        self.repack = repack
+        self.repack_note = repack_note
+        self.info: dict[str, Any] = {}
+        self._runs = itertools.count(1)
+        self._dead = False
+
+    # -- life --
+    @classmethod
+    def start(cls, path: Path, mmproj: Path | None, *, n_ctx: int, n_threads: int,
+              n_gpu_layers: int, repack: bool, repack_note: str = "") -> "EngineProcess":
+        """Start the process and load the model in it. Raises ModelError (a load failure, or
+        the engine dying while loading) after making sure the process is gone."""
+        from multiprocessing.connection import Connection
+
+        ours, theirs = socket.socketpair()
+        env = dict(os.environ)
+        package_root = str(Path(__file__).resolve().parents[2])
+        env["PYTHONPATH"] = os.pathsep.join(filter(None, [package_root, env.get("PYTHONPATH")]))
+        try:
+            proc = subprocess.Popen(
+                [sys.executable, "-m", "playground.adapters.llama_engine", str(theirs.fileno())],
+                pass_fds=[theirs.fileno()], env=env, stdin=subprocess.DEVNULL,
+                stdout=2,  # llama.cpp's prints must never mix into `compare --json` on stdout
+                start_new_session=True)  # Ctrl+C is for the app, which then ends its engines
+        except OSError as exc:
+            ours.close()
+            raise ModelError(f"could not start the local engine process: {exc}") from None
+        finally:
+            theirs.close()
+        engine = cls(proc, Connection(ours.detach()), path, repack, repack_note)
+        engine._send(("load", {"path": str(path), "mmproj": str(mmproj) if mmproj else None,
+                               "n_ctx": n_ctx, "n_threads": n_threads,
+                               "n_gpu_layers": n_gpu_layers, "repack": repack}))
+        deadline = time.monotonic() + LOAD_TIMEOUT_S
+        try:
+            while True:
+                message = engine._recv(deadline - time.monotonic(), "loading")
+                if message is None:
+                    raise ModelError(f"the local engine did not load {path.name} within "
+                                     f"{LOAD_TIMEOUT_S:.0f} s.")
+                if message[0] == "loaded":
+                    engine.info = message[1]
+                    return engine
+                if message[0] == "load_error":
+                    raise ModelError(message[1])
+        except BaseException:
+            engine.close()
+            raise
+
+    def alive(self) -> bool:
+        return not self._dead and self.proc.poll() is None
+
+    def kill(self) -> None:
+        self._dead = True
+        if self.proc.poll() is None:
+            self.proc.kill()
+        try:
+            self.proc.wait(5)
+        except subprocess.TimeoutExpired:  # pragma: no cover - a process stuck in the kernel
+            pass
+        self.conn.close()
+
+    def close(self) -> None:
+        """End the process (asking first); its memory goes back to the system."""
+        if self.proc.poll() is None and not self._dead:
+            try:
+                self.conn.send(("quit",))
+                self.proc.wait(2)
+            except (OSError, ValueError, subprocess.TimeoutExpired):
+                pass
+        self.kill()
+
+    # -- messages --
+    def _send(self, message: tuple) -> None:
+        try:
+            self.conn.send(message)
+        except (OSError, ValueError):
+            self._crashed("starting the answer")
+
+    def _recv(self, timeout: float, doing: str) -> tuple | None:
+        """The next message, None after `timeout`; raises EngineCrashed if the process died."""
+        try:
+            if not self.conn.poll(max(0.0, timeout)):
+                if self.proc.poll() is not None:
+                    self._crashed(doing)
+                return None
+            return self.conn.recv()
+        except (EOFError, OSError, ValueError):
+            self._crashed(doing)
+
+    def _crashed(self, doing: str) -> None:
+        try:
+            code = self.proc.wait(5)
+        except subprocess.TimeoutExpired:
+            code = None
+        self.kill()
+        what = describe_exit(code)
+        if doing == "loading":
+            raise EngineCrashed(
+                f"the local engine crashed ({what}) while loading {self.path.name}: the file may be "
+                "damaged or its architecture unsupported by this llama.cpp. Pick another file or "
+                "upgrade llama-cpp-python.") from None
+        hint = ""
+        if self.repack and "AMX" in (self.info.get("cpu") or ""):
+            hint = " This CPU has AMX: set repack = false (or --no-repack) for this model."
+        raise EngineCrashed(f"the local engine crashed ({what}) while {doing}; the answer so far "
+                            f"is kept. The next run starts a fresh engine.{hint}") from None
+
+    # -- one answer --
+    def stream(self, request: Any, settings: Any, family: str, mmproj: Path | None,
+               ctx: StreamContext) -> Iterator[Any]:
+        """The events of one answer, relayed from the engine. Stop (ctx.cancel, or closing this
+        generator early) is sent to the engine; one that does not end the answer within
+        KILL_AFTER_S is killed, and the next run starts a fresh one."""
+        run_id = next(self._runs)
+        self._send(("run", run_id, request, settings, family, str(mmproj) if mmproj else None))
+        cancel_sent: float | None = None
+        ended = False
+        try:
+            while True:
+                if ctx.cancel.is_set() and cancel_sent is None:
+                    cancel_sent = self._cancel(run_id)
+                if cancel_sent is not None and time.monotonic() - cancel_sent > KILL_AFTER_S:
+                    self.kill()  # stuck in one long llama_decode: end it, Stop is real
+                    ended = True
+                    raise Cancelled()
+                message = self._recv(POLL_S, "generating")
+                if message is None or message[1] != run_id:
+                    continue
+                if message[0] == "event":
+                    yield message[2]
+                    continue
+                ended = True
+                kind, detail = message[2], message[3]
+                if kind == "done":
+                    return
+                if kind == "cancelled":
+                    raise Cancelled()
+                raise ModelError(detail) if kind == "error" else RuntimeError(detail)
+        finally:
+            if not ended and self.alive():
+                self._finish_early(run_id, cancel_sent)
+
+    def _cancel(self, run_id: int) -> float:
+        try:
+            self.conn.send(("cancel", run_id))
+        except (OSError, ValueError):
+            pass  # dead: the next receive says so
+        return time.monotonic()
+
+    def _finish_early(self, run_id: int, cancel_sent: float | None) -> None:
+        """The reader stopped early (loop stop, Stop, time limit): make the engine drop this
+        answer, so the model is free for the next one, or end the engine if it cannot."""
+        cancel_sent = cancel_sent or self._cancel(run_id)
+        try:
+            while time.monotonic() - cancel_sent < KILL_AFTER_S:
+                message = self._recv(POLL_S, "stopping")
+                if message is not None and message[0] == "end" and message[1] == run_id:
+                    return
+        except EngineCrashed:
+            return
+        self.kill()
+
+    def describe(self) -> dict[str, Any]:
+        return {"pid": self.proc.pid, "repack": self.repack_note, **self.info}
+
+
+# ---- the child process ----------------------------------------------------------------------
+
+
+def _child_main(fd: int) -> None:  # runs in the engine process
+    from multiprocessing.connection import Connection
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    conn = Connection(fd)
+    work: queue.SimpleQueue = queue.SimpleQueue()
+    current = {"run": None}
+    cancelled: set[int] = set()  # a cancel may overtake its run on the way in
+    cancel = threading.Event()
+
+    def read_control() -> None:
+        """Cancel arrives while the main thread is busy inside llama.cpp: this thread sets the
+        flag the abort callback and the per-token check read."""
+        while True:
+            try:
+                message = conn.recv()
+            except (EOFError, OSError):
+                os._exit(0)  # the app is gone: so is this engine
+            if message[0] == "cancel":
+                cancelled.add(message[1])
+                if message[1] == current["run"]:
+                    cancel.set()
+            else:
+                work.put(message)
+
+    threading.Thread(target=read_control, name="engine-control", daemon=True).start()
+    model = _child_load(conn, work.get())
+    hook = os.environ.get("GP_ENGINE_TEST_HOOK")
+    if hook:
+        _run_test_hook(hook, model.llm)
+    crash_after = int(os.environ.get("GP_ENGINE_CRASH_AFTER_TOKENS") or 0)
+    from playground.adapters.base import TextDelta, ThoughtDelta
+    from playground.adapters.llama_local import LocalGeneration
+
+    while True:
+        message = work.get()
+        if message[0] == "quit":
+            os._exit(0)
+        _, run_id, request, settings, family, mmproj = message
+        current["run"] = run_id
+        cancel.clear()
+        if run_id in cancelled:
+            cancel.set()
+        generation = LocalGeneration(model, family=family, mmproj=Path(mmproj) if mmproj else None)
+        sent = 0
+        try:
+            for event in generation.stream(request, settings, StreamContext(cancel=cancel)):
+                conn.send(("event", run_id, event))
+                if isinstance(event, (TextDelta, ThoughtDelta)):
+                    sent += 1
+                    if crash_after and sent >= crash_after:
+                        os.kill(os.getpid(), signal.SIGSEGV)  # test-only: see the module doc
+            end = ("done", None)
+        except Cancelled:
+            end = ("cancelled", None)
+        except ModelError as exc:
+            end = ("error", str(exc))
+        except Exception as exc:  # a bug or a llama-cpp-python surprise: that pane's error
+            end = ("internal", f"{type(exc).__name__}: {exc}")
+        current["run"] = None
+        conn.send(("end", run_id, *end))
+
+
+def _child_load(conn: Any, message: tuple) -> Any:
+    from playground.adapters.llama_pool import cpu_has_amx, load_llama
+
+    if message[0] != "load":
+        os._exit(0)
+    spec = message[1]
+    if os.environ.get("GP_ENGINE_CRASH_ON_LOAD"):
+        os.kill(os.getpid(), signal.SIGABRT)  # test-only: what a GGML_ASSERT does
+    started = time.perf_counter()
+    try:
+        model = load_llama(Path(spec["path"]), Path(spec["mmproj"]) if spec["mmproj"] else None,
+                           n_ctx=spec["n_ctx"], n_threads=spec["n_threads"],
+                           n_gpu_layers=spec["n_gpu_layers"], repack=spec["repack"])
+    except ModelError as exc:
+        conn.send(("load_error", str(exc)))
+        os._exit(0)
+    llm = model.llm
+    conn.send(("loaded", {
+        "load_s": time.perf_counter() - started, "n_ctx": llm.n_ctx(),
+        "n_gpu_layers": int(llm.model_params.n_gpu_layers),
+        "use_extra_bufts": bool(llm.model_params.use_extra_bufts),
+        "cpu": "AMX" if cpu_has_amx() else "",
+    }))
+    return model
+
+
+def _run_test_hook(spec: str, llm: Any) -> None:
+    import importlib.util
+
+    file, _, function = spec.rpartition(":")
+    loader = importlib.util.spec_from_file_location("gp_engine_test_hook", file)
+    module = importlib.util.module_from_spec(loader)
+    loader.loader.exec_module(module)
+    getattr(module, function)(llm)
+
+
+if __name__ == "__main__":
+    _child_main(int(sys.argv[1]))
