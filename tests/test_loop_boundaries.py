@@ -143,3 +143,15 @@ def test_settings_bounds(field, lowest, highest):
 def test_unknown_setting_is_refused():
     with pytest.raises(ValidationError, match="min_repeat"):
         LoopSettings(min_repeat=3)
+
+
+def test_a_long_unit_ending_in_whitespace_padding_is_still_found():
+    # the last 300 characters are " \n" padding (skipped at periods 2, 4, ...); the real unit,
+    # a line and its padding, repeats 9 times
+    unit = "Row\n" + " \n" * 150
+    assert find_loop("Table:\n" + unit * 9, DEFAULT) == LoopFound(unit=unit, repeats=9)
+
+
+def test_detector_looks_when_exactly_check_every_characters_are_new():
+    assert LoopDetector(LoopSettings(check_every=300)).check("y" * 300) == LoopFound(unit="y", repeats=300)
+    assert LoopDetector(LoopSettings(check_every=300)).check("y" * 299) is None
