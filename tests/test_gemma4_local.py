@@ -1,18 +1,24 @@
 """The real Gemma 4 path: a tiny gemma4-architecture GGUF (random weights, made by
 tests/fixtures/tiny_gemma4.py) through the real llama-cpp-python and our local adapter.
 
-Random weights decide nothing, so the tests that look at the generated text force it: the
-Llama's create_completion gets a logits processor that allows exactly one token per step (the
-tokens of a scripted reply). Everything else is the production path: our prompt from the file's
+Random weights decide nothing, so the tests that look at the generated text force it: in the
+engine process, the Llama's create_completion gets a logits processor that allows exactly one
+token per step (the tokens of a scripted reply; tests/fixtures/engine_script.py, loaded there by
+the test-only GP_ENGINE_TEST_HOOK). Tokenizer checks use a vocab-only Llama in this process (no
+tensors, no matrix multiply). Everything else is the production path: our prompt from the file's
 own chat template, llama.cpp's sampling loop, its end-of-generation check, its detokenizer and the
 streamed chunks, our thought splitter.
 """
 
 from __future__ import annotations
 
+import json
+import os
 import struct
+import threading
 import zlib
 from contextlib import contextmanager
+from pathlib import Path
 
 import pytest
 
@@ -26,6 +32,7 @@ from playground.adapters.llama_pool import LlamaPool
 
 pytestmark = pytest.mark.slow
 GREEDY = GenerationSettings(temperature=0, max_tokens=32, seed=1)
+HOOK = Path(__file__).resolve().parent / "fixtures" / "engine_script.py"
 
 
 @pytest.fixture(scope="session")
@@ -35,57 +42,63 @@ def tiny_gemma4():
     return build()
 
 
+@pytest.fixture(scope="module", autouse=True)
+def engine_script(tmp_path_factory):
+    """Every engine started by this module loads the scripting hook (tests/fixtures/engine_script.py):
+    the model runs in its own process, so its replies are scripted there."""
+    folder = tmp_path_factory.mktemp("engine-script")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("GP_ENGINE_TEST_HOOK", f"{HOOK}:install")
+        patch.setenv("GP_ENGINE_SCRIPT", str(folder / "script.json"))
+        yield folder / "script.json"
+    while _VOCABS:  # closed here, not at interpreter exit (where llama-cpp-python's __del__ fails)
+        _VOCABS.popitem()[1].close()
+
+
 @pytest.fixture(scope="module")
-def pool():
+def pool(engine_script):
     pool = LlamaPool(max_loaded=2, n_ctx=512, n_threads=1)
     yield pool
     pool.close()
 
 
+_VOCABS: dict = {}
+
+
+def vocab(path):
+    """The file's tokenizer and metadata, in this process: `vocab_only` reads no tensors and
+    runs no matrix multiply, so no native crash in the weights' code can reach pytest."""
+    from llama_cpp import Llama
+
+    if path not in _VOCABS:
+        _VOCABS[path] = Llama(model_path=str(path), vocab_only=True, verbose=False)
+    return _VOCABS[path]
+
+
 def loaded_llm(pool, path, mmproj=None):
-    with pool.use(path, mmproj) as (model, _):
-        return model.llm
-
-
-class ForceTokens:
-    """A logits processor that lets through only the next token of a script."""
-
-    def __init__(self, ids: list[int]):
-        self.ids = ids
-        self.start: int | None = None
-
-    def __call__(self, input_ids, scores):
-        import numpy as np
-
-        if self.start is None:
-            self.start = len(input_ids)
-        step = len(input_ids) - self.start
-        scores[:] = -np.inf
-        scores[self.ids[min(step, len(self.ids) - 1)]] = 0.0
-        return scores
+    """Load the model in its engine (as a pane would), hand back its tokenizer."""
+    with pool.use(path, mmproj) as (engine, _):
+        assert engine.alive()
+    return vocab(path)
 
 
 @contextmanager
-def scripted(llm, reply: str | list[int]):
-    """Make the model answer `reply` (its tokens, special tokens included; or a list of token
-    ids) and record what it was asked: yields a dict that receives the prompt tokens of each
-    completion."""
-    from llama_cpp import LogitsProcessorList
-
+def scripted(llm, reply: str | list[int], **extra):
+    """Make the engine's model answer `reply` (its tokens, special tokens included; or a list of
+    token ids) and record what it was asked: yields a dict whose "prompts" holds the prompt
+    tokens of each completion once the block ends."""
     ids = reply if isinstance(reply, list) else llm.tokenize(reply.encode("utf-8"), add_bos=False, special=True)
+    script = Path(os.environ["GP_ENGINE_SCRIPT"])
+    record = script.with_name("record.jsonl")
+    record.unlink(missing_ok=True)
+    script.write_text(json.dumps({"ids": ids, "record": str(record)} | extra))
     seen: dict = {"ids": ids, "prompts": []}
-    original = llm.create_completion
-
-    def create_completion(prompt, *args, **kwargs):
-        seen["prompts"].append(prompt)
-        kwargs["logits_processor"] = LogitsProcessorList([ForceTokens(ids)])
-        return original(prompt, *args, **kwargs)
-
-    llm.create_completion = create_completion
     try:
         yield seen
     finally:
-        del llm.create_completion
+        script.unlink(missing_ok=True)
+        if record.exists():
+            seen["prompts"] = [json.loads(line) for line in record.read_text().splitlines()]
 
 
 def run(adapter, request, settings=GREEDY):
@@ -100,7 +113,7 @@ def run(adapter, request, settings=GREEDY):
 
 def test_tiny_gemma4_is_small_and_loads_as_gemma4(pool, tiny_gemma4):
     assert tiny_gemma4.model.stat().st_size < 8_000_000
-    llm = loaded_llm(pool, tiny_gemma4.model)
+    llm = loaded_llm(pool, tiny_gemma4.model)  # the engine loaded it
     meta = llm.metadata
     assert meta["general.architecture"] == "gemma4"
     assert meta["tokenizer.ggml.model"] == "gemma4"
@@ -302,10 +315,10 @@ def test_n_gpu_layers_is_passed_to_llama_cpp(tiny_gemma4, n_gpu_layers, passed):
     (llama-cpp-python turns -1, "offload everything", into INT32_MAX)."""
     pool = LlamaPool(max_loaded=1, n_ctx=256, n_threads=1, n_gpu_layers=n_gpu_layers)
     try:
-        llm = loaded_llm(pool, tiny_gemma4.model)
-        assert llm.model_params.n_gpu_layers == passed
+        with pool.use(tiny_gemma4.model) as (engine, _):
+            assert engine.info["n_gpu_layers"] == passed
         adapter = LlamaLocalAdapter(pool, tiny_gemma4.model, family="gemma4")
-        with scripted(llm, "ok<turn|>"):
+        with scripted(vocab(tiny_gemma4.model), "ok<turn|>"):
             _, answer, _, _ = run(adapter, ChatRequest("hi"))
         assert answer == "ok"
     finally:
@@ -343,28 +356,19 @@ def test_a_found_gemma4_file_makes_its_preset_ready_with_its_projector(tiny_gemm
     assert "F16" in spec.facts() and "vision" in spec.facts()
 
 
-def test_compare_runs_the_tiny_gemma4_end_to_end_with_n_gpu_layers(tiny_gemma4, monkeypatch, capsys):
+def test_compare_runs_the_tiny_gemma4_end_to_end_with_n_gpu_layers(tiny_gemma4, engine_script, monkeypatch, capsys):
     """`compare -m FILE.gguf --n-gpu-layers -1`: the CLI, catalog, runtime, pool and adapter on a
     real Gemma 4 file; the file's own sampling is used and the request shows the prompt."""
-    import json
-
-    import llama_cpp
-
     from playground.cli import main
 
-    made: dict = {}
-    real_init = llama_cpp.Llama.__init__
-
-    def spy(self, *args, **kwargs):
-        made.update(kwargs)
-        real_init(self, *args, **kwargs)
-
-    monkeypatch.setattr(llama_cpp.Llama, "__init__", spy)
+    loaded = engine_script.with_name("loaded.json")
+    monkeypatch.setenv("GP_ENGINE_LOADED", str(loaded))  # the hook writes what the engine loaded
     status = main(["compare", "Say hi", "-m", str(tiny_gemma4.model), "--n-gpu-layers", "-1",
                    "--n-ctx", "512", "--max-tokens", "6", "--seed", "3", "--thinking", "--json",
                    "--no-cache"])
     assert status == 0
-    assert made["n_gpu_layers"] == -1 and made["n_ctx"] == 512
+    made = json.loads(loaded.read_text())
+    assert made["n_gpu_layers"] == 2**31 - 1 and made["n_ctx"] == 512 and made["pid"] != os.getpid()
     (pane,) = json.loads(capsys.readouterr().out)["panes"]
     assert pane["error"] is None and pane["finish_reason"] in ("stop", "length")
     assert pane["settings"] | {"temperature": 1.0, "top_p": 0.95, "top_k": 64} == pane["settings"]
@@ -415,8 +419,6 @@ def test_an_image_goes_through_the_gemma4v_projector(pool, tiny_gemma4, capfd):
 def test_compare_with_an_image_on_the_found_gemma4_preset(tiny_gemma4, tmp_path, capsys):
     """`compare -m gemma-4-e2b --models-dir DIR --image FILE`: the preset finds the file and its
     projector in DIR, and the image reaches the model (its tokens are in the prompt count)."""
-    import json
-
     from playground.cli import main
 
     image = tmp_path / "red.png"
@@ -434,8 +436,6 @@ def test_compare_with_an_image_on_the_found_gemma4_preset(tiny_gemma4, tmp_path,
 def test_a_gemma4_file_named_by_its_path_sees_images_through_the_projector_beside_it(tiny_gemma4, tmp_path, capsys):
     """`compare -m path/to/gemma-4-E2B-it-….gguf --image FILE`: the file is known as gemma-4-e2b by
     its metadata, so it gets that model's facts and vision through the projector next to it."""
-    import json
-
     from playground.catalog import Catalog
     from playground.cli import main
     from playground.config import AppConfig
@@ -453,34 +453,39 @@ def test_a_gemma4_file_named_by_its_path_sees_images_through_the_projector_besid
     assert pane["metrics"]["prompt_tokens"] >= 70 + 10
 
 
-def test_stop_while_the_image_is_read_cancels_and_the_model_stays_usable(pool, tiny_gemma4):
+def test_stop_while_the_image_is_read_cancels_and_the_model_stays_usable(pool, tiny_gemma4, engine_script):
     """The handler reads the prompt and the image before it returns its first chunk; Stop
-    pressed then must still cancel (llama.cpp's abort callback), not run on to the answer."""
+    pressed then must still cancel (llama.cpp's abort callback), not run on to the answer, and
+    in time: the engine that honoured it is the same process afterwards (not killed)."""
     adapter = LlamaLocalAdapter(pool, tiny_gemma4.model, family="gemma4",
                                 mmproj=tiny_gemma4.mmproj, vision=True)
-    with pool.use(tiny_gemma4.model, tiny_gemma4.mmproj) as (model, _):
-        handler = model.vision_handler
-    ctx = StreamContext()
-    original = handler._create_bitmap_from_bytes
-
-    def press_stop_while_reading(image_bytes):
-        ctx.cancel.set()  # as if the user pressed Stop right now
-        return original(image_bytes)
-
-    handler._create_bitmap_from_bytes = press_stop_while_reading
     llm = loaded_llm(pool, tiny_gemma4.model, tiny_gemma4.mmproj)
-    try:
-        request = ChatRequest("What is this?", image=ImageInput(png(32, 32), "image/png"))
-        with scripted(llm, "never<turn|>") as seen, pytest.raises(Cancelled):
-            list(adapter.stream(request, GREEDY, ctx))
-        assert seen["prompts"] == []  # reading was interrupted: no completion was even set up
-    finally:
-        del handler._create_bitmap_from_bytes
+    with pool.use(tiny_gemma4.model, tiny_gemma4.mmproj) as (engine, _):
+        pid = engine.proc.pid
+    ctx = StreamContext()
+    reading = engine_script.with_name("reading-image")
+    reading.unlink(missing_ok=True)
+
+    def press_stop_while_reading():
+        while not reading.exists():
+            threading.Event().wait(0.02)
+        ctx.cancel.set()  # as if the user pressed Stop right now
+
+    presser = threading.Thread(target=press_stop_while_reading, daemon=True)
+    presser.start()
+    request = ChatRequest("What is this?", image=ImageInput(png(32, 32), "image/png"))
+    with scripted(llm, "never<turn|>", wait_for_cancel_in_image=True, reading_flag=str(reading)) as seen, \
+            pytest.raises(Cancelled):
+        list(adapter.stream(request, GREEDY, ctx))
+    presser.join(5)
+    assert seen["prompts"] == []  # reading was interrupted: no completion was even set up
     for again in (ChatRequest("What is this?", image=ImageInput(png(32, 32), "image/png")),
                   ChatRequest("hi")):
         with scripted(llm, "ok<turn|>"):
             _, answer, _, _ = run(adapter, again)
         assert answer == "ok"
+    with pool.use(tiny_gemma4.model, tiny_gemma4.mmproj) as (engine, _):
+        assert engine.proc.pid == pid
 
 
 def test_an_image_prompt_longer_than_the_context_gives_a_sentence(tiny_gemma4):
@@ -508,8 +513,10 @@ def test_a_context_size_llama_cpp_rounds_up_is_usable_to_the_end(tiny_gemma4):
     try:
         adapter = LlamaLocalAdapter(pool, tiny_gemma4.model, family="gemma4")
         llm = loaded_llm(pool, tiny_gemma4.model)
+        with pool.use(tiny_gemma4.model) as (engine, _):
+            n_ctx = engine.info["n_ctx"]
         prompt = "pelican " * 175
-        assert 300 < len(llm.tokenize(prompt.encode(), add_bos=False)) < llm.n_ctx() - 20
+        assert 300 < len(llm.tokenize(prompt.encode(), add_bos=False)) < n_ctx - 20
         with scripted(llm, "ok<turn|>"):
             _, answer, _, usage = run(adapter, ChatRequest(prompt))
         assert answer == "ok" and usage["prompt_tokens"] > 300

@@ -1,7 +1,4 @@
-"""Real inference on the bundled tiny GGUF: streaming, seeds, cancellation, model faults."""
-
-import threading
-import time
+"""Real inference on the bundled tiny GGUF, in the engine process: streaming, seeds,\ncancellation, model faults. (Stop during a long prompt: tests/test_engine_process.py.)"""
 
 import pytest
 
@@ -50,7 +47,9 @@ def test_same_seed_same_answer_and_the_model_stays_loaded(pool, tiny_gguf):
     assert loads == [0.0]  # warm: no second load
 
 
-def test_cancel_stops_decoding_within_a_second(pool, tiny_gguf):
+def test_cancel_stops_decoding_at_once_and_the_engine_honours_it(pool, tiny_gguf):
+    """No token after Stop, and the engine ended the answer itself: one that had not within
+    the kill deadline (under a second) would have been killed, and it is the same process."""
     adapter = LlamaLocalAdapter(pool, tiny_gguf, family="gemma3")
     ctx = StreamContext()
     settings = GenerationSettings(temperature=1.0, max_tokens=2000, seed=1)
@@ -62,9 +61,9 @@ def test_cancel_stops_decoding_within_a_second(pool, tiny_gguf):
                 got += 1
                 if got == 5:
                     ctx.cancel.set()
-                    cancelled_at = time.monotonic()
-    assert time.monotonic() - cancelled_at < 1.0
+                    (engine,) = pool.engines()
     assert got == 5
+    assert pool.engines() == [engine] and engine.alive()
 
 
 def test_a_text_file_renamed_gguf_gives_a_sentence(pool, tmp_path):
@@ -119,24 +118,3 @@ def test_gemma4_prompt_switches_thinking_on_and_off():
     text, stops, _ = build_prompt("gemma3", ChatRequest("hi", system="sys"), False, None)
     assert text == "<start_of_turn>user\nsys\n\nhi<end_of_turn>\n<start_of_turn>model\n"
     assert "<end_of_turn>" in stops
-
-
-def test_stop_interrupts_reading_a_long_prompt_within_a_second(tiny_gguf):
-    """No token comes out while llama.cpp reads the prompt; Stop must still act within 1 s."""
-    pool = LlamaPool(max_loaded=1, n_ctx=8192)
-    try:
-        adapter = LlamaLocalAdapter(pool, tiny_gguf, family="gemma3")
-        # warm: load the model, so the timing below is prompt reading only
-        collect(adapter, ChatRequest("hi"), GenerationSettings(max_tokens=1))
-        ctx = StreamContext()
-        long_prompt = " ".join(f"pelican{i} rides bicycle{i % 17} along harbour{i % 29}." for i in range(500))
-        timer = threading.Timer(0.3, ctx.cancel.set)
-        started = time.monotonic()
-        timer.start()
-        with pytest.raises(Cancelled):
-            collect(adapter, ChatRequest(long_prompt), GenerationSettings(max_tokens=4), ctx)
-        assert time.monotonic() - started < 1.3
-        # the model still works afterwards
-        assert "".join(e.text for e in collect(adapter, ChatRequest("Say hi."), GREEDY) if isinstance(e, TextDelta))
-    finally:
-        pool.close()

@@ -392,9 +392,13 @@ def test_real_server_streams_a_short_answer(llama_server):
     deltas = [e for e in events if isinstance(e, TextDelta)]
     assert len(deltas) >= 2 and joined(events).strip()
     assert isinstance(events[-1], Finish) and events[-1].reason in ("stop", "length")
-    # temperature 0 is deterministic: the same answer twice
+    # Temperature 0 takes the likeliest token each step, but the server's prompt cache reads the
+    # second request's prompt from the first one's KV (another numeric path), so two answers may
+    # part after many tokens (seen at the 16th, with weights loaded without repacking): what it
+    # promises is the same start.
     again, _ = collect(ad, ChatRequest("Say hello.", system="Be brief."), settings)
-    assert joined(again) == joined(events)
+    start = [e.text for e in deltas][:3]
+    assert [e.text for e in again if isinstance(e, TextDelta)][:3] == start
 
 
 @pytest.mark.slow

@@ -40,6 +40,8 @@ KILL_AFTER_S = 0.7
 # Starting Python, importing llama_cpp and reading a big GGUF: minutes on a slow disk.
 LOAD_TIMEOUT_S = 600.0
 POLL_S = 0.05
+# In the engine process: the flag Stop sets for the answer being generated (a test hook waits on it).
+CHILD_CANCEL = threading.Event()
 
 
 def describe_exit(returncode: int | None) -> str:
@@ -247,7 +249,7 @@ def _child_main(fd: int) -> None:  # runs in the engine process
     work: queue.SimpleQueue = queue.SimpleQueue()
     current = {"run": None}
     cancelled: set[int] = set()  # a cancel may overtake its run on the way in
-    cancel = threading.Event()
+    cancel = CHILD_CANCEL
 
     def read_control() -> None:
         """Cancel arrives while the main thread is busy inside llama.cpp: this thread sets the
@@ -339,4 +341,8 @@ def _run_test_hook(spec: str, llm: Any) -> None:
 
 
 if __name__ == "__main__":
-    _child_main(int(sys.argv[1]))
+    # run from the imported module, not __main__: its globals (CHILD_CANCEL) are then the ones
+    # `import playground.adapters.llama_engine` finds
+    from playground.adapters.llama_engine import _child_main as child_main
+
+    child_main(int(sys.argv[1]))
