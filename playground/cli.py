@@ -29,6 +29,8 @@ def _common(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--n-gpu-layers", type=int, metavar="N", help="layers to offload to a GPU (-1 = all)")
     parser.add_argument("--max-loaded-models", type=int, metavar="N", help="local models kept in memory")
     parser.add_argument("--n-ctx", type=int, metavar="N", help="context length for local models")
+    parser.add_argument("--no-repack", action="store_true",
+                        help="load local weights without repacking (avoids the AMX crash; default on AMX CPUs)")
     parser.add_argument("--no-loop-stop", action="store_true",
                         help="do not stop a model that repeats itself")
 
@@ -98,6 +100,8 @@ def load_app_config(args: argparse.Namespace):
                       ("n_ctx", "n_ctx")):
         if getattr(args, flag, None) is not None:
             updates[key] = getattr(args, flag)
+    if getattr(args, "no_repack", False):
+        updates["repack"] = False
     if getattr(args, "no_loop_stop", False):
         updates["loop"] = config.loop.model_copy(update={"enabled": False})
     if updates:

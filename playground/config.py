@@ -69,6 +69,8 @@ class ModelEntry(BaseModel):
     repo: str | None = None
     file: str | None = None
     mmproj: str | None = None
+    # load the weights repacked for this CPU; None = yes, except on AMX CPUs (llama_pool.decide_repack)
+    repack: bool | None = None
     # API sources
     api_model: str | None = None  # Gemini model id
     base_url: str | None = None  # OpenAI-compatible server
@@ -86,6 +88,9 @@ class AppConfig(BaseModel):
     n_ctx: int = Field(4096, ge=256, le=262144)
     n_threads: int | None = Field(None, ge=1, le=256)
     n_gpu_layers: int = Field(0, ge=-1)
+    # repack local weights at load (llama.cpp's extra buffer types); None = yes, except on AMX
+    # CPUs, where llama-cpp-python 0.3.36 segfaults in the repacked matmul (llama.cpp #20824)
+    repack: bool | None = None
     max_loaded_models: int = Field(2, ge=1, le=16)
     local_slots: int = Field(1, ge=1, le=8)
     pane_total_s: float = Field(600.0, gt=0, description="a pane is stopped after this long")

@@ -275,3 +275,30 @@ def test_a_truncated_gguf_is_a_sentence_and_its_engine_is_gone(tiny_gguf, tmp_pa
         assert any(isinstance(e, TextDelta) for e in good.stream(ChatRequest("Say hi."), LONG, StreamContext()))
     finally:
         pool.close()
+
+
+def test_no_repack_on_the_command_line_reaches_the_engine_and_the_listing(capsys):
+    from playground.cli import main
+
+    assert main(["models", "--no-repack", "--json"]) == 0
+    rows = {row["id"]: row for row in json.loads(capsys.readouterr().out)}
+    assert rows["gemma-3-270m"]["status"] == "ready · repack off (set in config)"
+    assert main(["compare", "hi", "-m", "gemma-3-270m", "--no-repack", "--max-tokens", "4",
+                 "--json", "--no-cache"]) == 0
+    (pane,) = json.loads(capsys.readouterr().out)["panes"]
+    assert pane["error"] is None and pane["request"]["repack"] == "off (set in config)"
+
+
+def test_a_model_entry_can_turn_repacking_off(tmp_path):
+    from playground.catalog import Catalog
+    from playground.config import parse_config
+    from playground.runtime import Runtime
+
+    config = parse_config(f'[models.mine]\npath = "{tmp_path / "m.gguf"}"\nrepack = false\n')
+    (tmp_path / "m.gguf").write_bytes(b"GGUF")
+    runtime = Runtime(config, Catalog(config, scan_disk=False))
+    try:
+        assert runtime.availability(runtime.catalog.resolve("mine")) == (True, "ready · repack off (set in config)")
+        assert runtime.adapter_for(runtime.catalog.resolve("mine")).repack is False
+    finally:
+        runtime.close()
