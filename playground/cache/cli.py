@@ -60,8 +60,10 @@ def main(argv: list[str]) -> int:
     chosen = args.cache_dir or config.cache_dir
     directory = Path(chosen).expanduser() if chosen else default_cache_dir()
 
+    from playground.terminal import printable  # a folder name can hold control characters too
+
     def emit(data: dict[str, Any], text: str) -> None:
-        print(json.dumps(data, indent=2) if args.json else text)
+        print(printable(json.dumps(data, indent=2) if args.json else text))
 
     if args.action == "path":
         emit({"directory": str(directory)}, str(directory))
@@ -70,8 +72,8 @@ def main(argv: list[str]) -> int:
     cache, warning = open_cache(directory, history_max=config.history_max)
     if cache is None:
         if args.json:
-            print(json.dumps({"error": warning}))
-        print(warning, file=sys.stderr)
+            print(printable(json.dumps({"error": warning})))
+        print(printable(warning), file=sys.stderr)
         return 1
     try:
         stats = cache.stats()
@@ -95,8 +97,8 @@ def main(argv: list[str]) -> int:
         return 0
     except CacheError as exc:
         if args.json:
-            print(json.dumps({"error": str(exc)}))
-        print(str(exc), file=sys.stderr)
+            print(printable(json.dumps({"error": str(exc)})))
+        print(printable(str(exc)), file=sys.stderr)
         return 1
     finally:
         cache.close()

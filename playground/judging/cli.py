@@ -10,18 +10,27 @@ Only the standard library is imported here: numpy and choix load when a leaderbo
 from __future__ import annotations
 
 import argparse
+import itertools
 import json
 import sys
 from pathlib import Path
 from typing import Any, Iterable, TextIO
 
 MAX_REPORTED_LINES = 20
+MAX_MATRIX_MODELS = 30  # the text head-to-head table is N×N: wider than a terminal beyond this
 
 IMPORT_FORMAT = (
     'one JSON object per line: {"prompt": "...", "ranking": [["m1"], ["m2", "m3"], ["m4"]], '
     '"tags": ["svg"], "blind": true} — best first, an inner list is a tie; "all_bad": true, '
     '"time", "metrics": {"m1": {"tokens_per_s": 40, "ttft_s": 0.3}} and "panes" are optional'
 )
+
+
+def _print(text: str = "", file: TextIO | None = None) -> None:
+    """print(), with control characters escaped: model ids and tags come from vote files."""
+    from playground.terminal import printable
+
+    print(printable(text), file=file)
 
 
 class _UsageError(Exception):
@@ -37,6 +46,8 @@ def _store_flags(parser: argparse.ArgumentParser) -> None:
 
 def add_parsers(subparsers: Any) -> None:
     """Add the `votes` and `leaderboard` commands to the main parser's subparsers."""
+    from .defaults import DEFAULT_RESAMPLES  # not .ranking: the parser stays light
+
     votes = subparsers.add_parser("votes", help="import, export or clear ranking votes",
                                   description="Ranking votes live in votes.sqlite3 in the cache folder.")
     actions = votes.add_subparsers(dest="votes_action", metavar="{import,export,clear}")
@@ -60,7 +71,7 @@ def add_parsers(subparsers: Any) -> None:
     board.add_argument("--until", metavar="DATE", help="only votes cast on or before DATE (whole day)")
     board.add_argument("--json", action="store_true", help="print one JSON object")
     board.add_argument("--resamples", type=int, default=None, metavar="N",
-                       help="bootstrap resamples (default 1000)")
+                       help=f"bootstrap resamples (default {DEFAULT_RESAMPLES})")
     board.add_argument("--seed", type=int, default=None, metavar="S", help="bootstrap seed (fixed by default)")
     _store_flags(board)
 
@@ -75,10 +86,10 @@ def dispatch(args: argparse.Namespace) -> int:
             return _leaderboard(args)
         return {"import": _import, "export": _export, "clear": _clear}[args.votes_action](args)
     except (_UsageError, VoteError) as exc:
-        print(f"gemma-playground {args.command}: error: {exc}", file=sys.stderr)
+        _print(f"gemma-playground {args.command}: error: {exc}", file=sys.stderr)
         return 2
     except VoteStoreError as exc:
-        print(f"gemma-playground {args.command}: error: {exc}", file=sys.stderr)
+        _print(f"gemma-playground {args.command}: error: {exc}", file=sys.stderr)
         return 1
     except BrokenPipeError:
         # `votes export | head`: the reader left; not an error. Point stdout at devnull so the
@@ -169,10 +180,16 @@ def read_votes(lines: Iterable[str]) -> tuple[list[Any], list[tuple[int, str]]]:
         except ValueError as exc:
             bad.append((number, f"not valid JSON ({exc})."))
             continue
+        except RecursionError:
+            bad.append((number, "nested too deeply to be a vote."))
+            continue
         try:
             votes.append(parse_line(data))
         except VoteError as exc:
             bad.append((number, str(exc)))
+        except (RecursionError, OverflowError, TypeError, ValueError) as exc:
+            # whatever a hostile line trips deeper down costs that line, never the file
+            bad.append((number, f"not a vote ({type(exc).__name__})."))
     return votes, bad
 
 
@@ -193,9 +210,9 @@ def _import(args: argparse.Namespace) -> int:
         raise _UsageError(f"{name} cannot be read ({exc.strerror or exc}).") from None
     votes, bad = read_votes(text.splitlines())
     for number, sentence in bad[:MAX_REPORTED_LINES]:
-        print(f"{name} line {number}: {sentence} Skipped.", file=sys.stderr)
+        _print(f"{name} line {number}: {sentence} Skipped.", file=sys.stderr)
     if len(bad) > MAX_REPORTED_LINES:
-        print(f"… and {len(bad) - MAX_REPORTED_LINES} more bad lines, skipped.", file=sys.stderr)
+        _print(f"… and {len(bad) - MAX_REPORTED_LINES} more bad lines, skipped.", file=sys.stderr)
     store = _open_store(args)
     added, duplicates = store.add_many(votes)
     parts = []
@@ -204,9 +221,9 @@ def _import(args: argparse.Namespace) -> int:
     if duplicates:
         parts.append(f"{duplicates} already stored")
     extra = f" ({', '.join(parts)})" if parts else ""
-    print(f"Imported {added} vote{'s' if added != 1 else ''} from {name}{extra} into {store.path}.")
+    _print(f"Imported {added} vote{'s' if added != 1 else ''} from {name}{extra} into {store.path}.")
     if not votes and not bad:
-        print(f"{name} holds no votes: expected {IMPORT_FORMAT}.", file=sys.stderr)
+        _print(f"{name} holds no votes: expected {IMPORT_FORMAT}.", file=sys.stderr)
     return 1 if bad else 0
 
 
@@ -233,6 +250,8 @@ def export_line(vote: Any) -> dict[str, Any]:
 
 
 def _export(args: argparse.Namespace) -> int:
+    from playground.terminal import printable
+
     store = _open_store(args)
     votes = store.list()
     out: TextIO
@@ -245,19 +264,19 @@ def _export(args: argparse.Namespace) -> int:
         out = sys.stdout
     try:
         for vote in votes:
-            out.write(json.dumps(export_line(vote), ensure_ascii=False) + "\n")
+            out.write(printable(json.dumps(export_line(vote), ensure_ascii=False)) + "\n")
     finally:
         if out is not sys.stdout:
             out.close()
     if args.output:
-        print(f"Exported {len(votes)} vote{'s' if len(votes) != 1 else ''} to {args.output}.", file=sys.stderr)
+        _print(f"Exported {len(votes)} vote{'s' if len(votes) != 1 else ''} to {args.output}.", file=sys.stderr)
     return 0
 
 
 def _clear(args: argparse.Namespace) -> int:
     store = _open_store(args)
     removed = store.clear()
-    print(f"Removed {removed} vote{'s' if removed != 1 else ''} from {store.path}.")
+    _print(f"Removed {removed} vote{'s' if removed != 1 else ''} from {store.path}.")
     return 0
 
 
@@ -289,9 +308,9 @@ def _leaderboard(args: argparse.Namespace) -> int:
         data = board.to_json()
         data["speed"] = [{k: v for k, v in p.to_json().items() if k not in ("score", "ci_low", "ci_high")}
                          for p in speed]
-        print(json.dumps(data, indent=2, ensure_ascii=False))
+        _print(json.dumps(data, indent=2, ensure_ascii=False))
     else:
-        print(format_leaderboard(board, speed))
+        _print(format_leaderboard(board, speed))
     return 0
 
 
@@ -308,6 +327,8 @@ def _response_cache(store: Any, votes: list[Any]):
 
 def format_leaderboard(board: Any, speed: list[Any] | None = None) -> str:
     """The leaderboard as a text table, then plain sentences on what it cannot tell."""
+    from .ranking import MAX_LISTED_PAIRS
+
     if not board.models:
         lines = [f"{board.votes} vote{'s' if board.votes != 1 else ''} match."]
         return "\n".join(lines + board.notes())
@@ -333,19 +354,25 @@ def format_leaderboard(board: Any, speed: list[Any] | None = None) -> str:
     lines.append("")
     if not board.unseparated:
         lines.append("Every model is separated from every other: no two intervals overlap.")
-    for a, b in board.unseparated:
+    for a, b in itertools.islice(board.unseparated, MAX_LISTED_PAIRS):
         lines.append(f"Too thin to separate {a} and {b}: {board.why_unseparated(a, b)}.")
+    if len(board.unseparated) > MAX_LISTED_PAIRS:
+        lines.append(f"… and {len(board.unseparated) - MAX_LISTED_PAIRS} more pairs too thin to separate.")
     for note in board.notes():
         if note.startswith("Only in all-bad"):
             lines.append(note)
     wm = board.win_matrix
-    if len(wm.models) > 1:
+    wins, ties = wm.wins, wm.ties
+    if len(wm.models) > MAX_MATRIX_MODELS:
+        lines += ["", f"Head to head: not shown for {len(wm.models)} models (at most {MAX_MATRIX_MODELS}); "
+                      "`leaderboard --json` lists every pair that met."]
+    elif len(wm.models) > 1:
         lines += ["", "Head to head: wins-losses-ties of each row against each column (pairs of panes)."]
-        cell = max(7, *(len(f"{wm.wins[i][j]}-{wm.wins[j][i]}-{wm.ties[i][j]}")
+        cell = max(7, *(len(f"{wins[i][j]}-{wins[j][i]}-{ties[i][j]}")
                         for i in range(len(wm.models)) for j in range(len(wm.models))))
         lines.append(f"{'':>3}  {'':<{width}}  " + "  ".join(f"{n:>{cell}}" for n in range(1, len(wm.models) + 1)))
         for i, a in enumerate(wm.models):
-            cells = ["·" if i == j else f"{wm.wins[i][j]}-{wm.wins[j][i]}-{wm.ties[i][j]}"
+            cells = ["·" if i == j else f"{wins[i][j]}-{wins[j][i]}-{ties[i][j]}"
                      for j in range(len(wm.models))]
             lines.append(f"{i + 1:>3}  {a:<{width}}  " + "  ".join(f"{c:>{cell}}" for c in cells))
     return "\n".join(lines)

@@ -18,9 +18,10 @@ handles ties and repeated models without special cases:
 * **Same model twice** (two samples of one model): pairs of a model with itself are skipped;
   each of its panes is compared with every other model's panes.
 
-The fit is choix's I-LSR maximum-likelihood estimator on the matrix of (half-)wins
-(``choix.ilsr_pairwise_dense``) with a small regularisation (``ALPHA``) so that a model that
-always wins, or was never compared with another, still gets a finite strength.
+The fit (:mod:`.bradley_terry`) is the maximum-likelihood estimate over the unique (pair,
+outcome) rows of all the votes, with counts as weights (never a models × models matrix), and a
+small ridge penalty (``ALPHA``) so that a model that always wins, or was never compared with
+another, still gets a finite strength.
 
 Score: θ on the Elo scale, ``1000 + 400·log10(e)·θ`` with θ centred on the mean model. A
 difference of 400 points means 10:1 odds of being ranked higher, 120 points about 2:1,
@@ -37,11 +38,15 @@ rankings a model's interval is not trusted either (a bootstrap of three votes is
 resampled), and its pairs are reported as unseparated too; so are two models that were never
 compared, directly or through other models (only the regularisation would put them apart).
 
-numpy and choix are imported inside the functions: importing this module is cheap.
+The result of :func:`leaderboard` is kept on the store per vote-set state (a counter the
+database bumps on every write): refreshing an unchanged leaderboard never refits.
+
+numpy and scipy are imported inside the functions: importing this module is cheap.
 """
 
 from __future__ import annotations
 
+import itertools
 import math
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Iterable, Sequence
@@ -57,6 +62,7 @@ __all__ = [
     "DEFAULT_SEED",
     "Leaderboard",
     "MIN_RANKINGS",
+    "Unseparated",
     "ModelStanding",
     "WinMatrix",
     "fit_leaderboard",
@@ -64,10 +70,13 @@ __all__ = [
     "pairwise_counts",
 ]
 
-DEFAULT_RESAMPLES = 1000
-DEFAULT_SEED = 20261128
+from .defaults import DEFAULT_RESAMPLES, DEFAULT_SEED  # the one bootstrap size (UI, CLI, README)
+
 ALPHA = 0.1  # ≈ a fraction of a virtual comparison between every two models: keeps θ finite
 MIN_RANKINGS = 10
+MAX_LISTED_PAIRS = 30  # unseparated pairs named in a note; the rest are counted
+MAX_JSON_PAIRS = 10_000  # unseparated pairs listed by to_json (unseparated_count has them all)
+DENSE_JSON_MODELS = 100  # up to this many models, to_json adds the dense win/tie matrices
 ELO_BASE = 1000.0
 ELO_SCALE = 400.0 / math.log(10.0)
 
@@ -93,20 +102,37 @@ class ModelStanding:
 
 @dataclass(frozen=True)
 class WinMatrix:
-    """``wins[i][j]``: pairs of panes where ``models[i]`` was ranked above ``models[j]``;
-    ``ties[i][j]``: pairs where they shared a tie group. Models are in leaderboard order."""
+    """Head to head, sparse: ``pairs[(a, b)]`` (``a`` placed above ``b``) is (pairs of panes
+    where ``a`` was ranked above ``b``, where ``b`` was above ``a``, where they shared a tie
+    group); pairs that never met are absent. Models are in leaderboard order."""
 
     models: list[str]
-    wins: list[list[int]]
-    ties: list[list[int]]
+    pairs: dict[tuple[str, str], tuple[int, int, int]] = field(default_factory=dict)
 
     def record(self, a: str, b: str) -> tuple[int, int, int]:
         """(wins, losses, ties) of `a` against `b`."""
-        i, j = self.models.index(a), self.models.index(b)
-        return self.wins[i][j], self.wins[j][i], self.ties[i][j]
+        if (a, b) in self.pairs:
+            return self.pairs[(a, b)]
+        wins, losses, ties = self.pairs.get((b, a), (0, 0, 0))
+        return losses, wins, ties
+
+    @property
+    def wins(self) -> list[list[int]]:
+        """Dense ``wins[i][j]`` (row beat column) — for small boards only: it is N×N."""
+        return [[self.record(a, b)[0] if a != b else 0 for b in self.models] for a in self.models]
+
+    @property
+    def ties(self) -> list[list[int]]:
+        return [[self.record(a, b)[2] if a != b else 0 for b in self.models] for a in self.models]
 
     def to_json(self) -> dict[str, Any]:
-        return {"models": self.models, "wins": self.wins, "ties": self.ties}
+        """``pairs`` as [a, b, a's wins, b's wins, ties]; the dense ``wins``/``ties`` matrices too
+        when there are at most DENSE_JSON_MODELS models."""
+        out: dict[str, Any] = {"models": self.models,
+                               "pairs": [[a, b, *counts] for (a, b), counts in self.pairs.items()]}
+        if len(self.models) <= DENSE_JSON_MODELS:
+            out |= {"wins": self.wins, "ties": self.ties}
+        return out
 
 
 @dataclass(frozen=True)
@@ -116,7 +142,7 @@ class Leaderboard:
     votes: int  # votes that passed the filters, all-bad ones included
     models: list[ModelStanding]  # best first
     win_matrix: WinMatrix
-    unseparated: list[tuple[str, str]]  # pairs the votes cannot tell apart (better one first)
+    unseparated: Sequence[tuple[str, str]]  # pairs the votes cannot tell apart (better one first)
     unranked: list[str] = field(default_factory=list)  # seen only in all-bad votes
     all_bad_votes: int = 0
     resamples: int = DEFAULT_RESAMPLES
@@ -153,8 +179,10 @@ class Leaderboard:
             out.append(f"Fewer than {MIN_RANKINGS} rankings for {_join(thin)}: "
                        "too few votes for a trustworthy interval.")
         if self.unseparated:
-            pairs = "; ".join(f"{a} and {b}" for a, b in self.unseparated)
-            out.append(f"Too thin to separate: {pairs}.")
+            listed = list(itertools.islice(self.unseparated, MAX_LISTED_PAIRS + 1))
+            pairs = "; ".join(f"{a} and {b}" for a, b in listed[:MAX_LISTED_PAIRS])
+            more = len(self.unseparated) - MAX_LISTED_PAIRS if len(listed) > MAX_LISTED_PAIRS else 0
+            out.append(f"Too thin to separate: {pairs}" + (f"; and {more} more pairs." if more else "."))
         if self.unranked:
             out.append(f"Only in all-bad votes, so not ranked: {_join(self.unranked)}.")
         return out
@@ -165,7 +193,9 @@ class Leaderboard:
             "models": [m.to_json() for m in self.models],
             "all_bad_votes": self.all_bad_votes,
             "unranked": self.unranked,
-            "unseparated": [list(p) for p in self.unseparated],
+            # at most MAX_JSON_PAIRS pairs (thousands of thin models make millions of them)
+            "unseparated": [list(p) for p in itertools.islice(self.unseparated, MAX_JSON_PAIRS)],
+            "unseparated_count": len(self.unseparated),
             "win_matrix": self.win_matrix.to_json(),
             "resamples": self.resamples,
             "seed": self.seed,
@@ -210,10 +240,18 @@ def _first_place(vote: Vote) -> set[str]:
 # ---- the fit -------------------------------------------------------------------------------
 
 
-def _fit(matrix, initial=None):
-    import choix
+def _entries(vote: Vote, index: dict[str, int]) -> list[tuple[int, int, int]]:
+    """A vote's pairs of panes as (i, j, outcome) with i < j (see bradley_terry.pair_rows)."""
+    from .bradley_terry import I_WON, J_WON, TIE
 
-    return choix.ilsr_pairwise_dense(matrix, alpha=ALPHA, initial_params=initial, max_iter=500)
+    out: list[tuple[int, int, int]] = []
+    groups = [[index[m] for m in group] for group in vote.model_ranking()]
+    for g, group in enumerate(groups):
+        for x, a in enumerate(group):
+            out += [(min(a, b), max(a, b), TIE) for b in group[x + 1:] if b != a]
+            for lower in groups[g + 1:]:
+                out += [(a, b, I_WON) if a < b else (b, a, J_WON) for b in lower if b != a]
+    return out
 
 
 def fit_leaderboard(
@@ -226,23 +264,24 @@ def fit_leaderboard(
     """The leaderboard of `votes` (already filtered); see the module docstring."""
     import numpy as np
 
+    from . import bradley_terry as bt
+
     votes = list(votes)
     all_bad = [v for v in votes if v.all_bad]
-    per_vote = [(v, pairwise_counts(v)) for v in votes if not v.all_bad]
-    per_vote = [(v, pairs) for v, pairs in per_vote if pairs]
-    names = sorted({m for _, pairs in per_vote for a, b, _ in pairs for m in (a, b)})
+    # A vote ranks something when it holds two different models (samples of one model are
+    # never compared with each other).
+    ranked = [v for v in votes if not v.all_bad and len(set(v.models)) > 1]
+    names = sorted({m for v in ranked for m in v.models})
     index = {m: i for i, m in enumerate(names)}
     k = len(names)
 
     rankings = dict.fromkeys(names, 0)
     firsts = dict.fromkeys(names, 0)
-    for v, _ in per_vote:
+    for v in ranked:
         for m in set(v.models):
-            if m in rankings:
-                rankings[m] += 1
+            rankings[m] += 1
         for m in _first_place(v):
-            if m in firsts:
-                firsts[m] += 1
+            firsts[m] += 1
     bad_counts: dict[str, int] = {}
     for v in all_bad:
         for m in set(v.models):
@@ -251,79 +290,108 @@ def fit_leaderboard(
 
     if k < 2:
         # Nothing to compare (no votes, or every ranking was one model against itself).
-        return Leaderboard(votes=len(votes), models=[], win_matrix=WinMatrix([], [], []), unseparated=[],
+        return Leaderboard(votes=len(votes), models=[], win_matrix=WinMatrix([], {}), unseparated=[],
                            unranked=sorted(set(unranked) | set(names)), all_bad_votes=len(all_bad),
                            resamples=resamples, seed=seed, filters=dict(filters or {}))
 
-    # One k×k credit matrix per vote: a bootstrap resample is a weighted sum of them.
-    stack = np.zeros((len(per_vote), k, k))
-    wins = np.zeros((k, k), dtype=int)
-    ties = np.zeros((k, k), dtype=int)
-    for n, (_, pairs) in enumerate(per_vote):
-        for a, b, credit in pairs:
-            stack[n, index[a], index[b]] += credit
-            if credit == 1.0:
-                wins[index[a], index[b]] += 1
-            else:
-                ties[index[a], index[b]] += 1
-    theta = np.asarray(_fit(stack.sum(axis=0)))
-
-    rng = np.random.default_rng(seed)
-    n_votes = len(per_vote)
-    draws = []
-    for _ in range(resamples):
-        weights = np.bincount(rng.integers(0, n_votes, n_votes), minlength=n_votes)
-        try:
-            draws.append(_fit(np.tensordot(weights, stack, axes=1), theta))
-        except RuntimeError:  # did not converge: drop this resample (very rare with ALPHA > 0)
-            continue
-    if draws:
-        low, high = np.percentile(np.asarray(draws), [2.5, 97.5], axis=0)
-    else:
-        low = high = theta
+    rows = bt.pair_rows(k, [_entries(v, index) for v in ranked])
+    theta = bt.fit(rows, alpha=ALPHA)
+    draws = bt.bootstrap(rows, theta, resamples, seed, alpha=ALPHA)
+    low, high = np.percentile(draws, [2.5, 97.5], axis=0) if len(draws) else (theta, theta)
 
     def elo(x: float) -> float:
         return float(ELO_BASE + ELO_SCALE * x)
 
-    rows = [ModelStanding(model=m, score=elo(theta[i]), ci_low=elo(low[i]), ci_high=elo(high[i]),
-                          rankings=rankings[m], first_places=firsts[m], all_bad=bad_counts.get(m, 0),
-                          thin=rankings[m] < MIN_RANKINGS)
-            for i, m in enumerate(names)]
-    rows.sort(key=lambda r: (-r.score, r.model))
-    order = [index[r.model] for r in rows]
-    group = _components(wins + ties)
-    unseparated = []
-    for x, a in enumerate(rows):
-        for b in rows[x + 1:]:
-            overlap = a.ci_low <= b.ci_high and b.ci_low <= a.ci_high
-            # Never compared, not even through other models: only the prior puts them apart.
-            apart = group[index[a.model]] != group[index[b.model]]
-            if overlap or a.thin or b.thin or apart:
-                unseparated.append((a.model, b.model))
-    matrix = WinMatrix(models=[r.model for r in rows],
-                       wins=[[int(wins[i, j]) for j in order] for i in order],
-                       ties=[[int(ties[i, j]) for j in order] for i in order])
-    return Leaderboard(votes=len(votes), models=rows, win_matrix=matrix, unseparated=unseparated,
+    standings = [ModelStanding(model=m, score=elo(theta[i]), ci_low=elo(low[i]), ci_high=elo(high[i]),
+                               rankings=rankings[m], first_places=firsts[m], all_bad=bad_counts.get(m, 0),
+                               thin=rankings[m] < MIN_RANKINGS)
+                 for i, m in enumerate(names)]
+    standings.sort(key=lambda r: (-r.score, r.model))
+    order = np.array([index[r.model] for r in standings])
+    position = np.empty(k, dtype=int)
+    position[order] = np.arange(k)
+
+    # Head to head, sparse: (better-placed model, other) → (its wins, its losses, ties).
+    tally: dict[tuple[int, int], list[int]] = {}
+    for i, j, outcome, count in zip(rows.i.tolist(), rows.j.tolist(), rows.outcome.tolist(),
+                                    rows.counts.tolist()):
+        cell = tally.setdefault((i, j), [0, 0, 0])
+        cell[outcome] += int(count)
+    pairs = {}
+    for (i, j), (i_won, j_won, tied) in tally.items():
+        if position[i] < position[j]:
+            pairs[(names[i], names[j])] = (i_won, j_won, tied)
+        else:
+            pairs[(names[j], names[i])] = (j_won, i_won, tied)
+    matrix = WinMatrix(models=[r.model for r in standings], pairs=pairs)
+    unseparated = Unseparated(standings, bt.components(rows)[order])
+    return Leaderboard(votes=len(votes), models=standings, win_matrix=matrix, unseparated=unseparated,
                        unranked=unranked, all_bad_votes=len(all_bad), resamples=len(draws), seed=seed,
                        filters=dict(filters or {}))
 
 
-def _components(counts) -> list[int]:
-    """Connected components of the comparison graph (an edge wherever two models met)."""
-    k = len(counts)
-    group = list(range(k))
+class Unseparated:
+    """The pairs (better first, in leaderboard order) that the votes cannot tell apart: their
+    intervals overlap, either has fewer than MIN_RANKINGS rankings, or they were never compared,
+    not even through other models (only the prior would put them apart).
 
-    def root(i: int) -> int:
-        while group[i] != i:
-            group[i] = group[group[i]]
-            i = group[i]
-        return i
+    A list-like view computed on demand: with thousands of thinly voted models almost every
+    pair is unseparated, and a list of them all would be quadratic in models."""
 
-    for i in range(k):
-        for j in range(k):
-            if counts[i][j]:
-                group[root(i)] = root(j)
-    return [root(i) for i in range(k)]
+    def __init__(self, standings: Sequence[ModelStanding], group: Any) -> None:
+        import numpy as np
+
+        self._names = [s.model for s in standings]
+        self._where = {m: n for n, m in enumerate(self._names)}
+        self._low = np.array([s.ci_low for s in standings])
+        self._high = np.array([s.ci_high for s in standings])
+        self._thin = np.array([s.thin for s in standings], dtype=bool)
+        self._group = np.asarray(group)
+        self._len: int | None = None
+
+    def _after(self, x: int):
+        """Positions y > x unseparated from x."""
+        import numpy as np
+
+        low, high, thin, group = self._low, self._high, self._thin, self._group
+        if thin[x]:
+            return np.arange(x + 1, len(self._names))
+        rest = slice(x + 1, None)
+        mask = (low[x] <= high[rest]) & (low[rest] <= high[x]) | thin[rest] | (group[rest] != group[x])
+        return np.nonzero(mask)[0] + x + 1
+
+    def __iter__(self):
+        for x, a in enumerate(self._names):
+            for y in self._after(x).tolist():
+                yield (a, self._names[y])
+
+    def __len__(self) -> int:
+        if self._len is None:
+            self._len = sum(len(self._after(x)) for x in range(len(self._names)))
+        return self._len
+
+    def __bool__(self) -> bool:
+        return any(len(self._after(x)) for x in range(len(self._names)))
+
+    def __contains__(self, pair: object) -> bool:
+        if not isinstance(pair, tuple) or len(pair) != 2:
+            return False
+        x, y = self._where.get(pair[0]), self._where.get(pair[1])
+        if x is None or y is None or x >= y:
+            return False
+        return bool(self._thin[x] or self._thin[y] or self._group[x] != self._group[y]
+                    or (self._low[x] <= self._high[y] and self._low[y] <= self._high[x]))
+
+    def __getitem__(self, item):
+        return list(self)[item]
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, (Unseparated, list, tuple)):
+            return len(self) == len(other) and list(self) == [tuple(p) for p in other]
+        return NotImplemented
+
+    def __repr__(self) -> str:
+        return f"Unseparated({len(self)} pairs)"
 
 
 def leaderboard(
@@ -336,7 +404,25 @@ def leaderboard(
     resamples: int = DEFAULT_RESAMPLES,
     seed: int = DEFAULT_SEED,
 ) -> Leaderboard:
-    """The leaderboard of the stored votes that pass the filters (see VoteStore.list)."""
+    """The leaderboard of the stored votes that pass the filters (see VoteStore.list).
+
+    Kept on the store per (vote-set state, filters, resamples, seed): a refresh with no new
+    vote is answered without a fit. VoteError for a filter that is not a date or not text."""
+    from .vote_record import check_text, parse_when
+
+    if tag is not None:
+        check_text(tag, "The tag filter")
+    for value in (since, until):
+        if value is not None:
+            parse_when(value)
     filters = {"tag": tag, "blind_only": blind_only, "since": since, "until": until}
+    key = (store.state(), repr(sorted(filters.items())), resamples, seed)
+    cached = store.boards.get(key)
+    if cached is not None:
+        return cached
     votes = store.list(tag=tag, blind_only=blind_only, since=since, until=until)
-    return fit_leaderboard(votes, resamples=resamples, seed=seed, filters=filters)
+    board = fit_leaderboard(votes, resamples=resamples, seed=seed, filters=filters)
+    store.boards[key] = board
+    while len(store.boards) > 8:  # a few filter combinations; older states are useless
+        store.boards.pop(next(iter(store.boards)))
+    return board

@@ -21,8 +21,13 @@ __all__ = [
     "Vote",
     "VoteError",
     "make_vote",
+    "check_text",
     "parse_when",
 ]
+
+# The latest time a new vote may carry (2200-01-01 UTC): far-future times are typos or attacks
+# (1e18 imported, then `votes export` and History failed on it).
+MAX_VOTE_TIME = 7_258_118_400.0
 
 # Pane metrics worth keeping with a vote (the speed-vs-quality plot reads these two).
 METRIC_KEYS = ("tokens_per_s", "ttft_s")
@@ -98,7 +103,7 @@ class Vote:
             prompt=data.get("prompt", ""), panes=data.get("panes"), ranking=data.get("ranking"),
             all_bad=data.get("all_bad", False), blind=data.get("blind", False),
             tags=data.get("tags", ()), comparison_id=data.get("comparison_id"),
-            time=data.get("time"), id=data.get("id"),
+            time=data.get("time"), id=data.get("id"), stored=True,
         )
 
 
@@ -109,6 +114,18 @@ def new_vote_id(now: float | None = None) -> str:
     """Sortable by time, like history ids: 12 hex digits of milliseconds, then 8 random."""
     now = _time.time() if now is None else now
     return f"{int(now * 1000):012x}-{secrets.token_hex(4)}"
+
+
+def check_text(value: str, what: str) -> str:
+    """`value` if it is valid Unicode text, else VoteError naming `what` and the character.
+    (JSON's \\ud800 escapes give lone surrogates, which SQLite, JSON and the page cannot store
+    or send; the sentence never repeats the bad text itself.)"""
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError as exc:
+        raise VoteError(f"{what} is not valid text: character {exc.start + 1} is a lone surrogate "
+                        f"(U+{ord(value[exc.start]):04X}); remove it.") from None
+    return value
 
 
 def _flag(value: Any, name: str) -> bool:
@@ -129,8 +146,8 @@ def _metrics(value: Any, where: str) -> dict[str, float]:
         v = value.get(name)
         if v is None or isinstance(v, float) and not math.isfinite(v):
             continue  # unknown (an infinite rate from a one-token answer means nothing either)
-        if isinstance(v, bool) or not isinstance(v, (int, float)) or v < 0:
-            raise VoteError(f"{where}: metric {name} must be a non-negative number, not {json.dumps(v)}.")
+        if isinstance(v, bool) or not isinstance(v, (int, float)) or v < 0 or v > 1e15:
+            raise VoteError(f"{where}: metric {name} must be a non-negative number, not {_short(v)}.")
         out[name] = float(v)
     return out
 
@@ -145,19 +162,25 @@ def _pane(value: Any, index: int) -> Pane:
     model = value.get("model")
     if not isinstance(model, str) or not model.strip():
         raise VoteError(f"pane {index + 1} has no model name.")
+    check_text(model, f"the model name of pane {index + 1}")
     settings = value.get("settings") or {}
     if not isinstance(settings, Mapping):
         raise VoteError(f"pane {index + 1}: settings must be an object.")
     sample = value.get("sample")
-    if sample is not None and (isinstance(sample, bool) or not isinstance(sample, int) or sample < 1):
+    if sample is not None and (isinstance(sample, bool) or not isinstance(sample, int) or not 1 <= sample < 2**53):
         raise VoteError(f"pane {index + 1}: sample must be a positive whole number.")
     key = value.get("key")
     if key is not None and not isinstance(key, str):
         raise VoteError(f"pane {index + 1}: key must be a string.")
+    if key is not None:
+        check_text(key, f"the cache key of pane {index + 1}")
     try:
-        settings = json.loads(json.dumps(dict(settings), allow_nan=False))
+        text = json.dumps(dict(settings), allow_nan=False, ensure_ascii=False)
     except (TypeError, ValueError) as exc:
         raise VoteError(f"pane {index + 1}: settings must be plain JSON ({exc}).") from None
+    except RecursionError:
+        raise VoteError(f"pane {index + 1}: settings are nested too deeply.") from None
+    settings = json.loads(check_text(text, f"the settings of pane {index + 1}"))
     return Pane(model=model.strip(), settings=settings, sample=sample,
                 metrics=_metrics(value.get("metrics"), f"pane {index + 1}"), key=key)
 
@@ -193,8 +216,8 @@ def _tags(value: Any) -> tuple[str, ...]:
     out: list[str] = []
     for tag in value:
         if not isinstance(tag, str) or not tag.strip():
-            raise VoteError(f"tag {json.dumps(tag)} is not a non-empty string.")
-        tag = tag.strip()
+            raise VoteError(f"tag {_short(tag)} is not a non-empty string.")
+        tag = check_text(tag, f"tag {len(out) + 1}").strip()
         if tag.casefold() not in {t.casefold() for t in out}:
             out.append(tag)
     return tuple(out)
@@ -211,16 +234,19 @@ def make_vote(
     comparison_id: str | None = None,
     time: float | str | None = None,
     id: str | None = None,
+    stored: bool = False,
 ) -> Vote:
     """A validated :class:`Vote`, or :class:`VoteError` saying what is wrong.
 
     `panes` are :class:`Pane`, dicts with at least "model", or bare model names; `ranking`
     lists tie groups of pane indices, best first, covering every pane once. Unless
     `all_bad`, a vote needs two panes or more (one pane has nothing to be ranked against).
-    `time` is unix seconds or an ISO 8601 string (default: now).
+    `time` is unix seconds or an ISO 8601 string (default: now), between 1970 and 2200 (`stored`
+    votes, read back from the store, only need a time that can be written as a date).
     """
     if not isinstance(prompt, str):
         raise VoteError('"prompt" must be a string.')
+    check_text(prompt, "the prompt")
     if not isinstance(panes, (list, tuple)) or not panes:
         raise VoteError("a vote needs the panes (models) that were judged.")
     pane_list = tuple(_pane(p, i) for i, p in enumerate(panes))
@@ -230,9 +256,15 @@ def make_vote(
         raise VoteError("a ranking needs at least two models (or \"all_bad\": true).")
     if comparison_id is not None and (not isinstance(comparison_id, str) or not comparison_id):
         raise VoteError('"comparison_id" must be a non-empty string.')
+    if comparison_id is not None:
+        check_text(comparison_id, '"comparison_id"')
     if id is not None and (not isinstance(id, str) or not id.strip()):
         raise VoteError('"id" must be a non-empty string.')
+    if id is not None:
+        check_text(id, '"id"')
     when = _time.time() if time is None else parse_when(time)
+    if not stored and not 0 <= when <= MAX_VOTE_TIME:
+        raise VoteError(f'"time" {_short(time)} is not a time a vote was cast (1970 to 2200, UTC).')
     return Vote(id=id.strip() if id else new_vote_id(when), time=when, prompt=prompt,
                 panes=pane_list, ranking=groups, all_bad=all_bad, blind=_flag(blind, "blind"),
                 tags=_tags(tags), comparison_id=comparison_id)
@@ -247,9 +279,13 @@ def parse_when(value: Any, *, end_of_day: bool = False) -> float:
     if isinstance(value, bool):
         raise VoteError(f"not a time: {value!r}.")
     if isinstance(value, (int, float)):
-        if not math.isfinite(value):
-            raise VoteError(f"not a time: {value!r}.")
-        return float(value)
+        try:
+            seconds = float(value)  # a 401-digit int overflows a float
+            # and a time must be a date (export and History print it as one)
+            _dt.datetime.fromtimestamp(seconds, _dt.timezone.utc)
+        except (OverflowError, ValueError, OSError):
+            raise VoteError(f"not a time: {_short(value)} (unix seconds or an ISO 8601 date).") from None
+        return seconds
     if isinstance(value, _dt.datetime):
         moment = value
     elif isinstance(value, _dt.date):
@@ -265,7 +301,18 @@ def parse_when(value: Any, *, end_of_day: bool = False) -> float:
         except ValueError:
             raise VoteError(f"{value!r} is not a date: use YYYY-MM-DD or an ISO 8601 time.") from None
     else:
-        raise VoteError(f"not a time: {value!r}.")
+        raise VoteError(f"not a time: {_short(value)}.")
+    if isinstance(value, str):
+        check_text(value, "the time")
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=_dt.timezone.utc)
     return moment.timestamp()
+
+
+def _short(value: Any) -> str:
+    """A value quoted for a sentence: at most 40 characters, escapes for anything odd."""
+    try:
+        text = json.dumps(value)
+    except (TypeError, ValueError, RecursionError):
+        text = type(value).__name__
+    return text if len(text) <= 40 else text[:37] + "…"

@@ -44,7 +44,16 @@ CREATE TABLE IF NOT EXISTS votes (
 );
 CREATE INDEX IF NOT EXISTS votes_time ON votes(time);
 CREATE INDEX IF NOT EXISTS votes_comparison ON votes(comparison_id);
+CREATE TABLE IF NOT EXISTS votes_state (generation INTEGER NOT NULL);
+INSERT INTO votes_state SELECT 0 WHERE NOT EXISTS (SELECT 1 FROM votes_state);
 """
+# votes_state.generation moves on every write, from any process (the triggers live in the
+# file): the leaderboard keeps its last fits per generation and refits only when it moved.
+_TRIGGERS = tuple(
+    f"CREATE TRIGGER IF NOT EXISTS votes_{name} AFTER {event} ON votes"
+    " BEGIN UPDATE votes_state SET generation = generation + 1; END"
+    for name, event in (("added", "INSERT"), ("changed", "UPDATE"), ("removed", "DELETE")))
+
 
 class VoteStoreError(Exception):
     """The vote database could not be opened, read or written; the message names the file."""
@@ -70,13 +79,22 @@ class VoteStore:
             self.directory.mkdir(parents=True, exist_ok=True)
         except OSError as exc:
             raise VoteStoreError(f"The folder {self.directory} could not be created ({exc.strerror or exc}).") from exc
+        # SQLite follows a symlink: a votes file (or its -wal/-shm/-journal) linked out of the
+        # folder would have us create a table in, and switch the journal of, some other file.
+        from playground.cache.disk import CacheUnavailable, refuse_escaping_databases
+
+        try:
+            refuse_escaping_databases(self.directory, (DB_NAME,))
+        except CacheUnavailable as exc:
+            raise VoteStoreError(str(exc).replace("use the cache", "use the vote store")) from None
+        self.boards: dict[Any, Any] = {}  # leaderboards by (state, filters…): see ranking.leaderboard
         from playground.cache.history import enable_wal
 
         with self._connect("open") as con:
             # WAL survives the connection; the schema is created once, by whoever comes first.
             enable_wal(con, self.timeout)
             with _write(con):
-                for statement in filter(str.strip, _SCHEMA.split(";")):
+                for statement in [*filter(str.strip, _SCHEMA.split(";")), *_TRIGGERS]:
                     con.execute(statement)
                 version = con.execute("PRAGMA user_version").fetchone()[0]
                 if version == 0:
@@ -124,11 +142,10 @@ class VoteStore:
         """Store votes in one transaction; (added, skipped because their id already exists)."""
         rows = [_row(v) for v in votes]
         with self._connect("write to") as con, _write(con):
-            before = con.total_changes
-            con.executemany(
+            # rowcount, not total_changes: the state trigger's writes must not count as votes
+            added = con.executemany(
                 "INSERT OR IGNORE INTO votes (id, time, comparison_id, blind, all_bad, record)"
-                " VALUES (?, ?, ?, ?, ?, ?)", rows)
-            added = con.total_changes - before
+                " VALUES (?, ?, ?, ?, ?, ?)", rows).rowcount
         return added, len(rows) - added
 
     def change(self, vote_id: str, **updates: Any) -> Vote:
@@ -207,6 +224,11 @@ class VoteStore:
         """Votes cast on one comparison (History shows, changes or deletes them)."""
         return self.list(comparison_id=comparison_id)
 
+    def state(self) -> int:
+        """A number that changes whenever any process adds, changes or removes a vote."""
+        with self._connect("read") as con:
+            return int(con.execute("SELECT generation FROM votes_state").fetchone()[0])
+
     def count(self) -> int:
         with self._connect("read") as con:
             return int(con.execute("SELECT COUNT(*) FROM votes").fetchone()[0])
@@ -227,6 +249,11 @@ def _write(con: sqlite3.Connection) -> Iterator[None]:
 
 def _row(vote: Vote) -> tuple[Any, ...]:
     record = json.dumps(vote.to_dict(), ensure_ascii=False, allow_nan=False, separators=(",", ":"))
+    try:  # SQLite stores UTF-8: a lone surrogate anywhere would fail the whole transaction
+        record.encode("utf-8")
+    except UnicodeEncodeError:
+        raise VoteError("the vote holds text that is not valid Unicode (a lone surrogate);"
+                        " remove it and try again.") from None
     return (vote.id, vote.time, vote.comparison_id, int(vote.blind), int(vote.all_bad), record)
 
 
