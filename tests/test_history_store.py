@@ -80,9 +80,12 @@ def test_odd_queries_are_plain_text(filled, query, expected):
 
 
 def test_a_lone_surrogate_is_stored_and_searched_without_error(cache):
-    record(cache, "broken \ud800 text")
-    assert len(cache.history("broken")) == 1
-    assert cache.history("\ud800") is not None
+    entry = record(cache, "broken \ud800 text")
+    assert [found["id"] for found in cache.history("broken")] == [entry]
+    # stored as written; searched and listed with the surrogate as "?"
+    assert [found["id"] for found in cache.history("\ud800")] == [entry]
+    assert cache.history("\ud800")[0]["prompt"] == "broken ? text"
+    assert cache.get_comparison(entry)["prompt"] == "broken \ud800 text"
 
 
 def test_non_ascii_case_is_ignored_with_fts(tmp_path):
@@ -120,7 +123,7 @@ def test_without_a_limit_nothing_is_removed(tmp_path):
     with ResponseCache(tmp_path / "c") as cache:
         ids = [record(cache, f"prompt {i}") for i in range(1100)]  # past the old silent cap of 1000
         assert len(cache.history(limit=2000)) == 1100
-        assert cache.get_comparison(ids[0]) is not None
+        assert cache.get_comparison(ids[0])["prompt"] == "prompt 0"
         assert cache.stats()["comparisons"] == 1100
 
 

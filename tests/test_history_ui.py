@@ -2,7 +2,6 @@
 at once, badged "cached"; re-roll adds sample 2 of 2; `cache stats` counts the entry."""
 
 import json
-import time
 
 import pytest
 
@@ -37,9 +36,7 @@ def test_restore_after_restart_then_reroll_adds_a_sample(tmp_path, capsys):
         picked, status = client.predict("name a fish", api_name="/history")
         entry_id = picked["value"] if isinstance(picked, dict) else picked  # a dropdown update
         assert entry_id and status == "1 comparison(s)"
-        started = time.monotonic()
         restored = client.predict(entry_id, api_name="/history_restore")
-        assert time.monotonic() - started < 5
         htmls = restored[:6]
         assert "gp-cached" in htmls[0] and "gp-cached" in htmls[1]
         # Every field of the form comes back: the prompt, and the pane whose temperature differed.
@@ -53,7 +50,8 @@ def test_restore_after_restart_then_reroll_adds_a_sample(tmp_path, capsys):
         capsys.readouterr()  # drop what the servers printed so far
         assert main(["cache", "stats", "--cache-dir", str(cache_dir), "--json"]) == 0
         stats = json.loads(capsys.readouterr().out)
-        assert stats["comparisons"] >= 1 and stats["samples"] >= 3
+        # one comparison (re-roll adds a sample to it), two cache keys with 2 + 1 samples
+        assert (stats["comparisons"], stats["samples"]) == (1, 3)
         assert client.predict(entry_id, "", api_name="/history_delete")[1] == "0 comparison(s)"
         assert app.cache.get_comparison(entry_id) is None
     finally:
