@@ -70,6 +70,46 @@ def _webp_size(data: bytes) -> tuple[int, int] | None:
     return None
 
 
+def gif_frames(data: bytes) -> list[tuple[int, int, int, int]] | None:
+    """(left, top, width, height) of every frame of a GIF, read from its block structure without
+    decoding a pixel; None if the structure is damaged. A frame is its own image: PIL allocates
+    its full size, whatever the logical screen in the header says (a 10×10 screen can hold a
+    20000×20000 frame)."""
+    if len(data) < 13:
+        return None
+    packed = data[10]
+    i = 13 + (3 << ((packed & 7) + 1) if packed & 0x80 else 0)
+    frames = []
+
+    def skip_sub_blocks(i: int) -> int | None:
+        while i < len(data):
+            size = data[i]
+            i += 1 + size
+            if size == 0:
+                return i
+        return None  # truncated
+
+    while i < len(data):
+        block = data[i]
+        if block == 0x3B:  # trailer
+            return frames
+        if block == 0x21:  # extension: label, then sub-blocks
+            end = skip_sub_blocks(i + 2)
+        elif block == 0x2C:  # image descriptor
+            if i + 10 > len(data):
+                return None
+            frames.append(struct.unpack("<HHHH", data[i + 1:i + 9]))
+            flags = data[i + 9]
+            i += 10 + (3 << ((flags & 7) + 1) if flags & 0x80 else 0)
+            end = skip_sub_blocks(i + 1)  # after the LZW minimum code size
+        else:
+            return None
+        if end is None:
+            return frames  # truncated after the frames read so far: they are all a decoder sees
+        i = end
+    return frames
+
+
 def image_size(data: bytes, mime: str) -> tuple[int, int] | None:
     """(width, height) from the header of an image of type `mime`, or None if it is unreadable."""
     if mime == "image/png":
@@ -96,6 +136,14 @@ def check_pixels(data: bytes, mime: str, name: str, max_megapixels: float) -> No
     if megapixels > max_megapixels:
         raise ImageError(f"{name} is {width}×{height} pixels ({megapixels:.0f} megapixels); the limit is "
                          f"{max_megapixels:g} megapixels. Resize it, or raise max_image_megapixels in the config.")
+    if mime == "image/gif":
+        frames = gif_frames(data)
+        if frames is None:
+            raise ImageError(f"{name} is not a readable GIF (its frame structure is damaged).")
+        for left, top, frame_w, frame_h in frames:
+            if left + frame_w > width or top + frame_h > height:
+                raise ImageError(f"{name} has a {frame_w}×{frame_h} frame that does not fit its {width}×{height} "
+                                 "picture; save it again (or as PNG) and retry.")
 
 
 def image_from_bytes(data: bytes, name: str = "the upload",

@@ -10,7 +10,7 @@ import time
 
 from playground.runtime import Runtime
 from playground.ui.app import PlaygroundApp, launch
-from playground.ui.export import sweep_stale_exports
+from playground.ui.export_dir import sweep_stale_exports
 
 
 def resolve_auth(args) -> tuple[tuple[str, str] | None, str | None]:
