@@ -35,6 +35,7 @@ class Downstream:
 
     async def __call__(self, scope, receive, send):
         self.seen.append(scope)
+        self.received = await receive()  # the request body reaches Gradio
         body = b"".join(self.chunks)
         await send({"type": "http.response.start", "status": self.status,
                     "headers": [(b"content-type", self.content_type), (b"content-length", str(len(body)).encode()),
@@ -43,11 +44,14 @@ class Downstream:
             await send({"type": "http.response.body", "body": chunk, "more_body": i < len(self.chunks) - 1})
 
 
+REQUEST = {"type": "http.request", "body": b"username=alice&password=pw", "more_body": False}
+
+
 def call(guard, scope):
     sent = []
 
     async def receive():
-        return {"type": "http.request", "body": b"", "more_body": False}
+        return REQUEST
 
     async def send(message):
         sent.append(message)
@@ -186,3 +190,68 @@ def test_other_content_and_other_scopes_pass_untouched():
     call(AccessGuard(app, LoginThrottle()), {"type": "websocket", "path": "/login", "method": "POST"})
     call(AccessGuard(app, LoginThrottle()), {"type": "lifespan"})
     assert reached == ["websocket", "lifespan"]
+
+
+# ---------------------------------------------------------------- what reaches Gradio, odd messages
+@pytest.mark.parametrize("method, path, app", [("POST", "/login", None), ("GET", "/", with_login()),
+                                               ("GET", "/", with_login(tokens=())), ("POST", "/x", None)])
+def test_gradio_gets_the_same_scope_and_the_request_body(method, path, app):
+    downstream = Downstream()
+    scope = http(method, path, app=app)
+    sent = call(AccessGuard(downstream, LoginThrottle()), scope)
+    assert downstream.seen == [scope] and downstream.received is REQUEST
+    assert start(sent)["status"] == 200
+
+
+def test_other_scopes_reach_gradio_with_their_own_channels():
+    sent_back = []
+
+    async def app(scope, receive, send):
+        sent_back.append((scope["type"], await receive()))
+        await send({"type": "websocket.accept"})
+
+    sent = call(AccessGuard(app, LoginThrottle()), {"type": "websocket", "path": "/queue/join"})
+    assert sent_back == [("websocket", REQUEST)] and sent == [{"type": "websocket.accept"}]
+
+
+def test_cookies_over_several_header_lines():
+    scope = http(headers=[(b"cookie", b"a=1"), (b"cookie", b"access-token-cid=tok")], app=with_login())
+    assert logged_in(scope)
+
+
+def test_a_scope_without_headers_or_an_app_without_its_fields():
+    assert not logged_in({"type": "http", "app": with_login()})  # no headers at all: no session
+    assert logged_in({"type": "http", "app": SimpleNamespace()})  # an app with no login fields
+    no_tokens = SimpleNamespace(auth=object(), cookie_id="cid")
+    assert not logged_in(http(headers=[(b"cookie", b"access-token-cid=tok")], app=no_tokens))
+    no_cookie_id = SimpleNamespace(auth=object(), tokens={"tok": "alice"})
+    assert logged_in(http(headers=[(b"cookie", b"access-token-=tok")], app=no_cookie_id))
+
+
+def test_responses_without_a_content_type_or_headers_pass_untouched():
+    class Bare:
+        def __init__(self, headers):
+            self.headers = headers
+
+        async def __call__(self, scope, receive, send):
+            start_message = {"type": "http.response.start", "status": 204}
+            if self.headers is not None:
+                start_message["headers"] = self.headers
+            await send(start_message)
+            await send({"type": "http.response.body"})
+
+    for headers in (None, [(b"x-other", b"1")]):
+        sent = call(AccessGuard(Bare(headers), LoginThrottle()), http(app=with_login()))
+        assert [m["type"] for m in sent] == ["http.response.start", "http.response.body"] and body(sent) == b""
+
+
+def test_a_body_message_without_a_body_adds_nothing_to_the_page():
+    class Parts:
+        async def __call__(self, scope, receive, send):
+            await send({"type": "http.response.start", "status": 200, "headers": [(b"content-type", b"text/html")]})
+            await send({"type": "http.response.body", "body": PAGE[:40], "more_body": True})
+            await send({"type": "http.response.body", "more_body": True})
+            await send({"type": "http.response.body", "body": PAGE[40:]})
+
+    sent = call(AccessGuard(Parts(), LoginThrottle()), http(app=with_login()))
+    assert body(sent) == b"<html><script>" + BLANK_API_INFO + b"<body>hello</body></html>"
