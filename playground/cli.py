@@ -36,14 +36,20 @@ def _common(parser: argparse.ArgumentParser) -> None:
 
 
 def _settings_flags(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--temperature", type=float, metavar="T")
-    parser.add_argument("--top-p", type=float, metavar="P")
-    parser.add_argument("--top-k", type=int, metavar="K")
-    parser.add_argument("--max-tokens", type=int, metavar="N")
-    parser.add_argument("--seed", type=int, metavar="S")
-    thinking = parser.add_mutually_exclusive_group()
-    thinking.add_argument("--thinking", dest="thinking", action="store_true", default=None)
-    thinking.add_argument("--no-thinking", dest="thinking", action="store_false")
+    """One flag per generation setting of the settings table (--temperature, --min-p, …); a
+    true/false setting gets --X and --no-X. Not given = the model's default (or the config's)."""
+    from playground.settings_table import GENERATION
+
+    for row in GENERATION:
+        if row.cli_flag is None:
+            continue
+        if row.kind is bool:
+            group = parser.add_mutually_exclusive_group()
+            group.add_argument(row.cli_flag, dest=row.name, action="store_true", default=None, help=row.help)
+            group.add_argument(row.cli_flag.replace("--", "--no-", 1), dest=row.name, action="store_false")
+        else:
+            parser.add_argument(row.cli_flag, dest=row.name, type=row.kind,
+                                metavar=row.name.upper(), help=row.help)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -114,22 +120,34 @@ def load_app_config(args: argparse.Namespace):
     return config
 
 
-SETTINGS_FLAGS = ("temperature", "top_p", "top_k", "max_tokens", "seed", "thinking")
+def _settings_flag_names() -> tuple[str, ...]:
+    from playground.settings_table import GENERATION
+
+    return tuple(row.name for row in GENERATION if row.cli_flag)
+
+
+def _flag_error(exc: ValidationError) -> "UsageError":
+    from playground.settings_table import BY_NAME
+
+    first = exc.errors()[0]
+    name = str(first["loc"][0])
+    row = BY_NAME.get(name)
+    flag = row.cli_flag if row is not None and row.cli_flag else f"--{name.replace('_', '-')}"
+    return UsageError(f"{flag}: {first['msg']}")
 
 
 def settings_from_args(args: argparse.Namespace, defaults):
     from playground.adapters.base import GenerationSettings
 
     values = defaults.model_dump()
-    for name in SETTINGS_FLAGS:
+    for name in _settings_flag_names():
         value = getattr(args, name, None)
         if value is not None:
             values[name] = value
     try:
         return GenerationSettings(**values)
     except ValidationError as exc:
-        first = exc.errors()[0]
-        raise UsageError(f"--{str(first['loc'][0]).replace('_', '-')}: {first['msg']}") from None
+        raise _flag_error(exc) from None
 
 
 def build_runtime(args: argparse.Namespace, with_cache: bool = True):
@@ -152,7 +170,7 @@ def build_runtime(args: argparse.Namespace, with_cache: bool = True):
 
 
 def cmd_compare(args: argparse.Namespace) -> int:
-    from playground.catalog import UnknownModel
+    from playground.door import owner_door
     from playground.request import RequestError, build_request, check_text
     from playground.runner import Comparison, PaneRequest
     from playground.samples import MAX_SAMPLES
@@ -171,13 +189,16 @@ def cmd_compare(args: argparse.Namespace) -> int:
     runtime = build_runtime(args, with_cache=not args.no_cache)
     settings_from_args(args, runtime.config.defaults)  # a bad flag is named before anything runs
     # flags given are the user's explicit values; the rest come from each model's own defaults
-    explicit = {name: getattr(args, name) for name in SETTINGS_FLAGS if getattr(args, name, None) is not None}
+    explicit = {name: getattr(args, name) for name in _settings_flag_names() if getattr(args, name, None) is not None}
+    # The owner's door: any model the catalog can resolve (a path, a new gemini:/openai: id too)
+    door = owner_door(runtime)
     panes = []
     for name in args.models:
         try:
-            panes.append(PaneRequest(name, runtime.settings_for(name, explicit), samples=args.samples))
-        except UnknownModel as exc:
-            raise UsageError(str(exc)) from None
+            door.model(name, "-m")
+            panes.append(PaneRequest(name, door.settings(name, explicit, "-m"), samples=args.samples))
+        except RequestError as exc:
+            raise UsageError(str(exc).removeprefix("-m: ")) from None
     image = None
     if args.image:
         from playground.images import ImageError, image_from_path

@@ -13,10 +13,11 @@ import re
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, create_model
 
 from playground.adapters.base import GenerationSettings
 from playground.loop import LoopSettings
+from playground.settings_table import SETTINGS, pydantic_bounds
 
 try:  # Python 3.11+
     import tomllib
@@ -31,15 +32,17 @@ class ConfigError(Exception):
 CONFIG_ENV = "GEMMA_PLAYGROUND_CONFIG"
 
 
-class SamplingPreset(BaseModel):
-    """A model's recommended sampling (models.toml, or a user's `[models.<id>.sampling]`).
-    Keys left out fall through to the GGUF's metadata, then to the app's defaults."""
+def _preset_field(row):
+    """A [models.<id>.sampling] key: the setting's own type and bounds, None = not set."""
+    return row.kind | None, Field(None, **pydantic_bounds(row))
 
-    model_config = ConfigDict(extra="forbid")
 
-    temperature: float | None = Field(None, ge=0.0, le=2.0)
-    top_p: float | None = Field(None, gt=0.0, le=1.0)
-    top_k: int | None = Field(None, ge=0, le=1000)
+# A model's recommended sampling (models.toml, or a user's `[models.<id>.sampling]`): one key per
+# settings-table row whose empty field means "the model's own value" (temperature, top_p, top_k,
+# min_p). Keys left out fall through to the GGUF's metadata, then to the app's defaults.
+SamplingPreset = create_model(  # type: ignore[call-overload]
+    "SamplingPreset", __config__=ConfigDict(extra="forbid"), __module__=__name__,
+    **{row.name: _preset_field(row) for row in SETTINGS if row.model_default})
 
 
 class ModelEntry(BaseModel):

@@ -14,8 +14,8 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 from playground.adapters.base import GenerationSettings
+from playground.settings_table import MAX_SAMPLES  # the one bound: the settings table's
 
-MAX_SAMPLES = 8
 # Two answers at least this similar (rapidfuzz ratio, 0-100, after folding case and spaces)
 # are counted as one: the same answer with a word changed is not a different answer.
 NEAR_DUPLICATE_RATIO = 90.0

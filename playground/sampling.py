@@ -10,11 +10,13 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Mapping
 
 from playground.adapters.base import GenerationSettings
+from playground.settings_table import BY_NAME, MODEL_DEFAULT_NAMES
 
 if TYPE_CHECKING:
     from playground.config import AppConfig
 
-SAMPLING_FIELDS = ("temperature", "top_p", "top_k")
+# the settings whose empty field means "the model's own value": rows of the settings table
+SAMPLING_FIELDS = MODEL_DEFAULT_NAMES
 # where a default sampling value came from, most specific first
 SAMPLING_SOURCES = ("config", "gguf", "preset", "app")
 
@@ -24,25 +26,31 @@ class SamplingDefaults:
     """A model's sampling when the user sets nothing: per value, the most specific of
     config (the user's [models.<id>.sampling], then [defaults]) > gguf (the file's
     general.sampling.*) > preset (models.toml: this model's preset, or the preset it is
-    identified with) > app (GenerationSettings' own defaults)."""
+    identified with) > app (GenerationSettings' own defaults). One value per SAMPLING_FIELDS
+    (temperature, top_p, top_k, min_p; min_p None = not sent)."""
 
-    temperature: float
-    top_p: float
-    top_k: int
+    sampled: dict[str, Any]  # field -> value
     sources: dict[str, str]  # field -> "config" | "gguf" | "preset" | "app"
     origins: dict[str, str]  # field -> where exactly ("gemma-4-E4B-it-Q8_0.gguf metadata", ...)
 
+    def __getattr__(self, name: str) -> Any:  # defaults.temperature, defaults.min_p, ...
+        if name in SAMPLING_FIELDS:
+            return self.__dict__["sampled"].get(name)
+        raise AttributeError(name)
+
     @property
     def source(self) -> str:
-        """The most specific source any of the three values came from."""
+        """The most specific source any of the values came from."""
         return next(s for s in SAMPLING_SOURCES if s in self.sources.values() or s == "app")
 
     def values(self) -> dict[str, Any]:
-        return {"temperature": self.temperature, "top_p": self.top_p, "top_k": self.top_k}
+        """The values set somewhere (min_p None = set nowhere: not sent, left out)."""
+        return {k: v for k, v in self.sampled.items() if v is not None}
 
     def hint(self, field_name: str) -> str:
         """What an empty settings field means for this model: "model default (1.0)"."""
-        return f"model default ({self.values()[field_name]})"
+        value = self.sampled.get(field_name)
+        return "model default" if value is None else f"model default ({value})"
 
     def to_json(self) -> dict[str, Any]:
         return self.values() | {"source": self.source, "sources": dict(self.sources),
@@ -74,18 +82,20 @@ def sampling_defaults(config: AppConfig, model_id: str,
     origins: dict[str, str] = {}
     for field_name in SAMPLING_FIELDS:
         for source, origin, layer in layers:
-            if field_name in layer:
+            if layer.get(field_name) is not None:  # None (min_p's app default): set nowhere, not sent
                 values[field_name] = layer[field_name]
                 sources[field_name], origins[field_name] = source, origin
                 break
-    return SamplingDefaults(values["temperature"], values["top_p"], int(values["top_k"]),
-                            sources, origins)
+    for field_name, value in values.items():  # a GGUF's 64.0 is the integer 64
+        if BY_NAME[field_name].kind is int and value is not None:
+            values[field_name] = int(value)
+    return SamplingDefaults(values, sources, origins)
 
 
 def settings_with(config: AppConfig, defaults: SamplingDefaults,
                   explicit: Mapping[str, Any] | None = None) -> GenerationSettings:
     """The config's [defaults] for everything, the model's sampling defaults for
-    temperature/top_p/top_k, then every value the user set explicitly (`explicit`; None = not
+    SAMPLING_FIELDS (temperature, top_p, top_k, min_p), then every value the user set explicitly (`explicit`; None = not
     set). Raises pydantic's ValidationError on a bad explicit value: the caller names its field."""
     chosen = {k: v for k, v in (explicit or {}).items() if v is not None}
     values = config.defaults.model_dump() | defaults.values() | chosen

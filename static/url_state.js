@@ -77,8 +77,8 @@
       if (v === null || v === undefined) { continue; }
       if (f.kind === "check") {
         if (f.name === "blind") { if (v) { out.push([f.key, "1"]); } } else { out.push([f.key, v ? "1" : "0"]); }
-      } else if (f.name === "samples") {
-        if (text(v) !== "1") { out.push([f.key, text(v)]); }
+      } else if (f.omit !== undefined) {  // e.g. samples: a link says n= only when it is not 1
+        if (text(v) !== f.omit) { out.push([f.key, text(v)]); }
       } else if (f.name === "prompt" || f.name === "system") {
         if (text(v) !== "") { out.push([f.key, String(v)]); }
       } else if (text(v) !== "") {

@@ -55,10 +55,56 @@ def test_key_is_64_hex_chars_and_deterministic():
         GenerationSettings(top_p=0.5),
         GenerationSettings(top_k=1),
         GenerationSettings(max_tokens=2048),
+        GenerationSettings(min_p=0.05),
     ],
 )
 def test_every_generation_setting_changes_the_key(settings):
     assert _key(settings=settings) != _key()
+
+
+def test_every_setting_of_the_table_changes_the_key_away_from_its_neutral_value():
+    from playground.settings_table import GENERATION
+
+    for row in GENERATION:
+        value = {bool: True, int: 7, float: 0.5}[row.kind]
+        assert _key(settings=GenerationSettings(**{row.name: value})) != _key(), row.name
+
+
+# Keys computed on the code before the settings table (commit 9ec015f, GenerationSettings with
+# temperature, top_p, top_k, max_tokens, seed, thinking): every answer cached then must still be
+# found. Computed once with that commit's playground/cache/keys.py and pinned here.
+KEY_BEFORE_THE_TABLE = {
+    "defaults": "50bbe1ee2b146816295f28c7dbaf93ad3dca9637e8e5949426dc9502c9b2541f",
+    "chosen": "6823b763a1ff072ffcfd3428a4b494e53bf7c2ed89c82f8daa508493f39800b9",
+}
+COMPARISON_BEFORE_THE_TABLE = "da6be0b36b00fde231fd7c5484884ea9e46bc8f3f4a4dfc2c53d48dd5d52a190"
+
+
+def _pinned_key(settings) -> str:
+    return derive_key(adapter="gemini", model_id="gemini:gemma-4-31b-it",
+                      identity=api_identity("https://generativelanguage.googleapis.com", "gemma-4-31b-it"),
+                      settings=settings, request=ChatRequest(prompt="Generate an SVG of a pelican riding a bicycle",
+                                                             system="Be brief."))
+
+
+def test_a_setting_added_at_its_neutral_value_keeps_every_older_key():
+    """The table minus min_p (the row added after these keys were made) gives today's key: a
+    setting at its neutral value stays out of the key, so adding one orphans no cached answer,
+    no History entry and no Restore-then-replay."""
+    from playground.settings_table import BY_NAME, keyed_settings
+
+    assert BY_NAME["min_p"].neutral is None and GenerationSettings().min_p is None
+    assert _pinned_key(GenerationSettings()) == KEY_BEFORE_THE_TABLE["defaults"]
+    chosen = GenerationSettings(temperature=1.0, top_p=0.95, top_k=64, max_tokens=256, seed=7, thinking=True)
+    assert _pinned_key(chosen) == KEY_BEFORE_THE_TABLE["chosen"]
+    # the key material is the table's settings minus the neutral row, nothing else
+    material = key_material(adapter="gemini", model_id="m", identity=api_identity(None, "m"),
+                            settings=GenerationSettings(), request=ChatRequest(prompt="p"))
+    assert set(material["settings"]) == set(GenerationSettings.model_fields) - {"min_p"}
+    assert keyed_settings({"min_p": None, "top_k": 64}) == {"top_k": 64}
+    # History's grouping key too (a pane's settings as stored, now with min_p: None)
+    assert cache_keys.comparison_key(prompt="p", system=None, image_sha=None, panes=[
+        {"model": "gemma-3-270m", "settings": GenerationSettings().model_dump()}]) == COMPARISON_BEFORE_THE_TABLE
 
 
 def test_seed_values_give_distinct_keys():

@@ -79,7 +79,7 @@ def test_config_defaults_the_user_wrote_win_over_model_defaults():
 def test_config_defaults_the_user_did_not_write_leave_model_defaults():
     cat = catalog(parse_config("[defaults]\nmax_tokens = 200\n", "c.toml"), scan_disk=False)
     assert cat.settings_for(cat.resolve("gemma-4-e4b")).model_dump() == CARD | {
-        "max_tokens": 200, "seed": None, "thinking": False}
+        "max_tokens": 200, "seed": None, "thinking": False, "min_p": None}
 
 
 def test_a_models_sampling_in_the_config_wins_over_its_gguf(lmstudio_dir):

@@ -8,6 +8,7 @@ import gradio as gr
 import pytest
 
 from playground.adapters.base import GenerationSettings
+from playground.settings_table import SETTINGS
 from playground.ui.form import MAX_PANES, PANE_FIELDS, RESTORED_FIELDS, RUN_FIELDS, form_values, pane_field, parse_form
 
 
@@ -27,6 +28,9 @@ class Runtime:
 
     def __init__(self):
         self.calls = []
+
+    def model_statuses(self):  # what the page offers: the door lets only these through
+        return [(type("Spec", (), {"id": model})(), True, "ready") for model in self.model_defaults]
 
     def sampling_defaults(self, model):
         return Defaults(self.model_defaults[model])
@@ -54,9 +58,19 @@ def form(**values):
     return base
 
 
-def test_run_fields_are_named_once_and_blind_is_last():
-    assert RUN_FIELDS[-1] == "blind" and len(set(RUN_FIELDS)) == len(RUN_FIELDS)
-    assert len(RUN_FIELDS) == 11 + MAX_PANES * len(PANE_FIELDS) + 1
+def test_run_fields_are_named_once_and_settings_added_later_go_after_blind():
+    """/run's positional order: older scripts send everything up to blind; a settings-table row
+    added later (min_p) comes after blind, so their inputs keep their places."""
+    assert len(set(RUN_FIELDS)) == len(RUN_FIELDS)
+    tail = [row for row in SETTINGS if row.positional_tail]
+    assert [r.name for r in tail] == ["min_p"]
+    older = [row for row in SETTINGS if not row.positional_tail]
+    blind = RUN_FIELDS.index("blind")
+    assert blind == 3 + len(older) + 1 + MAX_PANES * (1 + len(older)) , "blind's place is what it always was"
+    assert RUN_FIELDS[:3] == ("prompt", "system", "image")
+    assert RUN_FIELDS[blind + 1:] == tuple(
+        ["min_p"] + [pane_field("min_p", slot) for slot in range(MAX_PANES)])
+    assert len(RUN_FIELDS) == 3 + len(SETTINGS) + 1 + MAX_PANES * len(PANE_FIELDS) + 1
     assert "image" not in RESTORED_FIELDS and "blind" not in RESTORED_FIELDS
 
 
@@ -95,9 +109,29 @@ def test_bad_values_are_sentences_naming_the_field():
         parse_form(Runtime(), form(prompt="x"), 100)
 
 
-def test_an_unknown_model_still_runs_so_its_pane_can_say_so():
-    parsed = parse_form(Runtime(), form(prompt="x", model_0="nope", temperature_0="0.2"), 100)
-    assert parsed.panes[0].model == "nope" and parsed.panes[0].settings.temperature == 0.2
+def test_a_model_the_page_does_not_offer_is_refused_naming_the_pane_and_never_resolved():
+    runtime = Runtime()
+    with pytest.raises(gr.Error, match="Pane 2 model: 'nope' is not one of this playground's models"):
+        parse_form(runtime, form(prompt="x", model_0="hot", model_1="nope", temperature_1="0.2"), 100)
+    assert "nope" not in [model for model, _ in runtime.calls]  # never resolved: no file is read
+
+
+def test_a_per_pane_max_tokens_beyond_the_slider_is_refused_on_the_page():
+    """The slider stops at 8192: a JSON form asking for 32768 is refused with the bound, not
+    clamped into a request nobody made."""
+    with pytest.raises(gr.Error, match=r"Pane 1 max tokens must be between 1 and 8192 on this page"):
+        parse_form(Runtime(), form(prompt="x", model_0="hot", max_tokens_0="32768"), 100)
+    with pytest.raises(gr.Error, match=r"Parameter Max tokens must be between 1 and 8192"):
+        parse_form(Runtime(), form(prompt="x", model_0="hot", max_tokens=32768), 100)
+    parsed = parse_form(Runtime(), form(prompt="x", model_0="hot", max_tokens_0="8192"), 100)
+    assert parsed.panes[0].settings.max_tokens == 8192
+
+
+def test_min_p_is_one_more_field_of_the_form():
+    parsed = parse_form(Runtime(), form(prompt="x", model_0="hot", model_1="hot", min_p="0.05", min_p_1="0.1"), 100)
+    assert [p.settings.min_p for p in parsed.panes] == [0.05, 0.1]
+    with pytest.raises(gr.Error, match="Pane 1 min_p: Input should be less than or equal to 1"):
+        parse_form(Runtime(), form(prompt="x", model_0="hot", min_p_0="1.5"), 100)
 
 
 def test_restored_values_parse_back_to_the_same_settings():

@@ -14,24 +14,14 @@ import threading
 from dataclasses import dataclass, field
 from typing import Iterator, Protocol, Union
 
-from pydantic import BaseModel, ConfigDict, Field
-
 # re-exported: the error every adapter raises lives in playground.errors, below the adapters,
 # so keys.py (which the adapters use) can raise it without importing them
 from playground.errors import ModelError  # noqa: F401
+from playground.settings_table import GenerationSettings as _GenerationSettings
 
 
-class GenerationSettings(BaseModel):
-    """Per-pane generation settings, validated once at the edge (UI, CLI, config)."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-    temperature: float = Field(0.7, ge=0.0, le=2.0, description="Sampling temperature")
-    top_p: float = Field(0.95, gt=0.0, le=1.0, description="Nucleus sampling")
-    top_k: int = Field(64, ge=0, le=1000, description="Top-k sampling (0 = off)")
-    max_tokens: int = Field(1024, ge=1, le=32768, description="Maximum new tokens")
-    seed: int | None = Field(None, ge=0, le=2**31 - 1, description="Random seed (empty = random)")
-    thinking: bool = Field(False, description="Ask the model to think before answering")
+# Declared once, row by row, in playground/settings_table.py (form, link, CLI, config, cache key).
+GenerationSettings = _GenerationSettings
 
 
 @dataclass(frozen=True)

@@ -41,7 +41,7 @@ from playground.keys import redact
 
 NO_KEY = "not-needed"  # local servers ignore it; the SDK insists on some key
 EXTRAS_NOTE = (
-    "this server rejected optional request fields (usage in stream, top_k, thinking switch); "
+    "this server rejected optional request fields (usage in stream, top_k, min_p, thinking switch); "
     "sent without them"
 )
 
@@ -103,7 +103,7 @@ class OpenAICompatAdapter:
         self._api_key = api_key or None
         self._client: Any = None
         self._lock = threading.Lock()
-        # Learned once per instance: the server 400s on stream_options / top_k / thinking.
+        # Learned once per instance: the server 400s on stream_options / top_k / min_p / thinking.
         self.plain_requests = False
 
     def __repr__(self) -> str:  # never the key
@@ -152,6 +152,8 @@ class OpenAICompatAdapter:
             extra: dict[str, Any] = {}
             if settings.top_k:
                 extra["top_k"] = settings.top_k
+            if settings.min_p is not None:  # llama.cpp server, vLLM, SGLang, LM Studio take it
+                extra["min_p"] = settings.min_p
             if settings.thinking:
                 # llama.cpp server, vLLM and SGLang pass these to the chat template
                 # (Gemma 4's and Qwen's templates read enable_thinking).
@@ -227,7 +229,7 @@ class OpenAICompatAdapter:
                     ) from None
                 if not plain and _is_rejection(exc):
                     plain = self.plain_requests = True
-                    if settings.thinking or settings.top_k:
+                    if settings.thinking or settings.top_k or settings.min_p is not None:
                         yield Status(EXTRAS_NOTE)
                     continue
                 raise _to_model_error(

@@ -2,7 +2,8 @@
 
 A key is the sha256 of canonical JSON over everything that can change an answer: the
 cache format version, adapter, model id, the model's identity (which file or endpoint),
-every generation setting (seed and thinking included), the system prompt, the prompt and
+every generation setting (seed and thinking included; a setting at its neutral value is left
+out, so adding a setting orphans nothing), the system prompt, the prompt and
 the image's content hash. Canonical JSON (sorted keys, fixed separators) makes the key the
 same in every process and on every run.
 
@@ -23,6 +24,7 @@ from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from playground.adapters.base import ChatRequest, GenerationSettings, ImageInput
+from playground.settings_table import keyed_settings
 
 # Bump when the key material or the stored record changes shape: old entries then simply
 # stop matching and age out under LRU eviction.
@@ -150,8 +152,9 @@ def key_material(
         "adapter": adapter,
         "model_id": model_id,
         "identity": identity,
-        # model_dump covers every field, so a setting added later changes keys by itself.
-        "settings": settings.model_dump(mode="json"),
+        # Every setting, except one at its neutral value (settings_table.keyed_settings): a row
+        # added to the table later leaves the keys of every answer cached before it unchanged.
+        "settings": keyed_settings(settings.model_dump(mode="json")),
         "system": request.system,
         "prompt": request.prompt,
         "image": None if image is None else {"sha256": image_digest(image), "mime": image.mime},
@@ -188,7 +191,7 @@ def comparison_key(
         "system": system,
         "image_sha": image_sha,
         "panes": [
-            {"model": p.get("model"), "settings": p.get("settings") or {}}
+            {"model": p.get("model"), "settings": keyed_settings(p.get("settings") or {})}
             for p in panes
             if isinstance(p, dict)
         ],

@@ -22,6 +22,7 @@ from typing import Any
 import gradio as gr
 
 from playground.runtime import Runtime
+from playground.settings_table import table_json
 from playground.status import PaneStatus
 from playground.ui.compare_events import wire_compare
 from playground.ui.compare_tab import NO_MODEL, build_compare_tab
@@ -142,6 +143,7 @@ class PlaygroundApp:
             "finishedStatuses": [s.value for s in PaneStatus if s.finished],
             "models": [[label, value] for label, value in choices],
             "fields": url_fields(),
+            "settings": table_json(),  # the settings table: names, link keys, ids, bounds
             "tooltips": ACTION_TOOLTIPS,
             "initial": {k: v for k, v in getattr(self, "initial_form", {}).items() if k != "image"},
         }

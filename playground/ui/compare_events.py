@@ -13,7 +13,8 @@ from typing import Any, Callable
 import gradio as gr
 
 from playground.ui.compare_tab import NO_MODEL, CompareTab
-from playground.ui.form import MAX_PANES, PANE_FIELDS, RUN_FIELDS, Form, pane_field, parse_form
+from playground.door import RequestError, check_named, flatten
+from playground.ui.form import MAX_PANES, PANE_FIELDS, RUN_API_FIELDS, RUN_FIELDS, Form, pane_field, parse_form
 from playground.ui.page import image_example_models, with_true_status
 from playground.ui.uploads import read_upload
 from playground.ui.url_state import wire_url_state
@@ -39,7 +40,8 @@ def wire_run(app: Any, session_id: Callable, tab: CompareTab, form: Form, output
     """Run and Stop; returns the run handler (every field by name), which a link runs too."""
     def on_run(request: gr.Request, *values: Any):
         parsed = parse_form(app.runtime, form.values(values), app.max_prompt_chars,
-                            read_image=lambda path: read_upload(path, app.runtime.config))
+                            read_image=lambda path: read_upload(path, app.runtime.config),
+                            allowed_models=app.known_models)  # the door: the picker's models only
         app.check_rate(request)
         session = session_id(request)
         stream = app.sessions.run(session, parsed.request, parsed.panes, parsed.bypass_cache,
@@ -53,10 +55,31 @@ def wire_run(app: Any, session_id: Callable, tab: CompareTab, form: Form, output
     # inputs instead, the form as JSON (static/url_state.js keeps it from each field's change
     # event) and the image: Gradio's client spends ~1 ms per input gathering them on a
     # click, 50-90 ms for the whole form.
-    run_kwargs = dict(fn=on_run, inputs=form.inputs(), outputs=outputs,
+    # /run's positional inputs are frozen (RUN_API_FIELDS: what it took before the settings
+    # table), so no script's inputs shift; a setting added later is set by name, /run_named.
+    def on_run_api(request: gr.Request, *values: Any):
+        named = dict(initial) | form.values(values, RUN_API_FIELDS)
+        yield from on_run(request, *[named.get(name) for name in RUN_FIELDS])
+
+    run_kwargs = dict(fn=on_run_api, inputs=form.inputs(RUN_API_FIELDS), outputs=outputs,
                       show_progress="hidden", concurrency_limit=16, concurrency_id="run")
     api_run = gr.Button("run", visible=False, elem_id="gp-api-run")
     api_run.click(api_name="run", **run_kwargs)
+
+    # /run_named: one JSON object keyed by the settings table's names (the form's and the
+    # link's field names): {"prompt": …, "temperature": 0.3, "panes": [{"model": …, "min_p": 0.05}]}.
+    # A field left out is not set (the model's or the config's default); an unknown name is refused.
+    def on_run_named(request: gr.Request, fields: Any):
+        try:
+            flat = flatten(check_named(fields))
+        except RequestError as exc:
+            raise gr.Error(str(exc)) from None
+        yield from on_run(request, *[flat.get(name) for name in RUN_FIELDS])
+
+    named_box = gr.JSON(None, visible=False, elem_id="gp-api-run-named")
+    gr.Button("run_named", visible=False, elem_id="gp-api-run-named-button").click(
+        on_run_named, inputs=[named_box], outputs=outputs, api_name="run_named", show_progress="hidden",
+        concurrency_limit=16, concurrency_id="run")
     form_json = gr.Textbox("", visible=False, elem_id="gp-form-json")
 
     def on_run_page(request: gr.Request, text: str, image: Any):

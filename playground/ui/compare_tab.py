@@ -9,9 +9,9 @@ from typing import Any, Callable
 import gradio as gr
 
 from playground.adapters.base import GenerationSettings
-from playground.samples import MAX_SAMPLES
 from playground.ui.examples import build_examples
-from playground.ui.form import MAX_PANES, THINKING_CHOICES, pane_field
+from playground.settings_table import PER_PANE, SETTINGS
+from playground.ui.form import MAX_PANES, pane_field, setting_widget
 from playground.ui.judge import JudgeWidgets, build_judging
 from playground.ui.page import ACTION_ICONS
 from playground.ui.uploads import image_input
@@ -75,26 +75,20 @@ def build_compare_tab(choices: list[tuple[str, str]], defaults: GenerationSettin
                 c["image"] = image_input(label="Image (sent to every model that can see)",
                                          elem_id="gp-image", height=160)
             with gr.Accordion("Parameters", open=False, elem_id="gp-menu-params", elem_classes=["gp-menu"]):
+                # One control per settings-table row (ui/form.setting_widget): text boxes (empty =
+                # the model's own default), then sliders, then checkboxes.
                 with gr.Row():
-                    # Textboxes, not sliders: empty means "the model's own default".
-                    c["temperature"] = gr.Textbox("", label="Temperature", placeholder="model default",
-                                                  elem_id="gp-temperature", min_width=100)
-                    c["top_p"] = gr.Textbox("", label="Top-p", placeholder="model default",
-                                            elem_id="gp-top-p", min_width=100)
-                    c["top_k"] = gr.Textbox("", label="Top-k (0 = off)", placeholder="model default",
-                                            elem_id="gp-top-k", min_width=100)
-                c["max_tokens"] = gr.Slider(16, 8192, value=defaults.max_tokens, step=16,
-                                            label="Max tokens", elem_id="gp-max-tokens")
+                    for row in SETTINGS:
+                        if row.widget == "number":
+                            c[row.name] = setting_widget(row.name, defaults)
                 with gr.Row():
-                    # An empty gr.Number shows and sends 0: a Textbox says "empty = random".
-                    c["seed"] = gr.Textbox("" if defaults.seed is None else str(defaults.seed),
-                                           label="Seed (empty = random)", placeholder="random",
-                                           elem_id="gp-seed", min_width=100)
-                    c["samples"] = gr.Slider(1, MAX_SAMPLES, value=1, step=1, label="Samples per pane",
-                                             elem_id="gp-samples", min_width=140)
+                    for row in SETTINGS:
+                        if row.widget == "slider":
+                            c[row.name] = setting_widget(row.name, defaults)
                 with gr.Row():
-                    c["thinking"] = gr.Checkbox(value=defaults.thinking, label="Thinking",
-                                                elem_id="gp-thinking")
+                    for row in SETTINGS:
+                        if row.widget == "check":
+                            c[row.name] = setting_widget(row.name, defaults)
                     c["bypass_cache"] = gr.Checkbox(value=False, label="Bypass cache for this run",
                                                     elem_id="gp-bypass")
             with gr.Accordion("Per-pane settings", open=False, elem_id="gp-pane-settings",
@@ -102,23 +96,14 @@ def build_compare_tab(choices: list[tuple[str, str]], defaults: GenerationSettin
                 gr.Markdown("Empty = as in Parameters (or the model's default).", elem_id="gp-pane-settings-note")
                 for i in range(MAX_PANES):
                     with gr.Row(elem_classes=["gp-pane-settings-row"]):
-                        c[pane_field("thinking", i)] = gr.Dropdown(
-                            THINKING_CHOICES, value="default", label=f"Pane {i + 1} thinking",
-                            min_width=90, elem_id=f"gp-thinking-{i}")
-                        c[pane_field("temperature", i)] = gr.Textbox(
-                            "", label="temperature", min_width=70, elem_id=f"gp-temp-{i}",
-                            placeholder=temperature_hint(default_models[i]
-                                                              if i < len(default_models) else None))
-                        c[pane_field("top_p", i)] = gr.Textbox("", label="top-p", min_width=60,
-                                                               elem_id=f"gp-top-p-{i}")
-                        c[pane_field("top_k", i)] = gr.Textbox("", label="top-k", min_width=60,
-                                                               elem_id=f"gp-top-k-{i}")
-                        c[pane_field("max_tokens", i)] = gr.Textbox("", label="max tokens", min_width=70,
-                                                                    elem_id=f"gp-max-tokens-{i}")
-                        c[pane_field("seed", i)] = gr.Textbox("", label="seed", min_width=60,
-                                                              elem_id=f"gp-seed-{i}")
-                        c[pane_field("samples", i)] = gr.Textbox("", label="samples", min_width=60,
-                                                                 elem_id=f"gp-samples-{i}")
+                        # named by its pane's model (compare_events.wire_pane_names keeps it current)
+                        row_names.append(gr.HTML(f'<span class="gp-row-name">Pane {i + 1}</span>',
+                                                 elem_id=f"gp-pane-row-name-{i}", elem_classes=["gp-row-name-box"],
+                                                 min_width=90, js_on_load=None))
+                        hint = temperature_hint(default_models[i] if i < len(default_models) else None)
+                        for row in PER_PANE:
+                            c[pane_field(row.name, i)] = setting_widget(
+                                row.name, defaults, slot=i, placeholder=hint if row.name == "temperature" else None)
             with gr.Accordion("Examples", open=False, elem_id="gp-examples", elem_classes=["gp-menu"]):
                 examples = build_examples(c["prompt"], c["image"], image_panel)
             with gr.Column(scale=1, min_width=120, elem_id="gp-status-row"):

@@ -8,128 +8,52 @@ No slot counting anywhere else: the page, the link, Restore and the tests use th
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any, Iterable, Mapping
 
 import gradio as gr
-from pydantic import ValidationError
 
-from playground.adapters.base import ChatRequest, GenerationSettings
-from playground.request import RequestError, build_request
-from playground.runner import PaneRequest
-from playground.samples import MAX_SAMPLES
+from playground.adapters.base import ChatRequest
+from playground.door import MAX_PANES, Parsed, RequestError, pane_field, web_door  # noqa: F401  (re-exported)
+from playground.settings_table import BY_NAME, MODEL_DEFAULT_NAMES, PER_PANE, SETTINGS
 
-MAX_PANES = 6
-# Shared fields (Parameters, the prompt band), then each pane's, then blind: /run's input order.
-# `blind` stays last so older clients that send everything before it keep working.
-CORE_FIELDS = ("prompt", "system", "image", "temperature", "top_p", "top_k", "max_tokens", "seed",
-               "thinking", "samples", "bypass_cache")
-PANE_FIELDS = ("model", "thinking", "temperature", "top_p", "top_k", "max_tokens", "seed", "samples")
-SAMPLING = ("temperature", "top_p", "top_k")  # empty = the model's own default
+# Every field is a row of the settings table (playground/settings_table.py) or one of the few
+# that are not settings (prompt, system, image, bypass_cache, blind, each pane's model).
+# /run's positional order: the shared fields, then each pane's, then blind; a row added later
+# (positional_tail) after all of them, so scripts that send the older fields keep working.
+_HEAD = tuple(s.name for s in SETTINGS if not s.positional_tail)
+_TAIL = tuple(s.name for s in SETTINGS if s.positional_tail)
+CORE_FIELDS = ("prompt", "system", "image", *_HEAD, "bypass_cache")
+PANE_FIELDS = ("model", *(s.name for s in PER_PANE))
+SAMPLING = MODEL_DEFAULT_NAMES  # empty = the model's own default
 THINKING_CHOICES = [("default", "default"), ("on", "on"), ("off", "off")]
 
-
-def pane_field(name: str, slot: int) -> str:
-    return f"{name}_{slot}"
-
-
-RUN_FIELDS: tuple[str, ...] = CORE_FIELDS + tuple(
-    pane_field(name, slot) for slot in range(MAX_PANES) for name in PANE_FIELDS) + ("blind",)
+RUN_FIELDS: tuple[str, ...] = (
+    CORE_FIELDS
+    + tuple(pane_field(name, slot) for slot in range(MAX_PANES) for name in PANE_FIELDS if name not in _TAIL)
+    + ("blind",)
+    + _TAIL
+    + tuple(pane_field(name, slot) for name in _TAIL for slot in range(MAX_PANES) if BY_NAME[name].pane_elem))
+# /run's positional inputs, frozen as they were before the settings table: every field up to blind.
+RUN_API_FIELDS: tuple[str, ...] = RUN_FIELDS[:RUN_FIELDS.index("blind") + 1]
 # What a link or Restore sets (an image cannot travel; bypass is per run).
 RESTORED_FIELDS: tuple[str, ...] = tuple(n for n in RUN_FIELDS if n not in ("image", "bypass_cache", "blind"))
 
 
-def _blank(value: Any) -> bool:
-    return value is None or (isinstance(value, str) and not value.strip())
-
-
-def _number(value: Any, kind: type, where: str) -> Any:
-    """A text or number field: None when empty, else `kind` (int or float), or a sentence."""
-    if _blank(value):
-        return None
-    text = str(value).strip()
-    try:
-        number = float(text)
-        if kind is int:
-            if number != int(number):
-                raise ValueError
-            return int(number)
-        return number
-    except (TypeError, ValueError, OverflowError):
-        raise gr.Error(f"{where} must be a {'whole ' if kind is int else ''}number"
-                       f" (or empty), not {text[:20]!r}.") from None
-
-
-FIELD_KINDS = {"temperature": float, "top_p": float, "top_k": int, "max_tokens": int, "seed": int}
-
-
-def _samples(value: Any, where: str) -> int | None:
-    k = _number(value, int, where)
-    if k is not None and not 1 <= k <= MAX_SAMPLES:
-        raise gr.Error(f"{where} must be between 1 and {MAX_SAMPLES}, not {k}.")
-    return k
-
-
-def _first_error(exc: ValidationError, where: str) -> gr.Error:
-    first = exc.errors()[0]
-    return gr.Error(f"{where} {first['loc'][0]}: {first['msg']}")
-
-
-@dataclass
-class Parsed:
-    request: ChatRequest
-    panes: list[PaneRequest]
-    bypass_cache: bool
-    blind: bool
-
-
 def parse_form(runtime: Any, form: Mapping[str, Any], max_prompt_chars: int,
-               read_image: Any = None) -> Parsed:
-    """Form values by name → the request and its panes. Text is checked once, by the shared
-    request builder; each pane's settings are its model's defaults under the values the person
-    set (Parameters, then the pane's own fields; empty = not set)."""
+               read_image: Any = None, allowed_models: Iterable[str] | None = None) -> Parsed:
+    """Form values by name → the request and its panes, through the one door (playground/door.py)
+    as a web request: models only from `allowed_models` (the picker's list; by default every
+    catalog entry), numbers within the table's bounds and the page's controls, text checked once.
+    A refused field is a gr.Error naming it."""
+    door = web_door(runtime, allowed_models, max_prompt_chars)
     try:
-        request = build_request(form.get("prompt"), form.get("system"), None, max_prompt_chars=max_prompt_chars)
+        parsed = door.parse(form)
     except RequestError as exc:
         raise gr.Error(str(exc)) from None
     if form.get("image") and read_image is not None:
-        request = ChatRequest(prompt=request.prompt, system=request.system, image=read_image(form["image"]))
-    shared: dict[str, Any] = {name: _number(form.get(name), kind, f"Parameter {name}")
-                              for name, kind in FIELD_KINDS.items()}
-    shared["thinking"] = bool(form.get("thinking"))
-    try:  # a bad shared value is named as a parameter, not as pane 1's
-        GenerationSettings(**{k: v for k, v in shared.items() if v is not None})
-    except ValidationError as exc:
-        raise _first_error(exc, "Parameter") from None
-    samples = _samples(form.get("samples"), "Samples") or 1
-    panes = []
-    for slot in range(MAX_PANES):
-        model = form.get(pane_field("model", slot))
-        if not model:
-            continue
-        where = f"Pane {slot + 1}"
-        explicit = dict(shared)
-        thinking = form.get(pane_field("thinking", slot))
-        if thinking in ("on", "off"):
-            explicit["thinking"] = thinking == "on"
-        for name, kind in FIELD_KINDS.items():
-            value = _number(form.get(pane_field(name, slot)), kind, f"{where} {name.replace('_', ' ')}")
-            if value is not None:
-                explicit[name] = value
-        try:
-            settings = runtime.settings_for(model, explicit)
-        except ValidationError as exc:
-            raise _first_error(exc, where) from None
-        except ValueError:  # an unknown model: the pane says so when it runs
-            try:
-                settings = GenerationSettings(**{k: v for k, v in explicit.items() if v is not None})
-            except ValidationError as exc:
-                raise _first_error(exc, where) from None
-        k = _samples(form.get(pane_field("samples", slot)), f"{where} samples") or samples
-        panes.append(PaneRequest(model, settings, samples=k))
-    if not panes:
-        raise gr.Error("No model picked: choose at least one model for a pane.")
-    return Parsed(request, panes, bool(form.get("bypass_cache")), bool(form.get("blind")))
+        request = parsed.request
+        parsed.request = ChatRequest(prompt=request.prompt, system=request.system, image=read_image(form["image"]))
+    return parsed
 
 
 def _text(value: Any) -> str:
@@ -164,7 +88,7 @@ def form_values(runtime: Any, *, prompt: str, system: str | None, panes: Iterabl
         seen = {repr(p.get(name)) for p in per_pane}
         return (len(seen) == 1, per_pane[0].get(name)) if per_pane else (True, None)
 
-    for name in ("temperature", "top_p", "top_k", "max_tokens", "seed", "thinking"):
+    for name in (row.name for row in SETTINGS if row.generation):
         same, value = shared_value(name)
         if name == "thinking":
             values["thinking"] = bool(value) if same else bool(defaults.thinking)
@@ -226,3 +150,29 @@ class Form:
         if isinstance(sent, dict):
             values.update({k: v for k, v in sent.items() if k in initial and k != "image"})
         return values
+
+
+def setting_widget(name: str, defaults: Any, slot: int | None = None, placeholder: str | None = None) -> Any:
+    """The control of one settings-table row, in Parameters (`slot` None) or in a pane's row:
+    a text box for numbers (empty = the model's default, or "as in Parameters" in a pane), a
+    slider where the table says so, a checkbox (a default/on/off choice per pane)."""
+    row = BY_NAME[name]
+    if slot is not None:
+        elem = row.pane_elem.format(slot)
+        if row.widget == "check":
+            return gr.Dropdown(THINKING_CHOICES, value="default", label=f"Pane {slot + 1} {row.pane_label}",
+                               min_width=90, elem_id=elem)
+        return gr.Textbox("", label=row.pane_label, min_width=70 if len(row.pane_label) > 6 else 60,
+                          elem_id=elem, placeholder=placeholder or "")
+    value = getattr(defaults, name, row.default) if row.generation else row.default
+    if row.widget == "check":
+        return gr.Checkbox(value=bool(value), label=row.label, elem_id=row.elem)
+    if row.widget == "slider":
+        low = row.control_minimum if row.control_minimum is not None else row.minimum
+        return gr.Slider(low, row.web_bound(), value=value, step=row.step or 1, label=row.label,
+                         elem_id=row.elem, min_width=140)
+    if row.model_default:  # empty = the model's own default
+        return gr.Textbox("", label=row.label, placeholder="model default", elem_id=row.elem, min_width=100)
+    # An empty gr.Number shows and sends 0: a Textbox says what empty means.
+    return gr.Textbox("" if value is None else str(value), label=row.label,
+                      placeholder="random" if name == "seed" else "", elem_id=row.elem, min_width=100)

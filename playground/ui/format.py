@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from playground.settings_table import HEADER, not_sent
+
 from playground.format import (  # noqa: F401  (re-exported: one metrics line for CLI, UI and exports)
     MIN_RATE_TOKENS,
     MIN_RATE_WINDOW_S,
@@ -22,22 +24,22 @@ def _number(value: Any) -> str:
     return str(value)
 
 
-def format_sampling(settings: dict[str, Any]) -> tuple[str, str]:
+def format_sampling(settings: dict[str, Any], source: str | None = None) -> tuple[str, str]:
     """The effective sampling values a pane ran with: a compact line ("t 1 · p 0.95 · k 64 ·
-    seed 5") and its long form for a tooltip. Values not known (None) are left out."""
+    seed 5 · max 256") and its long form for a tooltip, which also says once what the pane's
+    source could not send ("min_p not sent: the Gemini API has no such setting"). Values not
+    known (None) are left out. The rows and their order are the settings table's (HEADER)."""
     short, long = [], []
-    for key, abbrev, name in (("temperature", "t", "temperature"), ("top_p", "p", "top-p"),
-                              ("top_k", "k", "top-k"), ("seed", "seed", "seed")):
-        value = settings.get(key)
+    for row in HEADER:
+        value = settings.get(row.name)
+        name = row.pane_label or row.name
         if value is None:
-            if key == "seed":
+            if row.name == "seed":
                 long.append("seed: random")
             continue
-        short.append(f"{abbrev} {_number(value)}")
+        short.append(f"{row.abbrev} {_number(value)}")
         long.append(f"{name}: {_number(value)}")
-    if settings.get("max_tokens") is not None:
-        short.append(f"max {settings['max_tokens']}")
-        long.append(f"max tokens: {settings['max_tokens']}")
+    long.extend(not_sent(settings, source))
     return " · ".join(short), ", ".join(long)
 
 

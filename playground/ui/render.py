@@ -212,7 +212,7 @@ def _line2(states: list[PaneState], blind: Blind | None) -> str:
                 '<span class="gp-facts">blind · settings after the vote</span>'
                 f'<span class="gp-metrics">{esc(metrics)}</span></div>')
     settings = state.settings or {}
-    sampling, sampling_long = format_sampling(settings)
+    sampling, sampling_long = format_sampling(settings, state.source)  # + what the source cannot send
     shows_thinking = any(s.thinking for s in states)
     think = thinking_flag(settings.get("thinking"), shows_thinking)
     facts = " · ".join(p for p in (state.facts, sampling, think) if p)

@@ -27,6 +27,7 @@ from typing import Any, Callable, Iterable, Mapping
 
 import gradio as gr
 
+from playground.settings_table import PER_PANE, SETTINGS
 from playground.ui.form import MAX_PANES, pane_field
 
 MAX_URL_MODELS = MAX_PANES
@@ -37,19 +38,16 @@ SHORT_VALUE_CHARS = 24
 
 # field name → (URL key, kind). Kinds: text (prompt, system), num (a text box holding a number),
 # slider, check, choice (thinking per pane). Per-pane keys get the pane's number appended.
-SHARED_KEYS = {"prompt": ("q", "text"), "system": ("sys", "text"), "temperature": ("t", "num"),
-               "top_p": ("tp", "num"), "top_k": ("tk", "num"), "max_tokens": ("mt", "slider"),
-               "seed": ("seed", "num"), "thinking": ("th", "check"), "samples": ("n", "slider"),
+# The settings come from the settings table (playground/settings_table.py): its URL keys and
+# element ids; only the prompt, the system prompt, blind and the models are not settings.
+_URL_KIND = {"number": "num", "slider": "slider", "check": "check"}
+SHARED_KEYS = {"prompt": ("q", "text"), "system": ("sys", "text"),
+               **{row.name: (row.url_key, _URL_KIND[row.widget]) for row in SETTINGS},
                "blind": ("blind", "check")}
-PANE_KEYS = {"thinking": ("th", "choice"), "temperature": ("t", "num"), "top_p": ("tp", "num"),
-             "top_k": ("tk", "num"), "max_tokens": ("mt", "num"), "seed": ("seed", "num"),
-             "samples": ("n", "num")}
-ELEM_IDS = {"prompt": "gp-prompt", "system": "gp-system", "temperature": "gp-temperature", "top_p": "gp-top-p",
-            "top_k": "gp-top-k", "max_tokens": "gp-max-tokens", "seed": "gp-seed", "thinking": "gp-thinking",
-            "samples": "gp-samples", "blind": "gp-blind"}
-PANE_ELEM_IDS = {"model": "gp-model-{}", "thinking": "gp-thinking-{}", "temperature": "gp-temp-{}",
-                 "top_p": "gp-top-p-{}", "top_k": "gp-top-k-{}", "max_tokens": "gp-max-tokens-{}",
-                 "seed": "gp-seed-{}", "samples": "gp-samples-{}"}
+PANE_KEYS = {row.name: (row.url_key, "choice" if row.widget == "check" else "num") for row in PER_PANE}
+ELEM_IDS = {"prompt": "gp-prompt", "system": "gp-system", **{row.name: row.elem for row in SETTINGS},
+            "blind": "gp-blind"}
+PANE_ELEM_IDS = {"model": "gp-model-{}", **{row.name: row.pane_elem for row in PER_PANE}}
 
 
 def link_fields() -> list[str]:
@@ -62,8 +60,11 @@ def link_fields() -> list[str]:
 def url_fields() -> dict[str, Any]:
     """What the page's JavaScript needs to write the link: the order of the values it receives
     (link_fields), and each field's URL key and kind (plus element ids, for the layout)."""
+    # omit: the value at which the link leaves a field out (samples 1: every link would say n=1)
+    omit = {row.name: row.default for row in SETTINGS if not row.generation}
     return {"order": link_fields(),
-            "shared": [{"name": n, "key": k, "kind": kind, "elem": ELEM_IDS[n]} for n, (k, kind) in SHARED_KEYS.items()],
+            "shared": [{"name": n, "key": k, "kind": kind, "elem": ELEM_IDS[n],
+                        **({"omit": str(omit[n])} if n in omit else {})} for n, (k, kind) in SHARED_KEYS.items()],
             "pane": [{"name": n, "key": k, "kind": kind, "elem": PANE_ELEM_IDS[n]} for n, (k, kind) in PANE_KEYS.items()],
             "model": {"key": "m", "elem": PANE_ELEM_IDS["model"]},
             "image": {"key": "img", "elem": "gp-image"}}
