@@ -7,6 +7,8 @@ of steps:
 * an event (``TextDelta("hi")``, ``Finish("stop")``, ``Status(...)``, ...) — yielded as is;
 * ``Sleep(s)`` — a pause that notices Stop, as a well-behaved adapter between tokens does;
 * ``Stuck(s)`` — a pause that ignores Stop, as a stream blocked inside a network read does;
+* ``Gate(event)`` — a pause that ignores Stop until the test sets `event` (a stuck read that
+  ends when the test says so: no sleeps in the test);
 * ``Raise(exc)`` — the adapter fails at this point.
 
 `scripted_runtime` builds a real Runtime (real catalog, slots, limits, optionally a real cache)
@@ -37,6 +39,18 @@ class Sleep:
 @dataclass(frozen=True)
 class Stuck:
     seconds: float
+
+
+@dataclass(frozen=True)
+class Gate:
+    opened: threading.Event
+
+    def open(self) -> None:
+        self.opened.set()
+
+
+def gate() -> Gate:
+    return Gate(threading.Event())
 
 
 @dataclass(frozen=True)
@@ -79,6 +93,8 @@ class ScriptedAdapter:
                         raise Cancelled()
                 elif isinstance(step, Stuck):
                     time.sleep(step.seconds)  # deaf to Stop, like a blocked read
+                elif isinstance(step, Gate):
+                    step.opened.wait(60)  # deaf to Stop until the test opens it (60 s: never hang CI)
                 elif isinstance(step, Raise):
                     raise step.exc
                 else:

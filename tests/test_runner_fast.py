@@ -7,14 +7,15 @@ samples. The same paths on the real tiny model are in test_runner.py (slow).
 
 from __future__ import annotations
 
-import time
+import threading
 
 import pytest
 
 from playground.adapters.base import ChatRequest, Finish, GenerationSettings, ModelError, Retrying, Status, TextDelta
 from playground.runner import Comparison, PaneRequest
 from playground.runtime import Limits
-from scripted import Raise, ScriptedAdapter, Sleep, Stuck, answer, local_model, scripted_runtime
+from conftest import wait_for
+from scripted import Raise, ScriptedAdapter, Sleep, answer, gate, local_model, scripted_runtime
 
 SETTINGS = GenerationSettings(max_tokens=64)
 
@@ -79,10 +80,9 @@ def test_an_unexpected_exception_stays_in_its_pane_as_an_internal_error(make):
 def test_the_idle_limit_stops_a_silent_stream_and_keeps_its_text(make):
     runtime = make({"scripted:slow": ScriptedAdapter([TextDelta("so far"), Sleep(30), Finish("stop")])},
                    limits=Limits(total_s=60, idle_s=0.3))
-    started = time.monotonic()
     _, seen = run(runtime, ["scripted:slow"])
     state = seen[-1][0]
-    assert time.monotonic() - started < 5
+    # stopped by the limit: had it waited out the 30 s pause, the stream would have finished ("stop")
     assert state.status == "stopped" and state.finish_reason == "timeout"
     assert state.text == "so far" and any("no token for" in n for n in state.notes)
 
@@ -96,18 +96,20 @@ def test_the_total_limit_stops_a_pane_that_keeps_talking(make):
 
 
 def test_a_stream_that_ignores_stop_is_abandoned_and_its_late_output_dropped(make):
-    runtime = make({"scripted:deaf": ScriptedAdapter([TextDelta("early"), Stuck(1.5), TextDelta(" late"),
-                                                    Finish("stop")])})
+    stuck = gate()
+    script = ScriptedAdapter([TextDelta("early"), stuck, TextDelta(" late"), Finish("stop")])
+    runtime = make({"scripted:deaf": script})
     comparison = Comparison(runtime, ChatRequest("hi"), [PaneRequest("scripted:deaf", SETTINGS)]).start()
-    time.sleep(0.2)
+    wait_for(lambda: comparison.snapshot()[0].text == "early")
     comparison.stop()
-    started = time.monotonic()
     states = list(comparison.snapshots(interval_s=0.01, give_up_s=0.3))
-    assert time.monotonic() - started < 1.4, "the caller waited for the deaf stream"
+    # the caller got its last snapshot while the stream was still stuck: it did not wait for it
+    assert script.calls[0][1] is None, "the caller waited for the deaf stream"
     final = states[-1][0]
     assert final.status == "stopped" and final.text == "early"
     assert any("did not stop in time" in n for n in final.notes)
-    time.sleep(1.6)  # the stuck read returns; what it says must not reach the pane
+    stuck.open()  # the stuck read returns; what it says must not reach the pane
+    wait_for(lambda: script.calls[0][1] is not None)
     assert comparison.snapshot()[0].text == "early"
 
 
@@ -162,7 +164,7 @@ def test_stop_reaches_a_pane_still_waiting_for_a_local_slot(tmp_path, make):
                     b: ScriptedAdapter(answer("never"), is_local=True)})
     comparison = Comparison(runtime, ChatRequest("hi"), [PaneRequest(a, SETTINGS), PaneRequest(b, SETTINGS)])
     comparison.start()
-    time.sleep(0.2)
+    wait_for(lambda: comparison.snapshot()[0].text == "x")  # pane 1 holds the slot; pane 2 waits for it
     comparison.stop()
     final = list(comparison.snapshots(interval_s=0.01, give_up_s=2))[-1]
     assert [s.status for s in final] == ["stopped", "stopped"]
@@ -324,13 +326,23 @@ def test_a_model_of_a_kind_nobody_registered_is_unavailable_and_says_why(make):
 
 
 def test_first_characters_are_shown_at_once_and_the_rest_stays_throttled(make):
-    runtime = make({"scripted:m": ScriptedAdapter([Sleep(0.05), TextDelta("first"),
-                                                 *answer("x" * 400, chunk=1, delay=0.002)])})
+    # An interval of an hour: every snapshot before the end is one the runner sent at once. The
+    # stream pauses after its first word until the test has seen it, then sends 300 more deltas.
+    held = gate()
+    numbers = " " + " ".join(str(i) for i in range(200))  # 690 characters that do not repeat
+    rest = answer(numbers, chunk=2, delay=0.0005)
+    runtime = make({"scripted:m": ScriptedAdapter([Sleep(0.05), TextDelta("first"), held, *rest])})
     comparison = Comparison(runtime, ChatRequest("hi"), [PaneRequest("scripted:m", SETTINGS)]).start()
-    started, stamps = time.monotonic(), []
-    for states in comparison.snapshots(interval_s=0.5):
-        stamps.append((time.monotonic() - started, states[0].text))
-    first_text = next(t for t, text in stamps if text)
-    assert first_text < 0.3, f"first characters shown after {first_text:.2f} s with a 0.5 s interval"
-    total = stamps[-1][0]
-    assert len(stamps) <= 3 + total / 0.5 + 1, "snapshots were not throttled"
+    texts = []
+    opener = threading.Timer(30, held.open)  # only if the first words never come: never hang
+    opener.start()
+    try:
+        for states in comparison.snapshots(interval_s=3600):
+            texts.append(states[0].text)
+            held.open()
+    finally:
+        opener.cancel()
+    assert texts[0] == "first", "the first characters did not come at once"
+    assert texts[-1] == "first" + numbers
+    # 346 deltas, and a snapshot only for the first words, the finish and the end
+    assert len(texts) <= 3, f"{len(texts)} snapshots: not throttled"
