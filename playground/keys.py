@@ -112,3 +112,65 @@ def install_log_redaction(secrets: Iterable[str | None]) -> RedactingFilter:
             if log_filter not in handler.filters:
                 handler.addFilter(log_filter)
     return log_filter
+
+
+# The start of something :func:`redact` would remove, cut off at the end of a streamed text:
+# held back until the next chunk says whether it completes a key.
+_PARTIAL_SHAPES = re.compile(
+    r"(?:A(?:I(?:za?)?)?|AIza[0-9A-Za-z_\-]*|(?i:[?&](?:k(?:ey?)?|api(?:_(?:k(?:ey?)?)?)?|apik(?:ey?)?)=?[^&\s'\"]*"
+    r"|b(?:e(?:a(?:r(?:e(?:r)?)?)?)?)?\s*[A-Za-z0-9._~+/\-]*=*))\Z")
+
+
+class StreamRedactor:
+    """Redaction of a text that arrives in chunks (a model's answer or thinking), the same as
+    :func:`redact` of the whole text, at a cost per chunk that does not grow with the text.
+
+    ``add(chunk)`` returns the text to show now: everything settled, redacted, minus a tail that
+    may be the start of a secret (a key split across two chunks is never shown in part).
+    ``text()`` is the whole text redacted, nothing held back (for the end of the stream).
+    Settled text is redacted in windows cut where no match can straddle the cut."""
+
+    WINDOW = 512  # characters kept unsettled: longer than any key a match could hide
+
+    def __init__(self, secrets: Iterable[str | None] = ()) -> None:
+        self._secrets = sorted({s for s in secrets if s and len(s) >= 4}, key=len, reverse=True)
+        self._hold = max([self.WINDOW, *(2 * len(s) for s in self._secrets)])
+        self._settled = ""  # redacted
+        self._tail = ""  # raw, not yet settled
+
+    def add(self, chunk: str) -> str:
+        self._tail += chunk
+        if len(self._tail) > 2 * self._hold:
+            cut = self._safe_cut(len(self._tail) - self._hold)
+            self._settled += redact(self._tail[:cut], self._secrets)
+            self._tail = self._tail[cut:]
+        shown = redact(self._tail, self._secrets)
+        return self._settled + shown[:len(shown) - self._partial(shown)]
+
+    def text(self) -> str:
+        return self._settled + redact(self._tail, self._secrets)
+
+    def _safe_cut(self, cut: int) -> int:
+        """`cut`, moved back to the start of any match that straddles it."""
+        spans = [(m.start(), m.end()) for pattern in _PATTERNS for m in pattern.finditer(self._tail)]
+        for secret in self._secrets:
+            start = self._tail.find(secret, max(0, cut - len(secret)))
+            if start != -1:
+                spans.append((start, start + len(secret)))
+        for start, end in sorted(spans):
+            if start < cut < end:
+                cut = start
+        return cut
+
+    def _partial(self, shown: str) -> int:
+        """How many trailing characters of `shown` might begin a secret or a key shape."""
+        held = 0
+        for secret in self._secrets:
+            for n in range(min(len(secret) - 1, len(shown)), held, -1):
+                if shown.endswith(secret[:n]):
+                    held = n
+                    break
+        match = _PARTIAL_SHAPES.search(shown[-self._hold:])
+        if match:
+            held = max(held, len(match.group()))
+        return held

@@ -21,7 +21,7 @@ from playground.adapters.base import (
 from playground.cache import derive_key
 from playground.catalog import UnknownModel
 from playground.diagnostics import diagnose
-from playground.keys import redactor
+from playground.keys import StreamRedactor, redactor
 from playground.loop import LoopDetector
 from playground.model_spec import ModelSpec
 from playground.pane import PaneRequest, PaneState
@@ -29,6 +29,10 @@ from playground.result import PaneResult
 from playground.runtime import Runtime
 from playground.samples import sample_settings
 from playground.status import PaneStatus
+
+# A hostile or broken upstream can stream without end (a 51 MB answer filled 2 GB of server
+# memory and 632 MB of page updates): answer and thinking together stop here, as "length".
+MAX_ANSWER_CHARS = 2_000_000
 
 
 class PaneHost(Protocol):
@@ -67,6 +71,10 @@ class PaneRun:
         self.abandoned = False  # given up on after a stop: its thread may no longer write
         self.thread: threading.Thread | None = None
         self.redact = redactor(self.runtime.secrets())
+        # answer and thinking pass the same redaction as errors, chunk by chunk (a key split
+        # across two chunks is never shown in part)
+        self.streamed = {name: StreamRedactor(self.runtime.secrets()) for name in ("text", "thinking")}
+        self.streamed_chars = 0
         self.state = PaneState(index=index, model=pane.model, label=pane.model,
                                settings=self.settings.model_dump(), sample_index=sample_index)
         # one detector each: the answer and the thinking grow apart
@@ -256,13 +264,18 @@ class PaneRun:
                         counted += 1
                         if local and counted % 16 == 0:  # live rate (a local chunk is one token)
                             m.tokens_per_s = round((counted - 1) / (now - first), 2) if now > first else None
-                        if isinstance(event, TextDelta):
-                            self.state.text += event.text
-                            grown, detector = self.state.text, self.detectors["text"]
-                        else:
-                            self.state.thinking += event.text
-                            grown, detector = self.state.thinking, self.detectors["thinking"]
+                        name = "text" if isinstance(event, TextDelta) else "thinking"
+                        room = MAX_ANSWER_CHARS - self.streamed_chars
+                        chunk = event.text[:room]
+                        self.streamed_chars += len(chunk)
+                        setattr(self.state, name, self.streamed[name].add(chunk))
+                        grown, detector = getattr(self.state, name), self.detectors[name]
                         self.state.version += 1
+                        if len(event.text) > room:
+                            self.state.finish_reason = "length"
+                            self.state.notes.append(f"the answer reached {MAX_ANSWER_CHARS // 1_000_000} MB of text "
+                                                    "and was cut there")
+                            break  # the caller closes the stream; `finally` settles the text
                     loop = detector.check(grown)
                     if loop is not None:
                         with self.lock:
@@ -292,6 +305,9 @@ class PaneRun:
                     self._update(finish_reason=event.reason)
         finally:
             with self.lock:
+                if not self.abandoned:  # the tail held back in case it began a key: now whole
+                    self.state.text, self.state.thinking = (self.streamed["text"].text(),
+                                                            self.streamed["thinking"].text())
                 m.prompt_tokens = usage.get("prompt_tokens", m.prompt_tokens)
                 m.completion_tokens = usage.get("completion_tokens", counted or None)
                 m.thinking_tokens = usage.get("thinking_tokens", m.thinking_tokens)
