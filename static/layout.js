@@ -45,6 +45,21 @@
   }
   window.addEventListener("resize", fitPanes);
 
+  // A pane's header gives way in steps as the pane narrows (panes.css): badges fold to their
+  // icons in a narrow pane, the status detail goes in a tight one; the model's name stays.
+  var NARROW_PX = 430, TIGHT_PX = 270;
+  function markWidths() {
+    var slots = document.querySelectorAll("#gp-panes > .gp-pane-slot");
+    for (var i = 0; i < slots.length; i++) {
+      var width = slots[i].getBoundingClientRect().width;
+      if (!width) { continue; }
+      var narrow = width < NARROW_PX, tight = width < TIGHT_PX;
+      if (slots[i].classList.contains("gp-narrow") !== narrow) { slots[i].classList.toggle("gp-narrow", narrow); }
+      if (slots[i].classList.contains("gp-tight") !== tight) { slots[i].classList.toggle("gp-tight", tight); }
+    }
+  }
+  window.addEventListener("resize", function () { markWidths(); });
+
   function expand(slot) {
     var row = document.getElementById("gp-panes");
     if (!row) { return; }
@@ -53,6 +68,7 @@
     var slots = row.querySelectorAll(".gp-pane-slot");
     for (var i = 0; i < slots.length; i++) { slots[i].classList.toggle("gp-expanded", on && slots[i] === target); }
     row.classList.toggle("gp-has-expanded", on);
+    markWidths();
     var button = document.getElementById("gp-expand-" + slot);
     if (button) { button.setAttribute("aria-pressed", on ? "true" : "false"); }
   }
@@ -100,12 +116,35 @@
     }, 60);
   }
 
+  // ------------------------------------------------------------------ Stop and the status band
+  // Stop is grey and inert while nothing runs (Esc and the button come alive with a run).
+  function updateStop() {
+    var stop = document.getElementById("gp-stop");
+    if (!stop) { return; }
+    var idle = !gp.somethingRuns();
+    if (stop.classList.contains("gp-idle") !== idle) { stop.classList.toggle("gp-idle", idle); }
+    var value = idle ? "true" : "false";
+    if (stop.getAttribute("aria-disabled") !== value) { stop.setAttribute("aria-disabled", value); }
+    var tip = idle ? "Nothing is running" : "Stop every pane (Esc)";
+    if (stop.getAttribute("title") !== tip) { stop.setAttribute("title", tip); }
+  }
+
+  // The run status and the link note are one line each (playground.css): the whole text is
+  // their tooltip.
+  function statusTips() {
+    var notes = document.querySelectorAll("#gp-run-status, #gp-url-note");
+    for (var i = 0; i < notes.length; i++) {
+      var text = (notes[i].textContent || "").trim();
+      if (notes[i].getAttribute("title") !== text) { notes[i].setAttribute("title", text); }
+    }
+  }
+
   // ------------------------------------------------------------------ pane updates
   // Gradio patches the page on every pane update: fit the panes and label the buttons again.
   var layoutTimer = null;
   function layoutSoon() {
     if (layoutTimer) { return; }
-    layoutTimer = setTimeout(function () { layoutTimer = null; fitPanes(); labelButtons(); }, 50);
+    layoutTimer = setTimeout(function () { layoutTimer = null; fitPanes(); markWidths(); labelButtons(); updateStop(); statusTips(); }, 50);
   }
 
   var observer = new MutationObserver(layoutSoon);
@@ -114,6 +153,7 @@
   }
   if (document.body) { observe(); } else { document.addEventListener("DOMContentLoaded", observe); }
 
+  gp.updateStop = updateStop;
   gp.expand = expand;
   gp.duplicated = duplicated;
   gp.fitPanes = fitPanes;

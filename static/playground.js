@@ -45,9 +45,19 @@
     return false;
   }
 
+  // Stop turns live the moment Run is pressed (before the first pane arrives), and grey again
+  // if nothing came of it.
+  function runClicked() {
+    state.lastRunClick = Date.now();
+    if (window.gp && window.gp.updateStop) {
+      window.gp.updateStop();
+      setTimeout(window.gp.updateStop, 3100);
+    }
+  }
+
   document.addEventListener("click", function (event) {
     var target = event.target;
-    if (target && target.closest && target.closest("#gp-run")) { state.lastRunClick = Date.now(); }
+    if (target && target.closest && target.closest("#gp-run")) { runClicked(); }
   }, true);
 
   document.addEventListener("keydown", function (event) {
@@ -56,7 +66,7 @@
       if (click("gp-run")) {
         event.preventDefault();
         event.stopPropagation();
-        state.lastRunClick = Date.now();
+        runClicked();
       }
     } else if (event.key === "Escape" && !event.defaultPrevented) {
       var active = document.activeElement;
@@ -70,5 +80,6 @@
   window.gp = {
     config: config,
     state: state,  // diff, baseline, sync (diff_sync.js); lastRunClick (the keyboard, here)
+    somethingRuns: somethingRuns,  // layout.js greys Stop while nothing runs
   };
 })();

@@ -73,7 +73,7 @@ def test_thinking_flag_agrees_with_what_the_pane_shows():
 def test_header_is_two_lines_with_sampling_and_details_on_hover():
     markup = render_pane(state(), drawings_for(FENCED, "stop"))
     head = re.search(r'<div class="gp-head">(.*?)</div>', markup).group(1)
-    assert "Gemma 3 270M" in head and ">local<" in head and 'data-status="done"' in head
+    assert "Gemma 3 270M" in head and ">270M local<" in head and 'data-status="done"' in head
     line2 = re.search(r'<div class="gp-line2" title="([^"]*)">(.*?)</div>', markup, re.S)
     assert "t 1 · p 0.95 · k 64 · seed 5" in line2.group(2) and "40.0 tok/s" in line2.group(2)
     assert "top-k: 64" in line2.group(1) and "metrics:" in line2.group(1)

@@ -15,6 +15,7 @@ from typing import Any, Sequence
 
 from playground.pane import PaneState
 from playground.ui.format import rate_is_meaningful
+from playground.ui.names import short_name
 
 SERIES = (
     ("tokens_per_s", "tokens/s", "{:.1f}", "#1f77b4"),
@@ -24,11 +25,17 @@ SERIES = (
 BAR_H, GAP, LABEL_W, PLOT_W, VALUE_W = 14, 4, 170, 180, 50
 
 
+def _name(state: PaneState, names: dict[int, str] | None) -> str:
+    return (names or {}).get(state.index) or short_name(state.model, state.label, state.source)
+
+
 BLIND_NOTE = ('<div class="gp-chart"><h3>Speed</h3><div class="gp-chart-note">hidden until you vote: '
               'speed tells models apart</div></div>')
 
 
-def render_chart(states: list[PaneState], blind: bool = False) -> str:
+def render_chart(states: list[PaneState], blind: bool = False, names: dict[int, str] | None = None) -> str:
+    """Bars per finished pane, each labelled with its name in the comparison (`names`,
+    ui/names.py pane_names; the model's short name without it)."""
     if blind:
         return BLIND_NOTE if any(s.finished for s in states) else ""
     finished = [s for s in states if s.finished and s.metrics.total_s is not None]
@@ -47,7 +54,7 @@ def render_chart(states: list[PaneState], blind: bool = False) -> str:
         rows = [f'<text x="0" y="12" class="gp-chart-title">{html.escape(title)}</text>']
         for row, (state, value) in enumerate(values):
             y = 20 + row * (BAR_H + GAP)
-            label = f"{state.index + 1}. {state.label}"
+            label = f"{state.index + 1}. {_name(state, names)}"
             label = label if len(label) <= 26 else label[:25] + "…"
             width = max(1.0, PLOT_W * value / top)
             shown = fmt.format(value) if value >= 0.05 or key == "tokens_per_s" else "< 0.05"
@@ -63,7 +70,7 @@ def render_chart(states: list[PaneState], blind: bool = False) -> str:
     note = f'<div class="gp-chart-note">{waiting} pane(s) still running</div>' if waiting else ""
     no_rate = [s for s in finished if s.metrics.tokens_per_s is not None and not rate_is_meaningful(s.metrics)]
     if no_rate:
-        note += ('<div class="gp-chart-note">no tokens/s for ' + html.escape(", ".join(f"{s.index + 1}. {s.label}" for s in no_rate))
+        note += ('<div class="gp-chart-note">no tokens/s for ' + html.escape(", ".join(f"{s.index + 1}. {_name(s, names)}" for s in no_rate))
                  + ': too few tokens or too short a decode to measure a rate</div>')
     return f'<div class="gp-chart"><h3>Speed</h3><div class="gp-chart-row">{"".join(blocks)}</div>{note}</div>'
 

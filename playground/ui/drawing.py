@@ -19,6 +19,7 @@ from typing import Iterable
 
 from playground.pane import PaneState
 from playground.svg import svg_data_uri
+from playground.ui.names import short_name
 
 # ---------------------------------------------------------------- blind mode
 NAME_MASK = "«name hidden»"
@@ -79,9 +80,14 @@ class Blind:
         return cls(tuple(sorted(names)))
 
 
-def shown_label(state: PaneState, blind: Blind | None) -> str:
-    """What a pane's column or card is headed with: its letter while blind, else its label."""
-    return pane_letter(state.index) if blind is not None else state.label
+def shown_label(state: PaneState, blind: Blind | None, names: dict[int, str] | None = None) -> str:
+    """What a pane's column or card is headed with: its letter while blind, else its name in the
+    comparison (`names`, from ui/names.py pane_names), else its model's short name."""
+    if blind is not None:
+        return pane_letter(state.index)
+    if names and state.index in names:
+        return names[state.index]
+    return short_name(state.model, state.label, state.source)
 
 
 def esc(value: object) -> str:

@@ -18,6 +18,8 @@ from importlib.resources import files
 from playground.adapters.base import ChatRequest
 from playground.pane import PaneState
 from playground.ui.drawing import shown_label
+from playground.ui.names import pane_names
+from playground.ui.pane_status import pane_status
 from playground.ui.render import (
     Blind,
     Drawing,
@@ -72,12 +74,14 @@ def export_html(request: ChatRequest, states: list[PaneState], drawings: dict[in
     if blind is not None:
         parts.append("<p>Blind comparison: the models' names are hidden until the vote.</p>")
     parts.append("<h2>Answers</h2><div class='gp-export-panes' id='gp-panes'>")
+    names = pane_names(states)
     for state in states:
         group = (samples or {}).get(state.index) or []
+        name = names.get(state.index)
         if len(group) > 1:
-            pane = render_pane(state, group[0].drawings, blind, samples=group, summary=_summary(group))
+            pane = render_pane(state, group[0].drawings, blind, samples=group, summary=_summary(group), name=name)
         else:
-            pane = render_pane(state, drawings.get(state.index), blind)
+            pane = render_pane(state, drawings.get(state.index), blind, name=name)
         # Thinking is exported open (a file is read, not clicked through).
         parts.append(pane.replace('<details class="gp-thinking">', '<details class="gp-thinking" open>'))
     parts.append("</div><div id='gp-gallery'>")
@@ -218,7 +222,8 @@ def _fit(count: int, pad: int, limit: int = 2000, most: int = 300) -> int:
 
 
 def export_png_card(request: ChatRequest, states: list[PaneState], drawings: dict[int, list[Drawing]],
-                    cell: int = 300, blind: Blind | None = None) -> bytes:
+                    cell: int = 300, blind: Blind | None = None,
+                    samples: dict[int, list[Sample]] | None = None) -> bytes:
     """One PNG: the prompt on top, then per pane its name, its first drawing at the same size
     and its answer (trimmed, wrapped) under it; a text-only pane shows its answer. With
     `blind`: "Model A, B, …", no speed, drawings and text with self-names masked."""
@@ -237,17 +242,19 @@ def export_png_card(request: ChatRequest, states: list[PaneState], drawings: dic
     canvas.text(pad, pad + 20 * len(prompt_lines) + 12, time.strftime("Gemma playground · %Y-%m-%d")
                 + (" · blind: names hidden until the vote" if blind is not None else ""), size=12, fill="#57606a")
     mask = blind.mask if blind is not None else (lambda t: t or "")
+    names = pane_names(states)
     for column, state in enumerate(states):
         x = pad + column * (cell + pad)
         found = drawings.get(state.index) or []
         shown = usable([d.masked(blind) for d in found] if blind is not None else found)
-        label = shown_label(state, blind)
+        label = shown_label(state, blind, names)
         canvas.text(x, header + 14, wrap(label, cell, 14, 1, bold=True)[0], size=14, weight="bold")
+        group = [s.state for s in (samples or {}).get(state.index) or []] or [state]
+        word = pane_status(group, blind is not None).label  # the pane's own status word, as on the page
         if blind is not None:
-            status = "done" if state.finished else "running"
+            status = word
         else:
-            status = " · ".join(p for p in (state.source, state.finish_reason or state.status,
-                                            format_rate(state.metrics) if state.metrics.tokens_per_s else "") if p)
+            status = " · ".join(p for p in (word, format_rate(state.metrics) if state.metrics.tokens_per_s else "") if p)
         canvas.text(x, header + 31, wrap(status, cell, 12, 1)[0], size=12, fill="#57606a")
         excerpt = answer_excerpt(mask(state.text), shown or found) or (mask(state.error) if state.error else "")
         if shown:
@@ -282,9 +289,10 @@ def export_grid_png(request: ChatRequest, states: list[PaneState], samples: dict
     canvas.text(pad, pad + 19 * len(prompt_lines) + 12,
                 f"Drawing grid · {rows} sample{'s' if rows != 1 else ''} × {columns} model{'s' if columns != 1 else ''}"
                 " · Gemma playground", size=12, fill="#57606a")
+    names = pane_names(states)
     for column, state in enumerate(states):
         x = pad + column * (cell + pad)
-        label = shown_label(state, blind)
+        label = shown_label(state, blind, names)
         canvas.text(x, header + 14, wrap(label, cell, 13, 1, bold=True)[0], size=13, weight="bold")
         group = samples.get(state.index) or []
         for j in range(rows):
@@ -330,51 +338,11 @@ def png_data_uri(png: bytes) -> str:
 # ---------------------------------------------------------------- export folders
 # Each launch writes its exports into one temp folder; it is removed at exit, and folders of
 # launches that did not exit cleanly are swept at the next start.
-EXPORT_PREFIX = "gemma-playground-export-"
-STALE_EXPORT_S = 24 * 3600
-
-
-def make_export_dir() -> str:
-    import tempfile
-
-    return tempfile.mkdtemp(prefix=EXPORT_PREFIX)
-
-
-def remove_export_dir(path: str) -> None:
-    import shutil
-
-    shutil.rmtree(path, ignore_errors=True)
-
-
-def sweep_stale_exports(root: str | None = None, max_age_s: float = STALE_EXPORT_S,
-                        now: float | None = None) -> list[str]:
-    """Remove export folders older than `max_age_s` directly inside `root` (the temp dir): only
-    real folders (not links) named with the export prefix and owned by this user. Returns the
-    removed paths."""
-    import os
-    import shutil
-    import stat
-    import tempfile
-
-    root = root or tempfile.gettempdir()
-    now = time.time() if now is None else now
-    uid = os.getuid() if hasattr(os, "getuid") else None
-    removed = []
-    try:
-        entries = list(os.scandir(root))
-    except OSError:
-        return removed
-    for entry in entries:
-        if not entry.name.startswith(EXPORT_PREFIX):
-            continue
-        try:
-            info = entry.stat(follow_symlinks=False)
-        except OSError:
-            continue
-        if not stat.S_ISDIR(info.st_mode) or (uid is not None and info.st_uid != uid):
-            continue
-        if now - info.st_mtime < max_age_s:
-            continue
-        shutil.rmtree(entry.path, ignore_errors=True)
-        removed.append(entry.path)
-    return removed
+# The export folder's life (owner lock, start-up sweep) lives in export_dir; importable here too.
+from playground.ui.export_dir import (  # noqa: E402,F401
+    EXPORT_PREFIX,
+    STALE_EXPORT_S,
+    make_export_dir,
+    remove_export_dir,
+    sweep_stale_exports,
+)

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 
 from playground.pane import PaneState
 from playground.ui.drawing import Blind, Drawing, esc, notes_details, shown_label, usable
+from playground.ui.names import long_name, pane_names
 
 if TYPE_CHECKING:  # only for annotations: render.py imports this module
     from playground.ui.render import Sample
@@ -28,6 +29,11 @@ def _tracks(n: int) -> str:
     """Default grid tracks: a zero spacer, then column, gap, column, … (2n + 1 tracks)."""
     cols = f" minmax(0, 1fr) {GAP_PX}px" * (n - 1) + " minmax(0, 1fr)"
     return "0px" + cols
+
+
+def _tip(state: PaneState, blind: Blind | None) -> str:
+    """The column title's tooltip: the model's full name (none while blind)."""
+    return "" if blind is not None else f' title="{esc(long_name(state))}"'
 
 
 def _figure(drawing: Drawing, name: str, blind: Blind | None) -> str:
@@ -45,8 +51,9 @@ def render_strip(states: list[PaneState], drawings: dict[int, list[Drawing]], bl
     if not any(usable(drawings.get(s.index)) for s in states):
         return ""
     columns = []
+    names = pane_names(states)
     for position, state in enumerate(states):
-        name = shown_label(state, blind)
+        name = shown_label(state, blind, names)
         found = drawings.get(state.index)
         shown = usable(found)
         if shown:
@@ -58,7 +65,7 @@ def render_strip(states: list[PaneState], drawings: dict[int, list[Drawing]], bl
             cells = ('<div class="gp-strip-empty">no drawing'
                      + (f" ({broken} could not be repaired)" if broken else "") + "</div>")
         columns.append(f'<div class="gp-strip-col" data-pane="{state.index}" style="grid-column: {2 * position + 2}">'
-                       f'<div class="gp-strip-name">{esc(name)}</div>{cells}</div>')
+                       f'<div class="gp-strip-name"{_tip(state, blind)}>{esc(name)}</div>{cells}</div>')
     n = len(states)
     return (f'<div class="gp-strip"><h3>Drawings</h3><div class="gp-align gp-strip-row" data-panes="{n}" '
             f'style="grid-template-columns: {_tracks(n)}">{"".join(columns)}</div></div>')
@@ -83,10 +90,12 @@ def render_grid(states: list[PaneState], samples: dict[int, list["Sample"]], bli
     n = len(states)
     rows = max((len(samples.get(s.index) or []) for s in states), default=1)
     cells = []
+    names = pane_names(states)
     for position, state in enumerate(states):
         column = 2 * position + 2
+        name = shown_label(state, blind, names)
         cells.append(f'<div class="gp-grid-head" data-pane="{state.index}" style="grid-column: {column}; '
-                     f'grid-row: 1">{esc(shown_label(state, blind))}</div>')
+                     f'grid-row: 1"{_tip(state, blind)}>{esc(name)}</div>')
         group = samples.get(state.index) or []
         for j in range(rows):
             where = f'data-pane="{state.index}" data-sample="{j + 1}" style="grid-column: {column}; grid-row: {j + 2}"'
@@ -100,7 +109,7 @@ def render_grid(states: list[PaneState], samples: dict[int, list["Sample"]], bli
             box = {"none": "no drawing", "running": "…"}.get(mark, "")
             if shown:
                 first = shown[0].masked(blind) if blind is not None else shown[0]
-                box = f'<img src="{first.uri}" alt="{esc(shown_label(state, blind))} sample {j + 1}">'
+                box = f'<img src="{first.uri}" alt="{esc(name)} sample {j + 1}">'
             more = f" · +{len(shown) - 1} more" if len(shown) > 1 else ""
             finish = sample.state.finish_reason or ""
             notes = notes_details(shown[0].masked(blind) if (shown and blind) else shown[0]) if shown else ""

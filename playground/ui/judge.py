@@ -71,9 +71,10 @@ def cast_vote(sessions: Sessions, session: str, ranks: list[Any], tags: str | No
         raise gr.Error(f"The vote was not saved: {exc}") from None
     view.vote_id, view.revealed, view.vote_tags = vote.id, True, list(vote.tags)
     view.ranks = {i: rank + 1 for rank, group in enumerate(vote.ranking) for i in group}
+    view.all_bad = bool(vote.all_bad)
     view.judge_epoch += 1
-    what = "all bad" if all_bad else "ranking"
-    return sessions.outputs(view, True, f"{what} saved{' · names revealed' if view.blind else ''}")
+    what = "all bad — saved" if all_bad else "ranking saved"
+    return sessions.outputs(view, True, f"{what}{' · names revealed' if view.blind else ''}")
 
 
 def reveal(sessions: Sessions, session: str) -> list[Any]:

@@ -43,14 +43,11 @@ from playground.ui.drawing import (  # noqa: F401  (re-exported: the names the U
     usable,
 )
 from playground.ui.format import format_metrics, format_rate, format_sampling, thinking_flag
+from playground.ui.names import PaneName, long_name, short_name
+from playground.ui.pane_status import pane_status, sample_word
 from playground.ui.grid import MARK_WORDS, cell_mark, render_gallery  # noqa: F401  (re-exported for export.py)
 
 _esc = esc
-
-STATUS_LABELS = {
-    "queued": "queued", "loading": "loading", "running": "streaming", "done": "done",
-    "error": "error", "stopped": "stopped", "cached": "cached",
-}
 
 
 @lru_cache(maxsize=1)
@@ -83,42 +80,9 @@ class Sample:
     drawings: list[Drawing] | None = None
 
 
-BLIND_STATUS = {"queued": "waiting", "loading": "waiting", "running": "streaming", "done": "done",
-                "cached": "done", "error": "error", "stopped": "stopped"}
-BLIND_CLASS = {"loading": "queued", "cached": "done"}
-
-
 def status_text(state: PaneState, blind: Blind | None = None) -> str:
-    if blind is not None:  # no "loading model", "retrying (gemini)", "cached": they tell sources apart
-        label = BLIND_STATUS.get(state.status, state.status)
-        if state.status == "stopped" and state.finish_reason in ("loop", "timeout"):
-            label = f"stopped ({state.finish_reason})"
-        return label
-    label = STATUS_LABELS.get(state.status, state.status)
-    if state.status == "stopped" and state.finish_reason and state.finish_reason != "cancelled":
-        label = f"stopped ({state.finish_reason})"
-    if state.status == "done" and state.finish_reason == "length":
-        label = "done (max tokens)"
-    if state.status_note and state.status in ("queued", "loading", "running"):
-        label = state.status_note
-    return label
-
-
-_ACTIVE_ORDER = ("running", "loading", "queued")
-
-
-def combined_status(states: list[PaneState]) -> str:
-    """One status for a pane's k samples: active while any runs; else stopped / error / done."""
-    for status in _ACTIVE_ORDER:
-        if any(s.status == status for s in states):
-            return status
-    if all(s.status == "error" for s in states):
-        return "error"
-    if any(s.status == "stopped" for s in states):
-        return "stopped"
-    if all(s.status == "cached" for s in states):
-        return "cached"
-    return "done" if any(s.status in ("done", "cached") for s in states) else states[0].status
+    """One sample's status word (ui/pane_status.py: the same words in page, card and export)."""
+    return pane_status([state], blind is not None).label
 
 
 # ---------------------------------------------------------------- drawings in place
@@ -237,34 +201,37 @@ def _line2(states: list[PaneState], blind: Blind | None) -> str:
             f'<span class="gp-facts">{esc(facts)}</span>{metrics_html}</div>')
 
 
-def _head(states: list[PaneState], blind: Blind | None, letter: str | None) -> str:
+def _badge(cls: str, icon: str, text: str, tip: str) -> str:
+    """A badge that collapses to its icon in a narrow pane (panes.css), the words in its tooltip."""
+    return (f'<span class="gp-badge {cls}" title="{esc(tip)}"><span class="gp-badge-icon" aria-hidden="true">'
+            f'{esc(icon)}</span><span class="gp-badge-text">{esc(text)}</span></span>')
+
+
+def _head(states: list[PaneState], blind: Blind | None, letter: str | None, name: str | None) -> tuple[str, str]:
     state = states[0]
-    raw_status = combined_status(states) if len(states) > 1 else state.status
-    status = BLIND_CLASS.get(raw_status, raw_status) if blind is not None else raw_status
-    if len(states) > 1:
-        done = sum(1 for s in states if s.finished)
-        word = (BLIND_STATUS if blind is not None else STATUS_LABELS).get(raw_status, raw_status)
-        label = word if done == len(states) else f"{word} ({done} of {len(states)} done)"
-    else:
-        label = status_text(state, blind)
+    status, label = pane_status(states, blind is not None)
     badge = ""
-    if blind is None and len(states) == 1 and state.cached:
-        when = datetime.fromtimestamp(state.created_at).strftime("%Y-%m-%d %H:%M") if state.created_at else ""
-        badge = f'<span class="gp-badge gp-cached" title="generated {when}">cached</span>'
-    elif blind is None and all(s.cached for s in states):
-        badge = '<span class="gp-badge gp-cached">cached</span>'
+    if blind is None and all(s.cached for s in states):
+        when = (datetime.fromtimestamp(state.created_at).strftime("%Y-%m-%d %H:%M")
+                if len(states) == 1 and state.created_at else "")
+        badge = _badge("gp-cached", "↺", "cached", f"cached: replayed from the cache{', generated ' + when if when else ''}")
     if blind is None and len(states) == 1 and state.samples > 1:
-        badge += f'<span class="gp-badge gp-sample">sample {state.sample} of {state.samples}</span>'
+        badge += _badge("gp-sample", f"{state.sample}/{state.samples}", f"sample {state.sample} of {state.samples}",
+                        f"cached sample {state.sample} of {state.samples} (‹ › to browse)")
     if blind is not None:
-        name = f'<span class="gp-model gp-blind-name">{esc(pane_letter(state.index))}</span>'
+        name_html = f'<span class="gp-model gp-blind-name">{esc(pane_letter(state.index))}</span>'
     else:
-        name = ((f'<span class="gp-letter">{esc(letter)}</span>' if letter else "")
-                + f'<span class="gp-model" title="{esc(state.model)}">{esc(state.label)}</span>'
-                f'<span class="gp-source">{esc(state.source)}</span>')
+        shown = name if name is not None else PaneName(short_name(state.model, state.label, state.source))
+        short, detail = getattr(shown, "short", shown), getattr(shown, "detail", "")
+        # the short name never gives way; what tells two panes of one model apart comes next
+        detail_html = f'<span class="gp-name-detail"> · {esc(detail)}</span>' if detail else ""
+        name_html = ((f'<span class="gp-letter">{esc(letter)}</span>' if letter else "")
+                     + f'<span class="gp-model" title="{esc(long_name(state))}"><span class="gp-name-short">'
+                     f'{esc(short)}</span>{detail_html}</span>')
     word, sep, detail = label.partition(" (")  # "stopped (loop)": the detail folds away in a narrow pane
     state_html = (f'<span class="gp-state-word">{esc(word)}</span>'
                   + (f'<span class="gp-state-detail">&nbsp;({esc(detail)}</span>' if sep else ""))
-    return (f'<div class="gp-head">{name}<span class="gp-state" data-status="{esc(status)}" title="{esc(label)}">'
+    return (f'<div class="gp-head">{name_html}<span class="gp-state" data-status="{esc(status)}" title="{esc(label)}">'
             f'{state_html}</span>{badge}</div>' + _line2(states, blind)), status
 
 
@@ -338,19 +305,20 @@ def _sample_word(state: PaneState) -> str:
 
 def render_pane(state: PaneState, drawings: list[Drawing] | None = None, blind: Blind | None = None,
                 letter: str | None = None, samples: list[Sample] | None = None,
-                summary: str | None = None) -> str:
+                summary: str | None = None, name: str | None = None) -> str:
     """One pane. With `samples` (k > 1) the pane holds k samples as tabs (the first open) with
     `summary` (SampleSummary.line()) above them. With `blind`, nothing in the markup (text,
     attributes, titles) names the model or its source, settings, request or speed, and
     self-names in the answer are masked. `letter` ("Model A") is shown beside the model's
-    name once a blind comparison is revealed."""
+    name once a blind comparison is revealed. `name` is the pane's name in its comparison
+    (ui/names.py pane_names: "270M local · t 0.2"); alone, the model's short name."""
     if not samples or len(samples) < 2:
-        head, status = _head([state], blind, letter)
+        head, status = _head([state], blind, letter, name)
         body = _content(state, drawings, blind, None)
         return (f'<div class="gp-pane gp-status-{esc(status)}" data-pane="{state.index}" data-samples="1">{head}'
                 f'<div class="gp-body">{body}</div></div>')
     states = [s.state for s in samples]
-    head, status = _head(states, blind, letter)
+    head, status = _head(states, blind, letter, name)
     pane = states[0].index
     radios, tabs, panels = [], [], []
     for j, sample in enumerate(samples, start=1):
@@ -359,7 +327,7 @@ def render_pane(state: PaneState, drawings: list[Drawing] | None = None, blind: 
         radios.append(f'<input type="radio" class="gp-sample-radio" name="gp-p{pane}-samples" id="{rid}" '
                       f'data-sample="{j}"{" checked" if j == 1 else ""}>')
         word = _sample_word(s)
-        tip = f"sample {j}: {s.finish_reason or s.status}"
+        tip = f"sample {j}: {sample_word(s).label if s.finished else 'running'}"
         if blind is None:
             tip += f" · {format_metrics(s.metrics)}"
         tabs.append(f'<label class="gp-sample-tab gp-finish-{esc(word if s.finished else "running")}" for="{rid}" '

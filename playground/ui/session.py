@@ -219,7 +219,7 @@ class Sessions:
             path.write_bytes(export_grid_png(view.request, view.states, samples, blind=blind))
         else:  # the card; with k samples in a pane, the drawing grid under it, in one PNG
             path = folder / f"gemma-comparison-{stamp}.png"
-            card = export_png_card(view.request, view.states, drawings, blind=blind)
+            card = export_png_card(view.request, view.states, drawings, blind=blind, samples=samples)
             if any(len(group) > 1 for group in samples.values()):
                 card = stack_pngs([card, export_grid_png(view.request, view.states, samples, blind=blind)])
             path.write_bytes(card)
@@ -259,6 +259,7 @@ class Sessions:
         if vote is not None:
             view.blind, view.revealed, view.blind_vote, view.vote_id = vote.blind, True, vote.blind, vote.id
             view.ranks = {i: rank + 1 for rank, group in enumerate(vote.ranking) for i in group}
+            view.all_bad = bool(vote.all_bad)
             view.vote_tags = list(vote.tags)
         for slot, pane in enumerate(panes):
             settings = GenerationSettings(**(pane.get("settings") or {}))

@@ -24,6 +24,7 @@ from playground.runner import Comparison, PaneRequest, PaneState
 from playground.ui.chart import render_chart
 from playground.ui.form import MAX_PANES
 from playground.ui.grid import render_gallery
+from playground.ui.names import pane_names
 from playground.ui.render import Blind, Drawing, Sample, drawings_for, pane_letter, render_pane
 
 JUDGE_OUTPUTS = MAX_PANES + 5  # the ranking widget: box, a rank per pane, note, submit, reveal, tags
@@ -54,6 +55,7 @@ class SessionView:
     comparison_id: str | None = None  # the History entry of the comparison on screen
     vote_id: str | None = None  # its vote, once cast
     ranks: dict[int, int] = field(default_factory=dict)  # slot -> rank shown in the widget after a vote
+    all_bad: bool = False  # the vote on screen called every answer bad (no ranks to show)
     vote_tags: list[str] = field(default_factory=list)
     judge_epoch: int = 0  # bumped when the widget's values must be (re)set: new comparison, vote
     judge_sent: tuple = ()  # (layout, note) the widget last showed, so unchanged snapshots send nothing
@@ -109,12 +111,17 @@ class SessionView:
         letter too once a blind comparison is revealed)."""
         if self.hidden:
             return pane_letter(slot)
-        label = self.states[slot].label if slot < len(self.states) else "?"
+        label = self.names().get(slot, "?")
         return f"{pane_letter(slot)} · {label}" if self.blind else f"Pane {slot + 1} · {label}"
+
+    def names(self) -> dict[int, str]:
+        """Every pane's name in this comparison (ui/names.py: "270M local · t 0.2")."""
+        return pane_names(self.states)
 
     def new_comparison(self, blind: bool) -> None:
         self.blind, self.revealed, self.blind_vote = blind, not blind, False
         self.comparison_id, self.vote_id, self.ranks, self.vote_tags = None, None, {}, []
+        self.all_bad = False
         self.judge_epoch += 1
 
     # ------------------------------------------------------------------ outputs
@@ -126,6 +133,7 @@ class SessionView:
         drawings_changed = False
         blind = self.blind_view()
         letters = self.blind and not self.hidden  # revealed blind panes keep their letter
+        names = self.names()
         for slot in range(MAX_PANES):
             if slot >= len(self.states):
                 columns.append(gr.update(visible=False) if full else gr.skip())
@@ -144,15 +152,15 @@ class SessionView:
             letter = pane_letter(slot) if letters else None
             if len(samples) > 1:
                 htmls.append(render_pane(samples[0].state, samples[0].drawings, blind, letter,
-                                         samples=samples, summary=self.summary_line(slot)))
+                                         samples=samples, summary=self.summary_line(slot), name=names.get(slot)))
             else:
-                htmls.append(render_pane(samples[0].state, samples[0].drawings, blind, letter))
+                htmls.append(render_pane(samples[0].state, samples[0].drawings, blind, letter, name=names.get(slot)))
         gallery = (render_gallery(self.states, self.drawings, blind, self.all_samples())
                    if (full or drawings_changed) else gr.skip())
         finished_now = sum(1 for s in self.states if s.finished)
         chart = gr.skip()
         if full or finished_now != self.chart_finished:  # the chart changes only as panes finish
-            chart, self.chart_finished = render_chart(self.states, blind=self.hidden), finished_now
+            chart, self.chart_finished = render_chart(self.states, blind=self.hidden, names=names), finished_now
         return columns + htmls + [gallery, chart] + self.judge_outputs(full) + [status]
 
     def judge_outputs(self, full: bool) -> list[Any]:
@@ -163,7 +171,12 @@ class SessionView:
         finished = sum(1 for slot in range(n) if self.slot_finished(slot))
         visible = finished > 0 and (n >= 2 or self.hidden)  # one blind pane: all bad or reveal
         names = [self.pane_name(i) for i in range(n)]
-        if self.vote_id:
+        if self.vote_id and self.all_bad:
+            # not a tie for best: every answer was judged bad, and the rank selectors stay empty
+            note = (f"✗ **All bad — saved**{' (blind)' if self.blind_vote else ''}: "
+                    f"{' · '.join(names)}. Rank them instead and press *Update ranking*, "
+                    "or delete the vote in History.")
+        elif self.vote_id:
             order = sorted(range(n), key=lambda i: self.ranks.get(i, n))
             listing = " · ".join(f"**{self.ranks.get(i, '?')}.** {names[i]}" for i in order)
             note = f"✓ Ranking saved{' (blind)' if self.blind_vote else ''}: {listing}. " \
@@ -193,7 +206,7 @@ class SessionView:
             change: dict[str, Any] = {"visible": True, "label": names[slot],
                                       "choices": [(RANK_WORDS[r], r + 1) for r in range(n)]}
             if set_values:
-                change["value"] = self.ranks.get(slot)
+                change["value"] = None if self.all_bad else self.ranks.get(slot)
             radios.append(gr.update(**change))
         # Tags carry over to the next comparison (they describe the kind of prompt), except
         # that a restored vote shows its own.
