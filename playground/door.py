@@ -113,6 +113,13 @@ def _first_error(exc: ValidationError, where: str) -> RequestError:
     return RequestError(f"{where} {name}: {first['msg']}")
 
 
+def web_model_allowed(name: str, allowed: Iterable[str], aliases: Mapping[str, str] | None = None) -> bool:
+    """The web's rule for a model id: one the page offers (or an older id of one, kept as an
+    alias so old links and History entries still open). Nothing is resolved to decide it."""
+    allowed = allowed if isinstance(allowed, (set, frozenset)) else set(allowed)
+    return name in allowed or (aliases or {}).get(name) in allowed
+
+
 class Door:
     """Parses what someone sent into a :class:`Parsed` request, or a sentence naming the field."""
 
@@ -138,7 +145,7 @@ class Door:
         name = value.strip()
         if self.web:
             aliases = getattr(getattr(self.runtime, "catalog", None), "aliases", {})
-            if self.allowed is not None and (name in self.allowed or aliases.get(name) in self.allowed):
+            if web_model_allowed(name, self.allowed or (), aliases):
                 return name
             raise RequestError(f"{where}: {_shown(name)!r} is not one of this playground's models. "
                                "Pick a model from the list (models are added on the machine running "

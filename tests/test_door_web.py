@@ -131,3 +131,14 @@ def test_run_named_takes_one_object_of_the_tables_names_and_says_what_a_source_c
     with pytest.raises(Exception, match="Pane 1 max tokens must be between 1 and 8192 on this page"):
         client.predict({"prompt": "hi", "panes": [{"model": "gemma-3-270m", "max_tokens": 32768}]},
                        api_name="/run_named")
+
+
+def test_the_download_route_takes_catalog_entries_only(launched, tmp_path):
+    """Gradio's dropdown refuses names it does not list; the door says the same behind it."""
+    client = gradio_client.Client(launched.url, verbose=False)
+    for name in ("/proc/self/environ", str(tmp_path / "x.gguf"), "gemini:x#y"):
+        with pytest.raises(Exception) as refused:
+            client.predict(name, api_name="/download")
+        message = str(refused.value)
+        assert "not in the list of choices" in message or "is not one of this playground's models" in message
+        assert file_facts(message) == [], message

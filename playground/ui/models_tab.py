@@ -6,6 +6,7 @@ from typing import Any
 
 import gradio as gr
 
+from playground.door import RequestError, web_door
 from playground.download import DownloadError, download_model, files_to_download
 
 
@@ -47,6 +48,11 @@ def build_models_tab(app: Any) -> None:
                            "on the machine itself.")
         if not model_id:
             raise gr.Error("Pick a model to download.")
+        try:  # the door (playground/door.py): a web route names catalog entries only, never a path
+            web_door(app.runtime, [spec.id for spec, _, _ in app.runtime.model_statuses()]).model(
+                model_id, "Model to download")
+        except RequestError as exc:
+            raise gr.Error(str(exc)) from None
         spec = app.runtime.catalog.resolve(model_id)
         try:
             paths = download_model(spec, progress=lambda message: progress(0, desc=message))

@@ -27,6 +27,7 @@ from typing import Any, Callable, Iterable, Mapping
 
 import gradio as gr
 
+from playground.door import web_model_allowed
 from playground.settings_table import PER_PANE, SETTINGS
 from playground.ui.form import MAX_PANES, pane_field
 
@@ -148,7 +149,7 @@ def parse_query(params: Mapping[str, str] | Any, known_models: Iterable[str]) ->
             state.problems.append(f"the link names {len(requested)} models; only the first "
                                   f"{MAX_URL_MODELS} fit in the panes")
             requested = requested[:MAX_URL_MODELS]
-        unknown = [m for m in requested if m not in known]
+        unknown = [m for m in requested if not web_model_allowed(m, known)]  # the door's rule
         if unknown:
             names = ", ".join(f"`{_shown(m)}`" for m in unknown)
             state.problems.append(f"unknown model{'s' if len(unknown) > 1 else ''} in the link: {names} "
@@ -157,7 +158,7 @@ def parse_query(params: Mapping[str, str] | Any, known_models: Iterable[str]) ->
         slot = 0
         chosen = []
         for number, model in enumerate(requested, start=1):
-            if model not in known:
+            if not web_model_allowed(model, known):
                 continue
             chosen.append(model)
             fields = {}
