@@ -205,3 +205,48 @@ def test_leaderboard_and_votes_export_print_control_characters_escaped(tmp_path,
     # the escapes are JSON's own: the export still imports as the same names
     exported = [json.loads(line) for line in out.splitlines()]
     assert exported[0]["ranking"][0][0] in (HOSTILE, "fine") and HOSTILE in exported[0]["tags"]
+
+
+# ---- hole 4: vote replay -----------------------------------------------------------------------
+
+
+def _judged(key_a="ka", key_b="kb", sample_a=1, sample_b=1):
+    return [{"model": "a", "key": key_a, "sample": sample_a}, {"model": "b", "key": key_b, "sample": sample_b}]
+
+
+def test_voting_again_on_the_same_cached_answers_replaces_the_vote(tmp_path):
+    store = VoteStore(tmp_path)
+    first = store.add(prompt="p", panes=_judged(), ranking=[[0], [1]])
+    for _ in range(29):  # 30 votes on the same cached answers in 3 s used to make a 30–0 record
+        again = store.add(prompt="p", panes=_judged(), ranking=[[0], [1]])
+    assert store.count() == 1 and again.id == first.id
+    flipped = store.add(prompt="p", panes=list(reversed(_judged())), ranking=[[0], [1]])  # same answers, other order
+    assert store.count() == 1 and store.get(first.id).model_ranking() == [["b"], ["a"]] == flipped.model_ranking()
+    fresh = store.add(prompt="p", panes=_judged(sample_b=2), ranking=[[0], [1]])  # a fresh sample was asked for
+    assert store.count() == 2 and fresh.id != first.id
+    board = fit_leaderboard(store.list(), resamples=5)
+    assert board.win_matrix.record("a", "b") == (1, 1, 0)
+
+
+def test_a_replayed_comparison_voted_in_the_page_counts_once(tmp_path):
+    from scripted import ScriptedAdapter, answer, scripted_runtime
+
+    from playground.adapters.base import ChatRequest, GenerationSettings
+    from playground.cache import ResponseCache
+    from playground.pane import PaneRequest
+    from playground.ui.judge import cast_vote
+    from playground.ui.session import Sessions
+
+    cache = ResponseCache(tmp_path / "cache")
+    runtime = scripted_runtime({"scripted:a": ScriptedAdapter(answer("one")),
+                                "scripted:b": ScriptedAdapter(answer("two"))}, cache=cache)
+    try:
+        sessions = Sessions(runtime)
+        panes = [PaneRequest(m, GenerationSettings(max_tokens=8)) for m in ("scripted:a", "scripted:b")]
+        for attempt in range(3):  # the first run, then two replays from the cache
+            for _ in sessions.run("s1", ChatRequest("hi"), panes, bypass_cache=False):
+                pass
+            cast_vote(sessions, "s1", [1, 2], None)
+        assert sessions.vote_store().count() == 1
+    finally:
+        runtime.close()

@@ -15,6 +15,8 @@ Every call opens its own short-lived connection, so a store object can be shared
 from __future__ import annotations
 
 import contextlib
+import dataclasses
+import hashlib
 import json
 import os
 import sqlite3
@@ -45,6 +47,8 @@ CREATE TABLE IF NOT EXISTS votes (
 CREATE INDEX IF NOT EXISTS votes_time ON votes(time);
 CREATE INDEX IF NOT EXISTS votes_comparison ON votes(comparison_id);
 CREATE TABLE IF NOT EXISTS votes_state (generation INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS vote_answers (answers TEXT PRIMARY KEY, id TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS vote_answers_filled (done INTEGER);
 INSERT INTO votes_state SELECT 0 WHERE NOT EXISTS (SELECT 1 FROM votes_state);
 """
 # votes_state.generation moves on every write, from any process (the triggers live in the
@@ -96,6 +100,7 @@ class VoteStore:
             with _write(con):
                 for statement in [*filter(str.strip, _SCHEMA.split(";")), *_TRIGGERS]:
                     con.execute(statement)
+                _fill_answers(con)
                 version = con.execute("PRAGMA user_version").fetchone()[0]
                 if version == 0:
                     con.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
@@ -128,11 +133,26 @@ class VoteStore:
         """Store a vote and return it: either a :class:`Vote`, or the keyword arguments of
         :func:`make_vote` (prompt, panes, ranking, all_bad, blind, tags, comparison_id).
 
+        One judgement per set of answers: when every pane names its cached sample (key and
+        number) and a stored vote judged exactly those samples — the same cached comparison
+        replayed and voted again — the new vote replaces that one (and keeps its id) instead of
+        counting twice. A fresh sample has a new number, so voting on it is a new vote.
+
         Raises VoteError for a bad vote or one whose id is already stored."""
         if vote is None:
             vote = make_vote(**fields)
         elif fields:
             raise TypeError("pass a Vote or keyword fields, not both")
+        answers = judged_answers(vote)
+        if answers is not None:
+            with self._connect("write to") as con, _write(con):
+                row = con.execute("SELECT votes.id FROM vote_answers JOIN votes ON votes.id = vote_answers.id"
+                                  " WHERE vote_answers.answers = ?", (answers,)).fetchone()
+                if row is not None:
+                    vote = dataclasses.replace(vote, id=row[0])
+                    con.execute("UPDATE votes SET time = ?, comparison_id = ?, blind = ?, all_bad = ?, record = ?"
+                                " WHERE id = ?", _row(vote)[1:] + (row[0],))
+                    return vote
         added, _ = self.add_many([vote])
         if not added:
             raise VoteError(f"a vote with id {vote.id} is already stored.")
@@ -140,12 +160,15 @@ class VoteStore:
 
     def add_many(self, votes: Iterable[Vote]) -> tuple[int, int]:
         """Store votes in one transaction; (added, skipped because their id already exists)."""
+        votes = list(votes)
         rows = [_row(v) for v in votes]
         with self._connect("write to") as con, _write(con):
             # rowcount, not total_changes: the state trigger's writes must not count as votes
             added = con.executemany(
                 "INSERT OR IGNORE INTO votes (id, time, comparison_id, blind, all_bad, record)"
                 " VALUES (?, ?, ?, ?, ?, ?)", rows).rowcount
+            con.executemany("INSERT OR REPLACE INTO vote_answers (answers, id) VALUES (?, ?)",
+                            [(a, v.id) for v in votes if (a := judged_answers(v)) is not None])
         return added, len(rows) - added
 
     def change(self, vote_id: str, **updates: Any) -> Vote:
@@ -166,16 +189,22 @@ class VoteStore:
             con.execute(
                 "UPDATE votes SET time = ?, comparison_id = ?, blind = ?, all_bad = ?, record = ?"
                 " WHERE id = ?", _row(new)[1:] + (vote_id,))
+            con.execute("DELETE FROM vote_answers WHERE id = ?", (vote_id,))
+            if judged_answers(new) is not None:
+                con.execute("INSERT OR REPLACE INTO vote_answers (answers, id) VALUES (?, ?)",
+                            (judged_answers(new), vote_id))
         return new
 
     def delete(self, vote_id: str) -> bool:
         """Forget one vote; True if it existed."""
         with self._connect("write to") as con, _write(con):
+            con.execute("DELETE FROM vote_answers WHERE id = ?", (vote_id,))
             return con.execute("DELETE FROM votes WHERE id = ?", (vote_id,)).rowcount > 0
 
     def clear(self) -> int:
         """Remove every vote; return how many there were."""
         with self._connect("write to") as con, _write(con):
+            con.execute("DELETE FROM vote_answers")
             return con.execute("DELETE FROM votes").rowcount
 
     # ---- reading -----------------------------------------------------------------
@@ -255,6 +284,29 @@ def _row(vote: Vote) -> tuple[Any, ...]:
         raise VoteError("the vote holds text that is not valid Unicode (a lone surrogate);"
                         " remove it and try again.") from None
     return (vote.id, vote.time, vote.comparison_id, int(vote.blind), int(vote.all_bad), record)
+
+
+def judged_answers(vote: Vote) -> str | None:
+    """A fingerprint of the exact answers a vote judged (every pane's cache key and sample
+    number), or None when some pane names none (cache off, an imported vote)."""
+    if not all(p.key and p.sample for p in vote.panes):
+        return None
+    text = json.dumps(sorted([p.key, p.sample] for p in vote.panes), separators=(",", ":"))
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def _fill_answers(con: sqlite3.Connection) -> None:
+    """vote_answers came after the first vote files: fill it in from their records, once."""
+    if con.execute("SELECT 1 FROM vote_answers_filled").fetchone() is not None:
+        return
+    con.execute("INSERT INTO vote_answers_filled VALUES (1)")
+    rows = []
+    for vote_id, record in con.execute("SELECT id, record FROM votes").fetchall():
+        vote = _decode(record)
+        answers = judged_answers(vote) if vote is not None else None
+        if answers is not None:
+            rows.append((answers, vote_id))
+    con.executemany("INSERT OR IGNORE INTO vote_answers (answers, id) VALUES (?, ?)", rows)
 
 
 def _decode(text: Any) -> Vote | None:
