@@ -208,6 +208,8 @@ class _Handler(BaseHTTPRequestHandler):
     def _chunk(self, data: bytes) -> None:
         self.wfile.write(b"%x\r\n%s\r\n" % (len(data), data))
         self.wfile.flush()
+        if data:  # the empty chunk ends the body; it is not an event
+            self.server.owner._sent_event()
 
     # -- endpoints --
 
@@ -323,6 +325,7 @@ class FakeGemini:
         self.scenario = scenario or Scenario()
         self.scenarios: dict[str, Scenario] = {}
         self.requests: list[RecordedRequest] = []
+        self.sent_events = 0  # SSE data events written to any client (chunks and error events)
         self._attempts: dict[str, int] = {}
         self._lock = threading.Lock()
         self._stopping = threading.Event()
@@ -362,6 +365,10 @@ class FakeGemini:
     def _record(self, req: RecordedRequest) -> None:
         with self._lock:
             self.requests.append(req)
+
+    def _sent_event(self) -> None:
+        with self._lock:
+            self.sent_events += 1
 
     # -- inspection --
 

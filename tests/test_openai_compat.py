@@ -31,6 +31,7 @@ from playground.adapters.base import (
     ThoughtDelta,
     Usage,
 )
+from support import streams
 from playground.adapters.openai_compat import (
     EXTRAS_NOTE,
     OpenAICompatAdapter,
@@ -178,18 +179,10 @@ def fake():
 
 
 def collect(ad, request=None, settings=None, ctx=None):
-    events = []
-    try:
-        for ev in ad.stream(request or ChatRequest("hi"), settings or GenerationSettings(),
-                            ctx or StreamContext()):
-            events.append(ev)
-    except Exception as exc:
-        return events, exc
-    return events, None
+    return streams.collect(ad, request, settings, ctx, prompt="hi")
 
 
-def joined(events, kind=TextDelta):
-    return "".join(e.text for e in events if isinstance(e, kind))
+joined = streams.joined
 
 
 def free_port() -> int:
@@ -247,7 +240,8 @@ def test_reasoning_content_and_inline_think_become_thoughts(fake):
 def test_gemma_channel_markers_in_content_are_split(fake):
     fake.deltas = [{"content": "<|channel>thou"}, {"content": "ght\nhmm<chan"},
                    {"content": "nel|>Yes."}]
-    events, _ = collect(OpenAICompatAdapter("gemma-test", fake.url))
+    events, err = collect(OpenAICompatAdapter("gemma-test", fake.url))
+    assert err is None, err
     assert (joined(events), joined(events, ThoughtDelta)) == ("Yes.", "hmm")
 
 
@@ -290,13 +284,38 @@ def test_unknown_model_404_names_the_model_and_what_is_served(fake):
 
 def test_connection_refused_says_is_the_server_running():
     url = f"http://127.0.0.1:{free_port()}"
-    t0 = time.monotonic()
     _, err = collect(OpenAICompatAdapter("m", url))
     assert isinstance(err, ModelError)
     assert str(err) == f"Cannot reach {url}/v1: is the server running?"
-    assert time.monotonic() - t0 < 5  # no silent SDK retries
     with pytest.raises(ModelError, match="is the server running"):
         list_models(url)
+
+
+def test_a_dropped_connection_is_tried_once_not_retried_silently():
+    """The SDK retries a failed connection twice by default (with back-off); the adapter asks it
+    not to: the person sees the failure at once and Re-run is theirs. Counted at the server."""
+    accepted = []
+    listener = socket.create_server(("127.0.0.1", 0))
+    listener.settimeout(30)
+
+    def serve():
+        try:
+            while True:
+                conn, _ = listener.accept()
+                accepted.append(conn)
+                conn.recv(65536)
+                conn.close()  # no answer: the connection drops
+        except OSError:
+            return  # closed by the test
+
+    threading.Thread(target=serve, daemon=True).start()
+    url = f"http://127.0.0.1:{listener.getsockname()[1]}"
+    try:
+        _, err = collect(OpenAICompatAdapter("m", url))
+    finally:
+        listener.close()
+    assert isinstance(err, ModelError) and "Cannot reach" in str(err), err
+    assert len(accepted) == 1
 
 
 def test_error_mid_stream_keeps_text_and_raises(fake):
@@ -307,7 +326,7 @@ def test_error_mid_stream_keeps_text_and_raises(fake):
     assert isinstance(err, ModelError) and "broke after 9 characters" in str(err)
 
 
-def test_cancel_stops_within_a_second(fake):
+def test_cancel_stops_at_the_next_chunk(fake):
     fake.deltas = [{"content": f"t{i} "} for i in range(200)]
     fake.delay_s = 0.1
     ctx = StreamContext()
@@ -317,9 +336,8 @@ def test_cancel_stops_within_a_second(fake):
                                                                      GenerationSettings(), ctx):
             n += 1
             if n == 2:
-                t0 = time.monotonic()
                 ctx.cancel.set()
-    assert time.monotonic() - t0 < 1.0
+    assert n <= 3  # at most the event already on its way; the other 197 chunks never come
 
 
 def test_list_models_lists_ids(fake):
@@ -416,9 +434,8 @@ def test_real_server_cancel_stops_promptly(llama_server):
                             GenerationSettings(temperature=0.0, max_tokens=400), ctx):
             n += isinstance(ev, TextDelta)
             if n == 3:
-                t0 = time.monotonic()
                 ctx.cancel.set()
-    assert time.monotonic() - t0 < 1.0
+    assert n <= 4  # stopped at the next token of up to 400
 
 
 @pytest.mark.slow
