@@ -1,9 +1,8 @@
 """The runner on the real tiny model: fan-out, queueing, isolation of failures, metrics, loops."""
 
-import time
-
 import pytest
 
+from conftest import wait_for
 from playground.adapters.base import ChatRequest, GenerationSettings
 from playground.runner import Comparison, PaneRequest, run_comparison
 
@@ -57,28 +56,27 @@ def test_stop_ends_every_pane_and_keeps_text_so_far(runtime):
                             [PaneRequest("gemma-3-270m", settings)] * 2).start()
     for states in comparison.snapshots(0.05):
         if len(states[0].text) > 40:
-            stopped_at = time.monotonic()
             comparison.stop()
+            at_stop = len(comparison.snapshot()[0].text)
             break
     for _ in comparison.snapshots(0.05):
         pass
-    assert time.monotonic() - stopped_at < 2.0
     states = comparison.snapshot()
     assert [s.status for s in states] == ["stopped", "stopped"]
     assert len(states[0].text) > 40 and states[0].finish_reason == "cancelled"
+    # the token in flight may land, then nothing: not the rest of a 3000-token story
+    assert len(states[0].text) - at_stop < 100 and states[1].text == ""
 
 
 def test_looping_tiny_model_is_stopped_with_the_reason(runtime):
     """The real case: Gemma 3 270M loops at temperature 0 on the pelican prompt."""
     settings = GenerationSettings(temperature=0, max_tokens=1500, seed=1)
-    started = time.monotonic()
     result = run_comparison(runtime, ChatRequest("Generate an SVG of a pelican riding a bicycle"),
                             [PaneRequest("gemma-3-270m", settings)])[0]
     assert result.finish_reason == "loop"
     assert any(n.startswith("stopped: repeating") and "×" in n for n in result.notes)
     assert result.text  # the text so far is kept
     assert result.metrics.completion_tokens < 1500
-    assert time.monotonic() - started < 60
 
 
 def test_idle_timeout_stops_a_silent_pane(runtime):
@@ -98,19 +96,17 @@ def test_idle_limit_stops_a_silent_api_stream_and_stop_is_prompt(runtime, monkey
         monkeypatch.setenv("GOOGLE_GEMINI_BASE_URL", fake.base_url)
         runtime.env = {"GEMINI_API_KEY": "AIza-test-key"}
         runtime.limits.idle_s = 0.5
-        started = time.monotonic()
         result = run_comparison(runtime, ChatRequest("hi"), [PaneRequest("gemini:gemma-4-31b-it", SHORT)])[0]
-        assert time.monotonic() - started < 5
         assert result.finish_reason == "timeout" and "stopped: no token for 0.5 s" in result.notes
+        assert result.text == "" and fake.sent_events == 0  # stopped while the server was silent
 
         runtime.limits.idle_s = 120
         comparison = Comparison(runtime, ChatRequest("hi"), [PaneRequest("gemini:gemma-4-31b-it", SHORT)]).start()
-        time.sleep(0.5)
-        stopped_at = time.monotonic()
+        wait_for(lambda: len(fake.requests) == 2)  # asked, and the server is silent for 30 s
         comparison.stop()
         states = comparison.wait()
-        assert time.monotonic() - stopped_at < 1.0
         assert states[0].finish_reason == "cancelled"
+        assert fake.sent_events == 0  # Stop acted while the server was still silent
 
 
 def test_a_loop_in_the_answer_is_caught_after_long_thinking(runtime, monkeypatch):
