@@ -14,6 +14,7 @@ import math
 from typing import Any, Sequence
 
 from playground.pane import PaneState
+from playground.result import KEPT_WITH_VOTES, METRIC_BY_NAME
 from playground.ui.format import rate_is_meaningful
 from playground.ui.names import short_name
 
@@ -103,6 +104,45 @@ def _fmt(value: float) -> str:
     return f"{value:.0f}" if abs(value) >= 10 or value == int(value) else f"{value:.2g}"
 
 
+LABEL_CHAR_W, LABEL_H = 7.0, 13.0  # a generous box for one character of the 12 px label font
+
+
+def place_labels(spots: Sequence[tuple[float, float]], widths: Sequence[float],
+                 bounds: tuple[float, float, float, float]) -> list[tuple[float, float]]:
+    """Where to write each point's name (left x, baseline y) so that no two names overlap and no
+    name covers a point: the first free place among the eight around its point, then further
+    out, inside `bounds` (left, top, right, bottom) where it can. Points are placed in order."""
+    points = [(x - 6, y - 6, x + 6, y + 6) for x, y in spots]  # the dots, with a margin
+    placed: list[tuple[float, float, float, float]] = []
+    out = []
+
+    def free(box: tuple[float, float, float, float]) -> bool:
+        l, t, r, b = box
+        return all(r <= L or l >= R or b <= T or t >= B for L, T, R, B in placed + points)
+
+    for (x, y), w in zip(spots, widths):
+        choice = None
+        for step in range(0, 12):
+            far = step * LABEL_H
+            candidates = [(x + 8, y - 3 - far), (x - 8 - w, y - 3 - far), (x + 8, y + LABEL_H + far),
+                          (x - 8 - w, y + LABEL_H + far), (x - w / 2, y - 9 - far), (x - w / 2, y + LABEL_H + 6 + far)]
+            for lx, base in candidates:
+                box = (lx, base - LABEL_H + 2, lx + w, base + 2)
+                inside = box[0] >= bounds[0] and box[1] >= bounds[1] and box[2] <= bounds[2] and box[3] <= bounds[3]
+                if inside and free(box):
+                    choice = (lx, base)
+                    break
+            if choice:
+                break
+        if choice is None:  # no room anywhere near: below the lowest name, still apart from all
+            base = max((b for _, _, _, b in placed), default=y) + LABEL_H
+            choice = (max(bounds[0], min(x + 8, bounds[2] - w)), base)
+        lx, base = choice
+        placed.append((lx, base - LABEL_H + 2, lx + w, base + 2))
+        out.append(choice)
+    return out
+
+
 def _scatter(points: Sequence[Any], attr: str, title: str, x_label: str, better: str) -> str:
     shown = [(i, p) for i, p in enumerate(points) if getattr(p, attr) is not None]
     width, height = MARGIN_L + PLOT_W + MARGIN_R, MARGIN_T + PLOT_H + MARGIN_B
@@ -139,25 +179,18 @@ def _scatter(points: Sequence[Any], attr: str, title: str, x_label: str, better:
                  f'class="gp-chart-label">{html.escape(x_label)} ({html.escape(better)})</text>'
                  f'<text x="12" y="{MARGIN_T + PLOT_H / 2:.0f}" text-anchor="middle" class="gp-chart-label" '
                  f'transform="rotate(-90 12 {MARGIN_T + PLOT_H / 2:.0f})">score</text>')
-    placed: list[tuple[float, float, float]] = []  # label boxes drawn so far: (left, right, baseline)
-    for i, p in shown:
+    names = [p.model if len(p.model) <= 28 else p.model[:27] + "…" for _, p in shown]
+    spots = [(px(getattr(p, attr)), py(p.score)) for _, p in shown]
+    labels = place_labels(spots, [LABEL_CHAR_W * len(n) for n in names], (0, MARGIN_T, width, height))
+    for (i, p), name, (x, y), (lx, ly) in zip(shown, names, spots, labels):
         color = POINT_COLORS[i % len(POINT_COLORS)]
-        x, y = px(getattr(p, attr)), py(p.score)
-        name = p.model if len(p.model) <= 28 else p.model[:27] + "…"
-        anchor, dx = ("end", -7) if x > MARGIN_L + PLOT_W * 0.6 else ("start", 7)
-        width = 6.2 * len(name)  # about 12 px text
-        left = x + dx - width if anchor == "end" else x + dx
-        label_y = y - 6
-        while any(left < r and l < left + width and abs(label_y - b) < 12 for l, r, b in placed):
-            label_y += 13  # two models at about the same place: stack their names
-        placed.append((left, left + width, label_y))
         tip = (f"{p.model}: score {p.score:.0f} (95% {p.ci_low:.0f}–{p.ci_high:.0f}), "
                f"{x_label} {getattr(p, attr):.3g} (median of {p.measured})")
         parts.append(f'<g class="gp-sq-point"><title>{html.escape(tip)}</title>'
                      f'<line x1="{x:.1f}" x2="{x:.1f}" y1="{py(p.ci_low):.1f}" y2="{py(p.ci_high):.1f}" '
                      f'stroke="{color}" stroke-width="2"/>'
                      f'<circle cx="{x:.1f}" cy="{y:.1f}" r="5" fill="{color}"/>'
-                     f'<text x="{x + dx:.1f}" y="{label_y:.1f}" text-anchor="{anchor}" class="gp-chart-label">'
+                     f'<text x="{lx:.1f}" y="{ly:.1f}" text-anchor="start" class="gp-chart-label">'
                      f'{html.escape(name)}</text></g>')
     parts.append("</svg>")
     return "".join(parts)
@@ -168,13 +201,16 @@ def render_speed_quality(points: Sequence[Any]) -> str:
     against median time to first token. `points` are playground.judging SpeedPoints."""
     if not points:
         return ""
-    missing = [p.model for p in points if p.median_tokens_per_s is None and p.median_ttft_s is None]
+    missing = [p.model for p in points if all(p.median(name) is None for name in KEPT_WITH_VOTES)]
     note = (f'<div class="gp-chart-note">no speed measured for: {html.escape(", ".join(missing))}</div>'
             if missing else "")
     return ('<div class="gp-chart gp-speed-quality"><h3>Speed vs quality</h3>'
             '<div class="gp-chart-note">Up is better; the bar is the 95% interval of the score. '
             'The smallest, fastest model whose bar overlaps the best one is good enough for these prompts.</div>'
             '<div class="gp-chart-row">'
-            + _scatter(points, "median_tokens_per_s", "score vs speed", "median tokens/s", "right is faster")
-            + _scatter(points, "median_ttft_s", "score vs time to first token", "median TTFT, s", "left is quicker")
+            # one plot per metric the table keeps with votes and charts (tok/s, TTFT, prefill tok/s)
+            + "".join(_scatter(points, f"median_{row.name}", f"score vs {row.chart_label}",
+                               f"median {row.chart_label}",
+                               "right is faster" if row.better == "higher" else "left is quicker")
+                      for row in (METRIC_BY_NAME[name] for name in KEPT_WITH_VOTES) if row.chart_label)
             + f"</div>{note}</div>")

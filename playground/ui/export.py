@@ -45,6 +45,17 @@ body { font-family: system-ui, sans-serif; margin: 16px; color: #1f2328; backgro
 }
 .gp-export-panes { display: flex; gap: 8px; align-items: flex-start; }
 .gp-export-panes > .gp-pane { flex: 1 1 0; min-width: 0; max-height: none; }
+/* A file has room: whole headers (wrapped, not cut) and whole drawings (border inside the width). */
+.gp-export-panes .gp-pane .gp-head { flex-wrap: wrap; white-space: normal; overflow: visible; }
+.gp-export-panes .gp-pane .gp-head .gp-model, .gp-export-panes .gp-pane .gp-head .gp-state { max-width: none;
+    overflow: visible; white-space: normal; flex: 0 1 auto; }
+.gp-export-panes .gp-pane .gp-name-short, .gp-export-panes .gp-pane .gp-name-detail { white-space: normal;
+    overflow: visible; min-width: 0; }
+.gp-export-panes .gp-pane .gp-head .gp-model { display: inline; }
+.gp-export-panes .gp-pane .gp-line2 { white-space: normal; overflow: visible; }
+.gp-export-panes .gp-pane .gp-badge-icon { display: none; }
+.gp-export-panes .gp-drawing img.gp-svg, .gp-grid-box, .gp-strip .gp-gallery-cell img { box-sizing: border-box; }
+.gp-strip-name, .gp-grid-head { white-space: normal; overflow: visible; }
 .gp-prompt { white-space: pre-wrap; border-left: 3px solid #888; padding-left: 8px; }
 .gp-input-image { max-width: 320px; max-height: 320px; }
 """

@@ -45,15 +45,64 @@ def history_choices(cache: Any, query: str, votes: dict[str, Any] | None = None)
     for entry in cache.history(query or "", limit=200):
         groups.setdefault(entry_key(cache, entry), []).append(entry)  # dicts keep the newest first
     rows = []
-    for entries in groups.values():
+    records = [_record(cache, entries[0]) for entries in groups.values()]
+    traits = row_traits(records)
+    for entries, record, own in zip(groups.values(), records, traits):
         entry = entries[0]
         when = time.strftime("%Y-%m-%d %H:%M", time.localtime(entry["time"]))
         prompt = entry["prompt"].replace("\n", " ")
         prompt = prompt if len(prompt) <= 70 else prompt[:67] + "..."
         vote = next((votes[e["id"]] for e in entries if e["id"] in votes), None)
-        mark = "" if vote is None else (" · ✓ all bad" if vote.all_bad else " · ✓ ranked")
-        runs = f" · run {len(entries)} times" if len(entries) > 1 else ""
-        rows.append((f"{when} · {prompt} · {models_summary(entry['models'])}{runs}{mark}", entry["id"]))
+        parts = [when, prompt, models_summary(entry["models"]), *own]
+        if len(entries) > 1:
+            parts.append(f"run {len(entries)} times")
+        if vote is not None:
+            parts.append(("blind · " if vote.blind else "") + ("✗ all bad" if vote.all_bad else "✓ ranked"))
+        rows.append((" · ".join(parts), entry["id"]))
+    return rows
+
+
+def _record(cache: Any, entry: dict[str, Any]) -> dict[str, Any] | None:
+    try:
+        return cache.get_comparison(entry["id"]) if hasattr(cache, "get_comparison") else None
+    except Exception:  # noqa: BLE001 - a row without its details still lists the comparison
+        return None
+
+
+def _traits(record: dict[str, Any] | None) -> dict[str, str]:
+    """What a comparison asked, as words by setting: "3 samples", "max 256", "thinking on/off"."""
+    from playground.ui.names import settings_words
+
+    if not record:
+        return {}
+    panes = record.get("panes") or []
+    out: dict[str, str] = {}
+    samples = max((len(p.get("samples") or []) for p in panes), default=1)
+    out["samples"] = f"{samples} samples" if samples > 1 else "1 sample"
+    keys = sorted({k for p in panes for k in (p.get("settings") or {})})
+    for key in keys:
+        words: list[str] = []
+        for p in panes:
+            word = " ".join(settings_words(p.get("settings") or {}, [key]))
+            if word and word not in words:
+                words.append(word)
+        out[key] = " / ".join(words)
+    return out
+
+
+def row_traits(records: list[dict[str, Any] | None]) -> list[list[str]]:
+    """Per row, what sets it apart from the other rows: its samples and the settings whose
+    value is not the same in every row (a setting all rows share says nothing)."""
+    traits = [_traits(r) for r in records]
+    keys = {k for t in traits for k in t}
+    differing = [k for k in (["samples"] + sorted(keys - {"samples"}))
+                 if len({t.get(k, "") for t in traits}) > 1]
+    rows = []
+    for t in traits:
+        words = [t[k] for k in differing if t.get(k)]
+        if "samples" not in differing and t.get("samples", "1 sample") != "1 sample":
+            words.insert(0, t["samples"])  # k samples are worth saying even when every row has them
+        rows.append(words)
     return rows
 
 

@@ -11,9 +11,11 @@ from typing import Any
 
 import gradio as gr
 
+# One bootstrap size everywhere (the CLI, the README and this tab): the judging package's.
+from playground.judging.defaults import DEFAULT_RESAMPLES as RESAMPLES
 from playground.ui.chart import render_speed_quality
 
-RESAMPLES = 500  # bootstrap resamples per refresh: intervals steady to about a point, under a second
+NEEDS_VOTES = "needs more votes"
 
 
 def _esc(value: object) -> str:
@@ -24,24 +26,36 @@ def render_board(board: Any) -> str:
     """The standings table (best first) with each score's interval drawn as a bar."""
     if not board.models:
         return ""
-    low = min(m.ci_low for m in board.models)
-    high = max(m.ci_high for m in board.models)
+    trusted = [m for m in board.models if not m.thin]
+    low = min((m.ci_low for m in trusted), default=0.0)
+    high = max((m.ci_high for m in trusted), default=1.0)
     span = (high - low) or 1.0
     rows = []
     for rank, m in enumerate(board.models, 1):
-        left = 100 * (m.ci_low - low) / span
-        width = max(1.0, 100 * (m.ci_high - m.ci_low) / span)
-        dot = 100 * (m.score - low) / span
-        bar = (f'<div class="gp-ci" title="95% interval {m.ci_low:.0f}–{m.ci_high:.0f}">'
-               f'<span class="gp-ci-range" style="left:{left:.1f}%;width:{width:.1f}%"></span>'
-               f'<span class="gp-ci-dot" style="left:{dot:.1f}%"></span></div>')
-        thin = ' <span class="gp-thin" title="too few votes for a trustworthy interval">few votes</span>' if m.thin else ""
-        rows.append(f"<tr><td>{rank}</td><td class='gp-board-model'>{_esc(m.model)}{thin}</td>"
-                    f"<td class='gp-num'>{m.score:.0f}</td><td class='gp-num'>{m.ci_low:.0f} – {m.ci_high:.0f}</td>"
+        if m.thin:  # an interval from a handful of votes looks certain ("1152 – 1152") and is not
+            interval = f'<span class="gp-thin" title="{_esc(needs_votes_tip(m))}">{NEEDS_VOTES}</span>'
+            bar = ""
+        else:
+            left = 100 * (m.ci_low - low) / span
+            width = max(1.0, 100 * (m.ci_high - m.ci_low) / span)
+            dot = 100 * (m.score - low) / span
+            interval = f"{m.ci_low:.0f} – {m.ci_high:.0f}"
+            bar = (f'<div class="gp-ci" title="95% interval {m.ci_low:.0f}–{m.ci_high:.0f}">'
+                   f'<span class="gp-ci-range" style="left:{left:.1f}%;width:{width:.1f}%"></span>'
+                   f'<span class="gp-ci-dot" style="left:{dot:.1f}%"></span></div>')
+        rows.append(f"<tr><td>{rank}</td><td class='gp-board-model'>{_esc(m.model)}</td>"
+                    f"<td class='gp-num'>{m.score:.0f}</td><td class='gp-num gp-interval'>{interval}</td>"
                     f"<td class='gp-ci-cell'>{bar}</td><td class='gp-num'>{m.rankings}</td>"
                     f"<td class='gp-num'>{m.first_places}</td></tr>")
     return ('<table class="gp-board"><thead><tr><th>#</th><th>model</th><th>score</th><th>95% interval</th>'
             '<th></th><th>votes</th><th>first places</th></tr></thead><tbody>' + "".join(rows) + "</tbody></table>")
+
+
+def needs_votes_tip(m: Any) -> str:
+    from playground.judging.ranking import MIN_RANKINGS
+
+    return (f"{m.rankings} ranking{'s' if m.rankings != 1 else ''} so far: the interval means something from "
+            f"{MIN_RANKINGS} on")
 
 
 def render_win_matrix(board: Any) -> str:

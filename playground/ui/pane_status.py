@@ -34,6 +34,16 @@ class PaneWord(NamedTuple):
     status: str  # the CSS / data-status class: queued, loading, running, done, cached, stopped, error
     label: str  # what the pane says
 
+    @property
+    def short(self) -> str:
+        """The label in one word for a narrow pane, still true ("looped", not "stopped")."""
+        return SHORT_LABELS.get(self.label) or self.label.partition(" (")[0]
+
+
+# a narrow pane's word for a label whose first word alone would mislead
+SHORT_LABELS = {"stopped (loop)": "looped", "stopped (timeout)": "timed out", "done (max tokens)": "max tokens",
+                "stopped before it started": "not started", "stopped (not kept)": "stopped"}
+
 
 def _never_started(state: PaneState) -> bool:
     return not state.text and not state.thinking and state.metrics.ttft_s is None

@@ -209,7 +209,8 @@ def _badge(cls: str, icon: str, text: str, tip: str) -> str:
 
 def _head(states: list[PaneState], blind: Blind | None, letter: str | None, name: str | None) -> tuple[str, str]:
     state = states[0]
-    status, label = pane_status(states, blind is not None)
+    word = pane_status(states, blind is not None)
+    status, label = word
     badge = ""
     if blind is None and all(s.cached for s in states):
         when = (datetime.fromtimestamp(state.created_at).strftime("%Y-%m-%d %H:%M")
@@ -228,9 +229,10 @@ def _head(states: list[PaneState], blind: Blind | None, letter: str | None, name
         name_html = ((f'<span class="gp-letter">{esc(letter)}</span>' if letter else "")
                      + f'<span class="gp-model" title="{esc(long_name(state))}"><span class="gp-name-short">'
                      f'{esc(short)}</span>{detail_html}</span>')
-    word, sep, detail = label.partition(" (")  # "stopped (loop)": the detail folds away in a narrow pane
-    state_html = (f'<span class="gp-state-word">{esc(word)}</span>'
-                  + (f'<span class="gp-state-detail">&nbsp;({esc(detail)}</span>' if sep else ""))
+    first, sep, detail = label.partition(" (")  # "stopped (loop)"; a narrow pane says "looped"
+    state_html = (f'<span class="gp-state-word">{esc(first)}</span>'
+                  + (f'<span class="gp-state-detail">&nbsp;({esc(detail)}</span>' if sep else "")
+                  + (f'<span class="gp-state-short">{esc(word.short)}</span>' if word.short != label else ""))
     return (f'<div class="gp-head">{name_html}<span class="gp-state" data-status="{esc(status)}" title="{esc(label)}">'
             f'{state_html}</span>{badge}</div>' + _line2(states, blind)), status
 
