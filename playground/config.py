@@ -103,6 +103,10 @@ class AppConfig(BaseModel):
     # pixels are checked from the file header before anything decodes the image
     max_image_megapixels: float = Field(40.0, gt=0, le=1000)
     max_prompt_chars: int = Field(100_000, ge=1)
+    # web runs only (the command line is not limited): panes × samples × max tokens per run, and
+    # on a shared link the tokens each address may have generated per hour; 0 = no limit
+    max_run_tokens: int = Field(65_536, ge=0)
+    shared_tokens_per_hour: int = Field(500_000, ge=0)
     cache_dir: str | None = None
     cache_size_gb: float = Field(2.0, gt=0)
     # History keeps every comparison unless the user sets a limit: then the newest N are kept.

@@ -27,7 +27,7 @@ from playground.status import PaneStatus
 from playground.ui.compare_events import wire_compare
 from playground.ui.compare_tab import NO_MODEL, build_compare_tab
 from playground.ui.errors import quiet_every_event
-from playground.ui.export import make_export_dir, remove_export_dir
+from playground.ui.export_dir import make_export_dir, remove_export_dir
 from playground.ui.form import MAX_PANES, Form
 from playground.ui.guard import AccessGuard
 from playground.ui.history_tab import build_history_tab
@@ -65,7 +65,18 @@ def client_address(request: gr.Request) -> str:
 
 
 def session_id(request: gr.Request) -> str:
-    return (request.session_hash if request is not None else None) or "anonymous"
+    """The browser session's hash; a call without one (a direct REST call) gets a session of its
+    own, never one shared with other such calls (session.DIRECT_PREFIX)."""
+    from playground.ui.session import direct_session
+
+    found = request.session_hash if request is not None else None
+    if found:
+        return found
+    if request is None:
+        return direct_session()
+    if not getattr(request, "_gp_direct", None):  # the same id for every look-up in one call
+        request._gp_direct = direct_session()
+    return request._gp_direct
 
 
 class PlaygroundApp:
@@ -85,10 +96,12 @@ class PlaygroundApp:
         remove_export_dir(self.export_dir)
 
     def check_rate(self, request: gr.Request) -> None:
+        address = client_address(request)
         try:
-            self.limiter.check(client_address(request))
+            self.limiter.check(address)
         except RateLimited as exc:
             raise gr.Error(str(exc)) from None
+        self.sessions.client_seen(session_id(request), address)  # its hourly token budget
 
     # ---------------------------------------------------------------- model picker
     def model_choices(self) -> list[tuple[str, str]]:
@@ -203,7 +216,9 @@ def launch(app: PlaygroundApp, host: str = "127.0.0.1", port: int | None = 7860,
     from starlette.middleware import Middleware
 
     demo = app.build()
-    demo.queue(max_size=64, default_concurrency_limit=16)
+    # api_open=False: a direct POST to /gradio_api/run/… may not skip the queue (its bound and
+    # concurrency limits); it is refused with Gradio's sentence pointing at the queue.
+    demo.queue(max_size=64, default_concurrency_limit=16, api_open=False)
     max_upload = int(app.runtime.config.max_image_mb * 1024 * 1024)  # the only uploads are images
     scripts = "\n".join(static_text(name) for name in PAGE_SCRIPTS)
     with peer_addresses_kept():

@@ -1,5 +1,7 @@
 """User mistakes (gr.Error) are shown to the user and logged on the server in one line, not as
-the full traceback Gradio prints by default."""
+the full traceback Gradio prints by default — Gradio's own validation of a request's values (a
+choice not in a dropdown, a malformed file payload) included. A client can repeat a bad request
+as fast as it likes, so these lines are rate-limited (limits.LogLimiter): one log for the process."""
 
 from __future__ import annotations
 
@@ -9,10 +11,18 @@ import sys
 
 import gradio as gr
 
+from playground.ui.limits import LogLimiter
 
-def log_user_error(exc: gr.Error) -> None:
+_LOG_LIMIT = LogLimiter(lines=20, window_s=60.0)  # per process: the log is one per process too
+
+
+def log_user_error(exc: BaseException) -> None:
+    admitted, dropped = _LOG_LIMIT.admit()
+    if not admitted:
+        return
     message = " ".join(str(getattr(exc, "message", "") or exc).split())
-    print(f"gemma-playground: user error: {message[:300]}", file=sys.stderr, flush=True)
+    more = f" ({dropped} more user errors not logged)" if dropped else ""
+    print(f"gemma-playground: user error: {message[:300]}{more}", file=sys.stderr, flush=True)
 
 
 def quiet_user_errors(fn):
@@ -51,7 +61,29 @@ def quiet_user_errors(fn):
 
 
 def quiet_every_event(demo: gr.Blocks) -> None:
-    """Wrap every event function of `demo` (the tabs' included) with quiet_user_errors."""
+    """Wrap every event function of `demo` (the tabs' included) with quiet_user_errors, and
+    Gradio's checking of each request's input values (before any of ours runs) too."""
     for block_fn in demo.fns.values():
         if block_fn.fn is not None:
             block_fn.fn = quiet_user_errors(block_fn.fn)
+    demo.preprocess_data = quiet_validation(demo.preprocess_data)
+
+
+def quiet_validation(preprocess_data):
+    """Blocks.preprocess_data with its errors made one rate-limited line: a bad value is the
+    client's mistake (gr.Error, shown to it), never a traceback in the server's log."""
+    @functools.wraps(preprocess_data)
+    async def wrapper(*args, **kwargs):
+        try:
+            return await preprocess_data(*args, **kwargs)
+        except gr.Error as exc:
+            exc.print_exception = False
+            log_user_error(exc)
+            raise
+        except Exception as exc:  # pydantic's ValidationError, Gradio's ComponentProcessingError…
+            first = (str(exc).strip().splitlines() or [type(exc).__name__])[0][:200]
+            refusal = gr.Error(f"A value in the request is not valid: {first}", print_exception=False)
+            log_user_error(refusal)
+            raise refusal from None
+
+    return wrapper

@@ -38,6 +38,12 @@ def serve(args, runtime: Runtime) -> int:
     # A public link is reachable by anyone: rate-limit runs per address there.
     app = PlaygroundApp(runtime, runs_per_minute=20 if args.share else 0,
                         allow_downloads=not args.share)
+    # Votes live with the cache; with the cache off (unusable) they still follow --cache-dir.
+    app.sessions.votes_dir = getattr(args, "cache_dir", None) or runtime.config.cache_dir
+    if args.share:  # tokens generated per address per hour (limits.TokenBudget)
+        from playground.ui.limits import TokenBudget
+
+        app.sessions.hourly = TokenBudget(runtime.config.shared_tokens_per_hour)
     try:
         demo, _ = launch(app, args.host, args.port, share=args.share, auth=auth,
                          open_browser=not args.no_browser, block=False)

@@ -23,12 +23,24 @@ from playground.adapters.base import ChatRequest, GenerationSettings
 from playground.runner import Comparison, PaneRequest, PaneState
 from playground.runtime import Runtime
 from playground.samples import MAX_SAMPLES
+from playground.ui.limits import OverBudget, TokenBudget, check_run_budget
 from playground.ui.render import drawings_for
 from playground.ui.session_view import MAX_PANES, SessionView
 
 SNAPSHOT_INTERVAL_S = 0.1  # the UI updates at most 10×/s per run, never once per token
 MAX_SESSIONS = 256
+# Calls without a session hash (direct REST calls) each get a session of their own, kept apart
+# and few, so a flood of them can neither share a blind comparison nor push page sessions out.
+DIRECT_PREFIX = "direct-"
+MAX_DIRECT_SESSIONS = 32
 _shuffle = random.SystemRandom().shuffle
+
+
+def direct_session() -> str:
+    """A new session id for a call that brought none."""
+    import secrets
+
+    return DIRECT_PREFIX + secrets.token_hex(12)
 
 
 def _warm_renderer() -> None:
@@ -46,31 +58,64 @@ class Sessions:
     def __init__(self, runtime: Runtime):
         self.runtime = runtime
         self._views: OrderedDict[str, SessionView] = OrderedDict()
+        self._direct: OrderedDict[str, SessionView] = OrderedDict()  # see DIRECT_PREFIX
+        # What a run may cost (limits.py): tokens per run for every page run, tokens per address
+        # per hour on a shared link (serve sets it); the address of each session, from check_rate.
+        self.run_budget = getattr(runtime.config, "max_run_tokens", 0)
+        self.hourly = TokenBudget(0)
+        self._clients: OrderedDict[str, str] = OrderedDict()
         self._lock = threading.Lock()
         self._votes = None
+        self.votes_dir: str | None = getattr(runtime.config, "cache_dir", None)  # serve: --cache-dir
         # Start the drawing renderer now, in the background: a pane's PNG download is rendered
         # by it (one renderer for pane, export and CLI), and its first start takes seconds.
         threading.Thread(target=_warm_renderer, name="svg-warm-up", daemon=True).start()
 
     def vote_store(self):
-        """The vote store in the cache folder (the default one when the cache is off)."""
+        """The vote store in the cache folder; with the cache off, in the folder the cache would
+        have used (`votes_dir`: --cache-dir or the config's cache_dir), else the default one."""
         from playground.judging import VoteStore
 
         with self._lock:
             if self._votes is None:
                 cache = self.runtime.cache
-                self._votes = VoteStore(cache.directory if cache is not None else None)
+                self._votes = VoteStore(cache.directory if cache is not None else self.votes_dir)
             return self._votes
 
     def view(self, session: str) -> SessionView:
+        views, bound = ((self._direct, MAX_DIRECT_SESSIONS) if session.startswith(DIRECT_PREFIX)
+                        else (self._views, MAX_SESSIONS))
         with self._lock:
-            view = self._views.pop(session, None) or SessionView()
-            self._views[session] = view
-            while len(self._views) > MAX_SESSIONS:
-                _, old = self._views.popitem(last=False)
+            view = views.pop(session, None) or SessionView()
+            views[session] = view
+            while len(views) > bound:
+                _, old = views.popitem(last=False)
                 for comparison in old.running:
                     comparison.stop()
             return view
+
+    def client_seen(self, session: str, address: str) -> None:
+        """Remember which address runs in `session` (its hourly token budget)."""
+        with self._lock:
+            self._clients.pop(session, None)
+            self._clients[session] = address
+            while len(self._clients) > MAX_SESSIONS + MAX_DIRECT_SESSIONS:
+                self._clients.popitem(last=False)
+
+    def _reserve(self, session: str, panes: list[PaneRequest]) -> Any:
+        """Check the run's cost before anything starts; a ticket for the hourly budget."""
+        try:
+            planned = check_run_budget(panes, self.run_budget)
+            with self._lock:
+                client = self._clients.get(session)
+            return self.hourly.reserve(client, planned) if client is not None else None
+        except OverBudget as exc:
+            raise gr.Error(str(exc), print_exception=False) from None
+
+    def _settle(self, ticket: Any, comparison: Comparison) -> None:
+        generated = sum((s.metrics.completion_tokens or 0) + (s.metrics.thinking_tokens or 0)
+                        for s in comparison.snapshot() if not s.cached)
+        self.hourly.settle(ticket, generated)
 
     def outputs(self, view: SessionView, full: bool, status: str) -> list[Any]:
         """A view's pane outputs (SessionView.outputs): the vote and History handlers answer with them."""
@@ -125,6 +170,7 @@ class Sessions:
     # ------------------------------------------------------------------ handlers
     def run(self, session: str, request: ChatRequest, panes: list[PaneRequest],
             bypass_cache: bool, blind: bool = False) -> Iterator[list[Any]]:
+        ticket = self._reserve(session, panes)
         view = self.view(session)
         for comparison in list(view.running):
             comparison.stop()
@@ -137,7 +183,10 @@ class Sessions:
         view.states = [runs[0].snapshot() for runs in comparison.by_pane()]
         view.drawings, view.shown, view.slot_runs = {}, {}, {}
         view.samples, view.sample_drawings, view.slot_groups = {}, {}, {}
-        yield from self._stream(view, comparison, list(range(len(panes))), "run")
+        try:
+            yield from self._stream(view, comparison, list(range(len(panes))), "run")
+        finally:
+            self._settle(ticket, comparison)
 
     def stop(self, session: str) -> str:
         view = self.view(session)
@@ -165,12 +214,16 @@ class Sessions:
             raise gr.Error("Nothing to re-roll yet: run a comparison first.")
         if view.image_missing:
             raise gr.Error("This comparison was restored without its image: run it again with the image.")
+        ticket = self._reserve(session, [view.panes[slot]])
         for previous in view.slot_groups.get(slot) or [view.slot_runs.get(slot)]:
             if previous is not None:
                 previous.stop("cancelled")  # one stream per pane: the re-roll replaces it
         comparison = Comparison(self.runtime, view.request, [view.panes[slot]], use_cache=False,
                                 record_history=False)
-        yield from self._stream(view, comparison, [slot], f"re-roll pane {slot + 1}")
+        try:
+            yield from self._stream(view, comparison, [slot], f"re-roll pane {slot + 1}")
+        finally:
+            self._settle(ticket, comparison)
 
     def show_sample(self, session: str, slot: int, step: int) -> list[Any]:
         """Show the previous (step −1) or next (+1) cached sample of one pane."""
