@@ -33,6 +33,7 @@ def wire_compare(app: Any, session_id: Callable, demo: gr.Blocks, tab: CompareTa
     wire_pane_actions(app, session_id, tab, outputs)
     wire_export(app, session_id, tab)
     wire_image_example(tab, vision_models)
+    wire_first_screen(app, demo, tab)
 
 
 def wire_run(app: Any, session_id: Callable, tab: CompareTab, form: Form, outputs: list[Any],
@@ -111,17 +112,48 @@ def wire_temperature_hints(app: Any, tab: CompareTab) -> None:
                      [tab.fields[pane_field("temperature", i)]], api_visibility="private", queue=False)
 
 
-def duplicate_pane(slot: int, *values: Any) -> list[Any]:
-    """Copy a pane's model and settings into the first empty pane slot. `values` are every
+def shown_pane_picker(view: Any, slot: int, pickers: list[dict[str, Any]]) -> int:
+    """The picker that pane `slot` on screen came from. A blind run shuffles its panes (the
+    view knows the order, the page does not), so pane k is not picker k: it is the picker with
+    the pane's model whose own settings match the pane's best. Without a comparison on screen,
+    pane k is picker k."""
+    panes = getattr(view, "panes", None) or []
+    if slot >= len(panes):
+        return slot
+    shown = panes[slot]
+    settings = shown.settings.model_dump()
+    candidates = [i for i, p in enumerate(pickers) if p.get("model") == shown.model]
+    if not candidates:
+        return slot
+
+    def agreement(i: int) -> int:  # a per-pane field that is set and says what the pane ran with
+        score = 0
+        for name, value in pickers[i].items():
+            if name in ("model",) or value in (None, "", "default"):
+                continue
+            ran = settings.get(name, shown.samples if name == "samples" else None)
+            if name == "thinking":
+                score += (value == "on") == bool(ran)
+            else:
+                score += str(value) == str(ran)
+        return score
+
+    return max(candidates, key=lambda i: (agreement(i), i == slot))
+
+
+def duplicate_pane(slot: int, *values: Any, view: Any = None) -> list[Any]:
+    """Copy the model and settings of the pane shown at `slot` (for a blind comparison: the
+    shuffled pane's, see shown_pane_picker) into the first empty pane slot. `values` are every
     pane's PANE_FIELDS, pane after pane; so is the result."""
     panes = [dict(zip(PANE_FIELDS, values[i:i + len(PANE_FIELDS)]))
              for i in range(0, len(values), len(PANE_FIELDS))]
-    if not panes[slot]["model"]:
+    source = shown_pane_picker(view, slot, panes)
+    if not panes[source]["model"]:
         raise gr.Error(f"Pane {slot + 1} has no model to duplicate.")
     empty = [i for i, pane in enumerate(panes) if not pane["model"]]
     if not empty:
         raise gr.Error(f"All {MAX_PANES} panes are in use: clear one first.")
-    panes[empty[0]] = dict(panes[slot])
+    panes[empty[0]] = dict(panes[source])
     return [pane[name] for pane in panes for name in PANE_FIELDS]
 
 
@@ -146,7 +178,10 @@ def wire_pane_actions(app: Any, session_id: Callable, tab: CompareTab, outputs: 
 
         buttons["stop"].click(on_stop_one, None, [tab.status], api_name=f"stop_{slot}", queue=False)
         # The copy lands in the first empty picker; the page then shows where (static/layout.js).
-        buttons["duplicate"].click(lambda *v, slot=slot: duplicate_pane(slot, *v), pane_inputs, pane_inputs,
+        def on_duplicate(request: gr.Request, *values: Any, slot=slot):
+            return duplicate_pane(slot, *values, view=app.sessions.view(session_id(request)))
+
+        buttons["duplicate"].click(on_duplicate, pane_inputs, pane_inputs,
                                    api_name=f"duplicate_{slot}", queue=False).then(
             None, None, None, js=f"() => window.gp && window.gp.duplicated({slot})", queue=False)
         buttons["reroll"].click(on_reroll, None, outputs, api_name=f"reroll_{slot}", show_progress="hidden",
@@ -157,12 +192,20 @@ def wire_pane_actions(app: Any, session_id: Callable, tab: CompareTab, outputs: 
                                 queue=False, api_visibility="private")
 
 
+def export_button(path: str) -> Any:
+    """The exported file as one button beside the export buttons: a click downloads it."""
+    from pathlib import Path
+
+    name = Path(path).name
+    return gr.DownloadButton(f"⬇ {name}", value=path, visible=True)
+
+
 def wire_export(app: Any, session_id: Callable, tab: CompareTab) -> None:
-    def on_export_html(request: gr.Request):  # the file box appears once there is a file
-        return gr.File(app.sessions.export(session_id(request), "html", app.export_dir), visible=True)
+    def on_export_html(request: gr.Request):  # the download button appears once there is a file
+        return export_button(app.sessions.export(session_id(request), "html", app.export_dir))
 
     def on_export_png(request: gr.Request):
-        return gr.File(app.sessions.export(session_id(request), "png", app.export_dir), visible=True)
+        return export_button(app.sessions.export(session_id(request), "png", app.export_dir))
 
     tab.export_html.click(on_export_html, None, tab.export_file, api_name="export_html")
     tab.export_png.click(on_export_png, None, tab.export_file, api_name="export_png")
@@ -175,3 +218,69 @@ def wire_image_example(tab: CompareTab, vision_models: list[str]) -> None:
         lambda picture, *picked: image_example_models(picture, list(picked), vision_models, NO_MODEL),
         inputs=[tab.fields["image"], *models], outputs=[*models, tab.url_note], queue=False,
         api_visibility="private")
+
+
+def sizes_to_try(app: Any, most: int = 4) -> list[str]:
+    """Models that can run now, one per size, smallest first (at most `most`): the first
+    screen's "Try: pelican on a bicycle across sizes"."""
+    from playground.ui.names import short_name
+
+    def weight(spec: Any) -> float:  # billions of parameters; unknown last
+        e = spec.entry
+        size = (e.total_params or e.effective_params or "").upper()
+        for unit, scale in (("M", 1e-3), ("B", 1.0)):
+            if size.endswith(unit):
+                try:
+                    return float(size[:-1]) * scale
+                except ValueError:
+                    break
+        return float("inf")
+
+    chosen: dict[str, Any] = {}
+    for spec, ok, _ in app.runtime.model_statuses():
+        if not ok or spec.id not in app.known_models or "@" in spec.id:
+            continue
+        size = short_name(spec.id, spec.label, "").split(" ")[0]
+        chosen.setdefault(size, spec)
+    ordered = sorted(chosen.values(), key=weight)[:most]
+    return [spec.id for spec in ordered]
+
+
+def pane_row_name(app: Any, slot: int, model: str | None) -> str:
+    """A per-pane settings row's name: its pane and model ("Pane 2 · 31B Gemini")."""
+    from html import escape
+
+    from playground.ui.names import short_name
+
+    name = f"Pane {slot + 1}"
+    if model:
+        try:
+            spec = app.runtime.catalog.resolve(model)
+            name += f" · {short_name(spec.id, spec.label, spec.source)}"
+        except Exception:  # noqa: BLE001 - an unknown model: the run says so
+            name += f" · {model}"
+    return f'<span class="gp-row-name" title="{escape(name)}">{escape(name)}</span>'
+
+
+def wire_first_screen(app: Any, demo: gr.Blocks, tab: CompareTab) -> None:
+    """The first screen's start ("Try: pelican on a bicycle across sizes" fills the prompt and
+    the pickers), and each per-pane settings row named by its pane's model."""
+    from playground.ui.examples import PELICAN_PROMPT
+
+    models = tab.models
+
+    def on_try():
+        picked = sizes_to_try(app)
+        if len(picked) == 1:
+            picked = picked * 2  # one size runs here: two samples of it are still a comparison
+        note = ("" if len(picked) > 2 or not picked else
+                "Only one model size can run here: add a model (Models tab) or a Gemini key for more sizes.")
+        return [PELICAN_PROMPT] + [picked[i] if i < len(picked) else NO_MODEL for i in range(len(models))] + [note]
+
+    tab.try_start.click(on_try, None, [tab.fields["prompt"], *models, tab.url_note], queue=False,
+                        api_visibility="private")
+    for slot, (model, row) in enumerate(zip(models, tab.row_names)):
+        model.change(lambda m, slot=slot: pane_row_name(app, slot, m), [model], [row], queue=False,
+                     api_visibility="private")
+    demo.load(lambda *picked: [pane_row_name(app, i, m) for i, m in enumerate(picked)], models,
+              tab.row_names, queue=False, api_visibility="private")

@@ -17,6 +17,9 @@ from playground.ui.page import ACTION_ICONS
 from playground.ui.uploads import image_input
 
 NO_MODEL = ""
+INTRO = ("**Gemma playground** — one prompt, several Gemma models side by side: answers, drawings and "
+         "speed, then rank them (blind if you like).")
+TRY_LABEL = "Try: pelican on a bicycle across sizes"
 
 
 @dataclass
@@ -34,13 +37,15 @@ class CompareTab:
     sync_on: gr.Checkbox
     export_html: gr.Button
     export_png: gr.Button
-    export_file: gr.File
+    export_file: gr.DownloadButton
     columns: list[gr.Column]
     htmls: list[gr.HTML]
     pane_buttons: list[dict[str, gr.Button]]  # per pane: action name (page.ACTION_ICONS) -> button
     judge: JudgeWidgets
     gallery: gr.HTML
     chart: gr.HTML
+    try_start: gr.Button  # "Try: pelican on a bicycle across sizes"
+    row_names: list[gr.HTML]  # each per-pane settings row's name: its pane and model
 
     @property
     def models(self) -> list[gr.Dropdown]:
@@ -51,7 +56,12 @@ def build_compare_tab(choices: list[tuple[str, str]], defaults: GenerationSettin
                       temperature_hint: Callable[[str | None], str]) -> CompareTab:
     """Create the Compare tab where it is called (inside the page's gr.Tabs)."""
     c: dict[str, Any] = {}
+    row_names: list[gr.HTML] = []
     with gr.Tab("Compare", id="compare", elem_id="gp-compare"):
+        # The first screen says what this is and offers a start; it folds away once panes run.
+        with gr.Row(elem_id="gp-intro", equal_height=True):
+            gr.Markdown(INTRO, elem_id="gp-title")
+            try_start = gr.Button(TRY_LABEL, size="sm", elem_id="gp-try", scale=0, min_width=0)
         # The band: prompt, Run/Stop, blind, then one picker per pane, then compact
         # menus. Everything else is for after a run; the panes own the screen.
         with gr.Row(elem_id="gp-band", equal_height=False):
@@ -123,8 +133,9 @@ def build_compare_tab(choices: list[tuple[str, str]], defaults: GenerationSettin
                                     min_width=100)
             export_png = gr.Button("Export PNG card", size="sm", elem_id="gp-export-png", scale=0,
                                    min_width=120)
-            export_file = gr.File(label="Export", show_label=False, elem_id="gp-export-file", height=40,
-                                  visible=False, scale=1)
+            # The exported file, one click away: a button that downloads it (compare_events.wire_export).
+            export_file = gr.DownloadButton("Download", elem_id="gp-export-file", visible=False, size="sm",
+                                            scale=0, min_width=0)
         columns, htmls, pane_buttons = [], [], []
         with gr.Row(elem_id="gp-panes", equal_height=False):
             for i in range(MAX_PANES):
@@ -143,4 +154,5 @@ def build_compare_tab(choices: list[tuple[str, str]], defaults: GenerationSettin
     return CompareTab(fields=c, run=run, stop=stop, status=status, url_note=url_note, examples=examples,
                       diff_on=diff_on, baseline=baseline, sync_on=sync_on, export_html=export_html,
                       export_png=export_png, export_file=export_file, columns=columns, htmls=htmls,
-                      pane_buttons=pane_buttons, judge=judge, gallery=gallery, chart=chart)
+                      pane_buttons=pane_buttons, judge=judge, gallery=gallery, chart=chart,
+                      try_start=try_start, row_names=row_names)
