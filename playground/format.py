@@ -5,7 +5,7 @@ Bottom layer: the CLI prints it without importing the UI (playground/ui/format.p
 
 from __future__ import annotations
 
-from playground.result import Metrics
+from playground.result import METRIC_BY_NAME, METRICS, Metrics
 
 # A decode rate means something only over a real window: an answer that arrives in one or two
 # chunks (a cached API reply, a three-token answer) gives "315506.5 tok/s". Below either bound
@@ -44,24 +44,34 @@ def format_seconds(seconds: float | None, digits: int = 1) -> str:
     return f"{seconds:.{digits}f} s"
 
 
+def format_value(name: str, value: float | int | None, m: Metrics | None = None) -> str:
+    """One metric's value as the line and the leaderboard show it: the table's unit and digits,
+    seconds as format_seconds does, a decode rate "—" when its window is too short."""
+    row = METRIC_BY_NAME[name]
+    if value is None:
+        return "—"
+    if name == "tokens_per_s" and m is not None:
+        return format_rate(m).removesuffix(" tok/s")
+    if row.unit == "s":
+        return format_seconds(value, row.digits)
+    if row.kind is int:
+        return str(int(value))
+    return f"{value:.{row.digits}f}"
+
+
 def format_metrics(m: Metrics) -> str:
-    """"42.1 tok/s · TTFT 0.31 s · 120 tokens (40 thinking) · load 0.6 s · queue 2.0 s · 3.2 s total"."""
+    """"42.1 tok/s · TTFT 0.31 s · 120 tokens (40 thinking) · prompt 12 · prefill 230 tok/s ·
+    load 0.6 s · queued 2.0 s · 3.2 s total": the metrics table's rows with a place in the line,
+    in its order (thinking tokens ride along with the tokens)."""
     parts = []
-    if m.tokens_per_s is not None:
-        parts.append(format_rate(m))
-    if m.ttft_s is not None:
-        parts.append(f"TTFT {format_seconds(m.ttft_s, 2)}")
-    if m.completion_tokens is not None:
-        tokens = f"{m.completion_tokens} tokens"
-        if m.thinking_tokens:
-            tokens += f" ({m.thinking_tokens} thinking)"
-        parts.append(tokens)
-    if m.prompt_tokens is not None:
-        parts.append(f"prompt {m.prompt_tokens}")
-    if m.load_s and m.load_s >= 0.05:
-        parts.append(f"load {m.load_s:.1f} s")
-    if m.queue_s and m.queue_s >= 0.05:
-        parts.append(f"queued {m.queue_s:.1f} s")
-    if m.total_s is not None:
-        parts.append(f"{format_seconds(m.total_s)} total")
+    for row in METRICS:
+        value = getattr(m, row.name)
+        if row.line is None or value is None:
+            continue
+        if row.hide_below is not None and value < row.hide_below:
+            continue
+        text = row.line.format(format_value(row.name, value, m))
+        if row.name == "completion_tokens" and m.thinking_tokens:
+            text += f" ({m.thinking_tokens} thinking)"
+        parts.append(text)
     return " · ".join(parts) if parts else "—"

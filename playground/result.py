@@ -2,41 +2,85 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, make_dataclass
+from dataclasses import field as dc_field
 from typing import Any
 
-METRIC_FIELDS = (
-    "queue_s",
-    "load_s",
-    "ttft_s",
-    "tokens_per_s",
-    "prompt_tokens",
-    "completion_tokens",
-    "thinking_tokens",
-    "total_s",
+@dataclass(frozen=True)
+class Metric:
+    """One row of the metrics table: everything the app says about a metric, said once. The pane
+    line (format.py), the JSON (`Metrics.to_dict`), the cache replay (`from_dict`), the vote
+    record (`KEPT_WITH_VOTES`), the leaderboard CLI and the speed-vs-quality plot loop over it."""
+
+    name: str
+    kind: type  # float or int
+    unit: str  # "tok/s", "s", "tokens"
+    help: str
+    line: str | None = None  # its place in the pane line ("TTFT {}"); None: not on its own
+    digits: int = 1  # decimals in the line and the chart
+    better: str | None = None  # "higher", "lower" or None (a count is neither)
+    kept_with_votes: bool = False  # copied into a vote, for the speed-vs-quality plot
+    chart_label: str | None = None  # its axis on the plot; None: not plotted
+    hide_below: float | None = None  # not in the line under this (a 0.01 s load is noise)
+    derived: bool = False  # computed from other metrics (never stored, always recomputed)
+    column: str | None = None  # its column heading in `leaderboard` (kept_with_votes rows)
+
+
+# The line's order is this order.
+METRICS: tuple[Metric, ...] = (
+    Metric("tokens_per_s", float, "tok/s", "decode speed: (tokens after the first) ÷ (last token − first token)",
+           line="{} tok/s", better="higher", kept_with_votes=True, chart_label="tokens/s", column="tok/s"),
+    Metric("ttft_s", float, "s", "time to first token: request start (after loading) → first token",
+           line="TTFT {}", digits=2, better="lower", kept_with_votes=True, chart_label="time to first token (s)", column="TTFT"),
+    Metric("completion_tokens", int, "tokens", "tokens generated (answer + thinking)", line="{} tokens"),
+    Metric("thinking_tokens", int, "tokens", "of which thinking"),
+    Metric("prompt_tokens", int, "tokens", "tokens in the prompt the model read", line="prompt {}"),
+    Metric("prefill_tokens_per_s", float, "tok/s",
+           "prompt reading speed: prompt tokens ÷ prompt time (the time to first token)",
+           line="prefill {} tok/s", digits=0, better="higher", kept_with_votes=True,
+           chart_label="prefill tokens/s", derived=True, column="prefill"),
+    Metric("load_s", float, "s", "loading the weights (0 when warm)", line="load {}", better="lower",
+           hide_below=0.05),
+    Metric("queue_s", float, "s", "waiting for a local slot", line="queued {}", better="lower", hide_below=0.05),
+    Metric("total_s", float, "s", "pane start → finish, queue included", line="{} total", better="lower"),
 )
+METRIC_BY_NAME: dict[str, Metric] = {m.name: m for m in METRICS}
+METRIC_FIELDS: tuple[str, ...] = tuple(m.name for m in METRICS if not m.derived)  # what is stored
+KEPT_WITH_VOTES: tuple[str, ...] = tuple(m.name for m in METRICS if m.kept_with_votes)
+# A prefill rate means something only over enough prompt and time (like the decode rate).
+MIN_PREFILL_TOKENS = 8
+MIN_PREFILL_WINDOW_S = 0.05
 
 
 KEPT_FINISH_REASONS = frozenset({"stop", "length", "loop"})
 
 
-@dataclass
-class Metrics:
-    queue_s: float | None = None  # waiting for a local slot
-    load_s: float | None = None  # loading weights (0 when warm)
-    ttft_s: float | None = None  # request start (after load) → first token
-    tokens_per_s: float | None = None  # (tokens after the first) / (last token − first token)
-    prompt_tokens: int | None = None
-    completion_tokens: int | None = None  # answer + thinking tokens generated
-    thinking_tokens: int | None = None
-    total_s: float | None = None  # pane start → finish, queue included
+class _MetricsRules:
+    """What Metrics does besides holding values: derived rows, JSON both ways."""
+
+    @property
+    def prefill_tokens_per_s(self) -> float | None:
+        """Prompt tokens ÷ prompt time (the time to first token, loading excluded); None when
+        either is unknown or too small to mean anything."""
+        prompt, ttft = self.prompt_tokens, self.ttft_s  # type: ignore[attr-defined]
+        if not prompt or not ttft or prompt < MIN_PREFILL_TOKENS or ttft < MIN_PREFILL_WINDOW_S:
+            return None
+        return prompt / ttft
 
     def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        """Every row of the table, derived ones included (the JSON of `compare`, the cache)."""
+        return {m.name: getattr(self, m.name) for m in METRICS}
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> "Metrics":
-        return cls(**{k: data.get(k) for k in METRIC_FIELDS})
+        """The stored rows back (a derived row is recomputed, never read)."""
+        return cls(**{k: data.get(k) for k in METRIC_FIELDS})  # type: ignore[call-arg]
+
+
+# A pane's measured metrics: one field per stored row of METRICS (all optional: None = unknown).
+Metrics = make_dataclass(
+    "Metrics", [(m.name, m.kind | None, dc_field(default=None)) for m in METRICS if not m.derived],
+    bases=(_MetricsRules,), namespace={"__module__": __name__})
 
 
 @dataclass

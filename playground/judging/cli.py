@@ -327,6 +327,9 @@ def _response_cache(store: Any, votes: list[Any]):
 
 def format_leaderboard(board: Any, speed: list[Any] | None = None) -> str:
     """The leaderboard as a text table, then plain sentences on what it cannot tell."""
+    from playground.format import format_value
+    from playground.result import KEPT_WITH_VOTES, METRIC_BY_NAME
+
     from .ranking import MAX_LISTED_PAIRS
 
     if not board.models:
@@ -338,8 +341,10 @@ def format_leaderboard(board: Any, speed: list[Any] | None = None) -> str:
               f"(+400 = 10:1 odds of ranking higher) · 95% bootstrap intervals, {board.resamples} resamples")
     width = max(5, *(len(m.model) for m in board.models))
     cols = f"{'#':>3}  {'model':<{width}}  {'score':>6}  {'95% interval':>15}  {'rankings':>8}  {'first':>5}"
+    # one column per metric kept with votes (the metrics table: tok/s, TTFT, prefill)
+    speed_rows = [METRIC_BY_NAME[name] for name in KEPT_WITH_VOTES]
     if has_speed:
-        cols += f"  {'tok/s':>7}  {'TTFT':>7}"
+        cols += "".join(f"  {row.column or row.name:>7}" for row in speed_rows)
     lines = [header, "", cols]
     for n, m in enumerate(board.models, start=1):
         interval = f"{m.ci_low:.0f} – {m.ci_high:.0f}"
@@ -347,9 +352,9 @@ def format_leaderboard(board: Any, speed: list[Any] | None = None) -> str:
                f"{m.first_places:>5}")
         if has_speed:
             p = by_model.get(m.model)
-            tps = f"{p.median_tokens_per_s:.1f}" if p and p.median_tokens_per_s is not None else "–"
-            ttft = f"{p.median_ttft_s:.2f} s" if p and p.median_ttft_s is not None else "–"
-            row += f"  {tps:>7}  {ttft:>7}"
+            for metric in speed_rows:
+                value = p.median(metric.name) if p else None
+                row += f"  {'–' if value is None else format_value(metric.name, value):>7}"
         lines.append(row + ("  (few votes)" if m.thin else ""))
     lines.append("")
     if not board.unseparated:

@@ -16,6 +16,8 @@ import time as _time
 from dataclasses import dataclass, field
 from typing import Any, Iterable, Mapping, Sequence
 
+from playground.result import KEPT_WITH_VOTES
+
 __all__ = [
     "Pane",
     "Vote",
@@ -29,8 +31,9 @@ __all__ = [
 # (1e18 imported, then `votes export` and History failed on it).
 MAX_VOTE_TIME = 7_258_118_400.0
 
-# Pane metrics worth keeping with a vote (the speed-vs-quality plot reads these two).
-METRIC_KEYS = ("tokens_per_s", "ttft_s")
+# Pane metrics worth keeping with a vote (the speed-vs-quality plot reads them): the metrics
+# table's rows marked kept_with_votes (tokens/s, time to first token, prefill tokens/s).
+METRIC_KEYS = KEPT_WITH_VOTES
 
 
 class VoteError(ValueError):

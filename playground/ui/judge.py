@@ -15,6 +15,8 @@ from typing import Any, Callable
 
 import gradio as gr
 
+from playground.result import KEPT_WITH_VOTES
+
 from playground.ui.session import Sessions
 from playground.ui.session_view import MAX_PANES, SessionView
 
@@ -39,8 +41,8 @@ def pane_record(view: SessionView, slot: int) -> dict[str, Any]:
     """What the vote keeps of one pane: model, settings, the cached sample judged, its speed."""
     state = view.states[slot]
     stored = bool(state.cache_key) and (state.cached or state.status == "done")
-    metrics = {name: value for name, value in (("tokens_per_s", state.metrics.tokens_per_s),
-                                               ("ttft_s", state.metrics.ttft_s)) if value is not None}
+    metrics = {name: value for name in KEPT_WITH_VOTES  # the metrics table's rows kept with votes
+               if (value := getattr(state.metrics, name, None)) is not None}
     return {"model": state.model, "settings": dict(state.settings or {}), "metrics": metrics,
             "sample": state.sample if stored else None, "key": state.cache_key if stored else None}
 
