@@ -15,7 +15,6 @@ import atexit
 import contextlib
 import json
 import os
-import sys
 from importlib.resources import files
 from typing import Any
 
@@ -36,6 +35,7 @@ from playground.ui.limits import LoginThrottle, RateLimited, RateLimiter, truste
 from playground.ui.models_tab import build_models_tab
 from playground.ui.page import ACTION_TOOLTIPS, session_outputs
 from playground.ui.session import Sessions
+from playground.ui.upload_gate import UploadGate
 from playground.ui.url_state import MAX_URL_CHARS, url_fields
 
 LOGIN_NOTE = ("After 5 wrong logins within a minute, logins from your address pause for up to a minute "
@@ -89,6 +89,8 @@ class PlaygroundApp:
         self.sessions = Sessions(runtime)
         self.default_models = default_models or ["gemma-3-270m", "gemma-3-270m"]
         self.login_throttle = LoginThrottle(max_failures=5, window_s=60.0)
+        # uploads checked before Gradio stores them; serve sets bytes per hour on a shared link
+        self.upload_gate = UploadGate(int(runtime.config.max_image_mb * 1024 * 1024))
         self.export_dir = make_export_dir()
         atexit.register(remove_export_dir, self.export_dir)
 
@@ -106,15 +108,7 @@ class PlaygroundApp:
     # ---------------------------------------------------------------- model picker
     def model_choices(self) -> list[tuple[str, str]]:
         ready, unready = [], []
-        served = []
-        base_url = self.runtime.catalog.openai_base_url
-        if base_url:
-            from playground.adapters.openai_compat import list_models
-
-            try:  # the server's own /v1/models, so users pick what it actually serves
-                served = [f"openai:{m}" for m in list_models(base_url)]
-            except Exception as exc:
-                print(f"warning: cannot list models at {base_url}: {exc}", file=sys.stderr)
+        served = self.runtime.served_models()  # each source's server's own list (OpenAI: /v1/models)
         for spec, ok, reason in self.runtime.model_statuses(served):
             (ready if ok else unready).append((spec.label if ok else f"{spec.label} — {reason}", spec.id))
         return [("(no model)", NO_MODEL)] + ready + unready
@@ -228,5 +222,6 @@ def launch(app: PlaygroundApp, host: str = "127.0.0.1", port: int | None = 7860,
                              head=demo.gp_head + f"<script>{scripts}</script>",
                              footer_links=["api"], show_error=True, max_file_size=max_upload,
                              auth_message=LOGIN_NOTE if auth else None,
-                             app_kwargs={"middleware": [Middleware(AccessGuard, throttle=app.login_throttle)]})
+                             app_kwargs={"middleware": [Middleware(AccessGuard, throttle=app.login_throttle,
+                                                                   uploads=app.upload_gate)]})
     return demo, result

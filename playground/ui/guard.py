@@ -2,6 +2,8 @@
 
 - Failed logins are throttled per address (limits.LoginThrottle, the same trusted-address rule
   as the run limit): Gradio's `/login` checks as fast as it is asked.
+- Uploads are checked before Gradio stores them (upload_gate.UploadGate: one image per request,
+  images only, bytes per address per hour on a shared link).
 - The login page carries no API description: Gradio embeds `window.gradio_api_info` (endpoint
   names, parameters, model ids as choices, defaults) in every page it serves from `/`, logged in
   or not, and has no setting to leave it out. Here it is blanked for visitors without a session;
@@ -18,6 +20,7 @@ import re
 from typing import Any
 
 from playground.ui.limits import LoginThrottle, trusted_address
+from playground.ui.upload_gate import UPLOAD_PATHS, Refused, UploadGate
 
 LOGIN_PATHS = ("/login", "/login/")
 API_INFO = re.compile(rb"window\.gradio_api_info\s*=\s*.*?;\s*</script>", re.S)
@@ -50,15 +53,18 @@ def logged_in(scope: dict[str, Any]) -> bool:
 
 
 class AccessGuard:
-    def __init__(self, app, throttle: LoginThrottle):
+    def __init__(self, app, throttle: LoginThrottle, uploads: UploadGate | None = None):
         self.app = app
         self.throttle = throttle
+        self.uploads = uploads
 
     async def __call__(self, scope, receive, send):
         if scope["type"] != "http":
             return await self.app(scope, receive, send)
         if scope["method"] == "POST" and scope["path"] in LOGIN_PATHS:
             return await self._login(scope, receive, send)
+        if scope["method"] == "POST" and scope["path"] in UPLOAD_PATHS and self.uploads is not None:
+            return await self._upload(scope, receive, send)
         if scope["method"] == "GET" and not logged_in(scope):
             return await self._without_api_info(scope, receive, send)
         return await self.app(scope, receive, send)
@@ -85,6 +91,39 @@ class AccessGuard:
 
         await self.app(scope, receive, watch)
 
+    async def _upload(self, scope, receive, send):
+        gate = self.uploads
+        headers = {name: value.decode("latin-1") for name, value in scope.get("headers", ())}
+        body = bytearray()
+        try:
+            declared = headers.get(b"content-length")
+            if declared is not None and int(declared) > gate.max_request_bytes:
+                raise gate.too_large(int(declared))
+            while True:  # small by now: at most gate.max_request_bytes
+                message = await receive()
+                if message["type"] == "http.disconnect":
+                    return None
+                body += message.get("body", b"")
+                if len(body) > gate.max_request_bytes:
+                    raise gate.too_large(len(body))
+                if not message.get("more_body"):
+                    break
+            gate.check(scope_address(scope), bytes(body), headers.get(b"content-type", ""))
+        except ValueError:
+            return await _plain(send, 400, "The upload's Content-Length is not a number.")
+        except Refused as refusal:
+            return await _plain(send, refusal.status, str(refusal))
+        replayed = False
+
+        async def replay():
+            nonlocal replayed
+            if not replayed:
+                replayed = True
+                return {"type": "http.request", "body": bytes(body), "more_body": False}
+            return await receive()
+
+        await self.app(scope, replay, send)
+
     async def _without_api_info(self, scope, receive, send):
         start: dict[str, Any] | None = None
         chunks: list[bytes] = []
@@ -109,3 +148,10 @@ class AccessGuard:
             return await send(message)
 
         await self.app(scope, receive, rewrite)
+
+
+async def _plain(send, status: int, text: str) -> None:
+    """A refusal in one sentence (Gradio's upload client shows the body as the error)."""
+    await send({"type": "http.response.start", "status": status,
+                "headers": [(b"content-type", b"text/plain; charset=utf-8")]})
+    await send({"type": "http.response.body", "body": text.encode()})

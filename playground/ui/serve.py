@@ -40,10 +40,12 @@ def serve(args, runtime: Runtime) -> int:
                         allow_downloads=not args.share)
     # Votes live with the cache; with the cache off (unusable) they still follow --cache-dir.
     app.sessions.votes_dir = getattr(args, "cache_dir", None) or runtime.config.cache_dir
-    if args.share:  # tokens generated per address per hour (limits.TokenBudget)
+    if args.share:  # tokens generated and bytes uploaded per address per hour
         from playground.ui.limits import TokenBudget
+        from playground.ui.upload_gate import UPLOAD_BYTES_PER_HOUR
 
         app.sessions.hourly = TokenBudget(runtime.config.shared_tokens_per_hour)
+        app.upload_gate.bytes_per_hour = UPLOAD_BYTES_PER_HOUR
     try:
         demo, _ = launch(app, args.host, args.port, share=args.share, auth=auth,
                          open_browser=not args.no_browser, block=False)
