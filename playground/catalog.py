@@ -27,7 +27,7 @@ from playground.model_files import (
 )
 from playground.model_spec import ModelSpec
 from playground.sampling import SamplingDefaults, sampling_defaults, settings_with
-from playground.sources import BUILTIN_SOURCES, LocalSource
+from playground.sources import LocalSource, discover_sources, resolve_options
 
 # The kind whose models are GGUF files on disk: discovery, quantizations and locate() are for it.
 GGUF_KIND = LocalSource.kind
@@ -75,11 +75,19 @@ class Catalog:
     """Every model the user can pick, built once per process from presets + config + disk."""
 
     def __init__(self, config: AppConfig | None = None, models_dirs: list[str] | None = None,
-                 openai_base_url: str | None = None, scan_disk: bool = True):
+                 openai_base_url: str | None = None, scan_disk: bool = True,
+                 source_options: Mapping[str, Mapping[str, Any]] | None = None,
+                 env: Mapping[str, str] | None = None):
+        """`source_options`: the server options the owner gave on the command line, per kind
+        ({"openai": {"base_url": …}}); the environment and the config's [sources.<kind>] fill in
+        the rest (flag > env > config). `openai_base_url` is the older spelling of one of them."""
         self.config = config or AppConfig()
-        self.openai_base_url = openai_base_url
+        self.env = env if env is not None else os.environ
+        self.given_options: dict[str, dict[str, Any]] = {k: dict(v) for k, v in (source_options or {}).items()}
+        if openai_base_url is not None:
+            self.given_options.setdefault("openai", {})["base_url"] = openai_base_url
         # kind -> its Source (class or the runtime's registered instance): prefixes, names
-        self.sources: dict[str, Any] = {source.kind: source for source in BUILTIN_SOURCES}
+        self.sources: dict[str, Any] = {source.kind: source for source in discover_sources()}
         self.builtins: dict[str, ModelEntry] = _builtin_entries()
         self.entries: dict[str, ModelEntry] = dict(self.builtins)
         for model_id, entry in self.config.models.items():
@@ -100,6 +108,25 @@ class Catalog:
     def add_source(self, source: Any) -> None:
         """Know one more model kind (its prefix, its name); `Runtime.register` calls this."""
         self.sources[source.kind] = source
+
+    def source_option(self, kind: str, name: str) -> Any:
+        """A source's server option (ServerOption): the flag given, else its environment
+        variable, else the config's [sources.<kind>] key, else None."""
+        source = self.sources.get(kind)
+        options = getattr(source, "server_options", ())
+        values = resolve_options(kind, options, self.given_options.get(kind),
+                                 self.config.sources.get(kind), self.env)
+        return values.get(name)
+
+    @property
+    def openai_base_url(self) -> str | None:
+        """The OpenAI-compatible source's base URL (older name, kept for scripts and tests)."""
+        return self.source_option("openai", "base_url")
+
+    def prefix_forms(self) -> str:
+        """How a model can be named by a source prefix, for messages: "gemini:MODEL_ID or openai:MODEL"."""
+        forms = [getattr(s, "prefix_form", "") or f"{s.prefix}MODEL" for s in self.sources.values() if s.prefix]
+        return " or ".join(forms)
 
     def _prefixed(self, name: str) -> ModelSpec | None:
         """A model named by a source prefix (gemini:ID, openai:NAME), or None."""
@@ -203,8 +230,8 @@ class Catalog:
     def resolve(self, name: object) -> ModelSpec:
         if not isinstance(name, str):  # e.g. a JSON list through the web API
             raise UnknownModel(
-                f"a model is named by text (a catalog id, a .gguf path, gemini:MODEL_ID or "
-                f"openai:MODEL), not by {_type_word(name)}."
+                f"a model is named by text (a catalog id, a .gguf path, {self.prefix_forms()}), "
+                f"not by {_type_word(name)}."
             )
         name = name.strip()
         if not name:
@@ -244,7 +271,7 @@ class Catalog:
             hint = f" Did you mean: {', '.join(close)}?" if close else ""
             raise UnknownModel(
                 f"unknown model '{_shown(name)}'.{hint} Run `gemma-playground models` to list them, "
-                "or pass a path to a .gguf file, gemini:MODEL_ID or openai:MODEL."
+                f"or pass a path to a .gguf file, {self.prefix_forms()}."
             )
         spec.source_info = self.sources.get(spec.kind)
         if spec.source_info is not None:

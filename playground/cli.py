@@ -25,7 +25,7 @@ def _common(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--models-dir", metavar="DIR", action="append", default=[],
                         help="also look for .gguf files here (repeatable)")
     parser.add_argument("--cache-dir", metavar="DIR", help="response cache folder")
-    parser.add_argument("--openai-base-url", metavar="URL", help="OpenAI-compatible server for openai:MODEL")
+    _source_flags(parser)
     parser.add_argument("--n-gpu-layers", type=int, metavar="N", help="layers to offload to a GPU (-1 = all)")
     parser.add_argument("--max-loaded-models", type=int, metavar="N", help="local models kept in memory")
     parser.add_argument("--n-ctx", type=int, metavar="N", help="context length for local models")
@@ -33,6 +33,32 @@ def _common(parser: argparse.ArgumentParser) -> None:
                         help="load local weights without repacking (avoids the AMX crash; default on AMX CPUs)")
     parser.add_argument("--no-loop-stop", action="store_true",
                         help="do not stop a model that repeats itself")
+
+
+def _source_flags(parser: argparse.ArgumentParser) -> None:
+    """Each model source's server options that have a flag (`--openai-base-url URL`): declared
+    by the source (sources/base.py ServerOption), so this file names no kind."""
+    from playground.sources import discover_sources
+
+    for source in discover_sources():
+        for option in source.server_options:
+            if option.flag:
+                extra = f" (or ${option.env})" if option.env else ""
+                parser.add_argument(option.flag, dest=option.dest(source.kind), metavar=option.metavar,
+                                    help=f"{option.help}{extra}")
+
+
+def source_options(args: argparse.Namespace) -> dict[str, dict[str, Any]]:
+    """The server options given on the command line, per source kind."""
+    from playground.sources import discover_sources
+
+    given: dict[str, dict[str, Any]] = {}
+    for source in discover_sources():
+        for option in source.server_options:
+            value = getattr(args, option.dest(source.kind), None)
+            if value is not None:
+                given.setdefault(source.kind, {})[option.name] = value
+    return given
 
 
 def _settings_flags(parser: argparse.ArgumentParser) -> None:
@@ -155,7 +181,7 @@ def build_runtime(args: argparse.Namespace, with_cache: bool = True):
     from playground.runtime import Runtime
 
     config = load_app_config(args)
-    catalog = Catalog(config, models_dirs=args.models_dir, openai_base_url=args.openai_base_url)
+    catalog = Catalog(config, models_dirs=args.models_dir, source_options=source_options(args))
     cache = None
     warning = None
     if with_cache:

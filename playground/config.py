@@ -111,6 +111,9 @@ class AppConfig(BaseModel):
     cache_size_gb: float = Field(2.0, gt=0)
     # History keeps every comparison unless the user sets a limit: then the newest N are kept.
     history_max: int | None = Field(None, ge=1)
+    # each model source's server options ([sources.openai] base_url = "…"): the keys a source
+    # declares (sources/base.py ServerOption); a flag or environment variable wins over them
+    sources: dict[str, dict[str, str | int | float | bool]] = {}
     source_path: str | None = None  # where this config came from (not a TOML key users set)
 
 

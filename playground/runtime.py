@@ -2,8 +2,9 @@
 config, catalog, the sources (one per model kind, each with its own resources such as the
 local model pool), the local-slot queue, the response cache.
 
-Sources are registered on each Runtime: the built-ins in __init__ from one list
-(playground.sources.BUILTIN_SOURCES), others with `register()`. Nothing here or in the runner
+Sources are registered on each Runtime: every one found through the `gemma_playground.sources`
+entry-point group (playground.sources.discover_sources, the built-ins too) in __init__, others
+with `register()`. Nothing here or in the runner
 or the UI branches on a kind string.
 """
 
@@ -20,7 +21,7 @@ from playground.config import AppConfig
 from playground.loop import LoopSettings
 from playground.model_spec import ModelSpec
 from playground.sampling import SamplingDefaults
-from playground.sources import BUILTIN_SOURCES, Source
+from playground.sources import Source, discover_sources
 
 
 class LocalSlots:
@@ -101,8 +102,10 @@ class Runtime:
         self._adapters_lock = threading.Lock()
         self.limits = limits or Limits(total_s=self.config.pane_total_s, idle_s=self.config.pane_idle_s,
                                        loop=self.config.loop)
+        if env is not None:  # the catalog reads server options from the same environment
+            self.catalog.env = self.env
         self.sources: dict[str, Source] = {}
-        for source_class in BUILTIN_SOURCES:
+        for source_class in discover_sources():  # the gemma_playground.sources entry points
             self.register(source_class(self))
 
     def register(self, source: Source) -> None:
@@ -116,6 +119,19 @@ class Runtime:
             raise ModelError(f"{spec.label}: no source runs models of kind '{spec.kind}' "
                              f"(known: {', '.join(self.sources)})")
         return source
+
+    def served_models(self) -> list[str]:
+        """What every source's server serves now (for the model picker); a source whose server
+        cannot be reached is skipped with a warning on stderr."""
+        import sys
+
+        served: list[str] = []
+        for source in self.sources.values():
+            try:
+                served.extend(source.served_models())
+            except Exception as exc:  # noqa: BLE001 - an unreachable server only loses its list
+                print(f"warning: cannot list the models of the {source.name} source: {exc}", file=sys.stderr)
+        return served
 
     def secrets(self) -> list[str]:
         """Every key this runtime may send (each source's), for scrubbing errors and logs."""

@@ -7,14 +7,15 @@ whether its panes share the local cores (`is_local`), whether a model can run no
 not, what identifies its answers in the cache, and how to build its adapter. Its own
 resources (the local model pool) live on it.
 
-Sources are registered explicitly on each Runtime (`Runtime.register`): the built-ins in one
-list (`playground.sources.BUILTIN_SOURCES`), anything else by the code that builds the
-runtime. Nothing else in the app branches on a kind string.
+Sources are found through the `gemma_playground.sources` entry-point group (the built-ins
+too; `playground.sources.discover_sources`) and registered on each Runtime; code that builds a
+runtime may `register()` more. Nothing else in the app branches on a kind string.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, ClassVar
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, ClassVar, Mapping
 
 from playground.adapters.base import Adapter
 from playground.config import ModelEntry
@@ -24,17 +25,65 @@ if TYPE_CHECKING:  # pragma: no cover
     from playground.runtime import Runtime
 
 
+@dataclass(frozen=True)
+class ServerOption:
+    """A setting of a source's server that the owner gives on the command line, in the config or
+    in the environment (most specific first): `--openai-base-url URL`, `[sources.openai]
+    base_url = "…"`, `$OPENAI_BASE_URL`. cli.py adds the flag, config.py reads the key, and the
+    source reads the value with `option(name)`; none of them names a kind."""
+
+    name: str  # the key under [sources.<kind>] and in option(name)
+    flag: str | None = None  # "--openai-base-url"
+    env: str | None = None  # "GEMMA_PLAYGROUND_OPENAI_BASE_URL"
+    help: str = ""
+    metavar: str = "VALUE"
+
+    def dest(self, kind: str) -> str:
+        """The argparse destination of the flag (unique across sources)."""
+        return f"source_{kind}_{self.name}".replace("-", "_")
+
+
+def resolve_options(kind: str, options: tuple[ServerOption, ...], given: Mapping[str, Any] | None,
+                    config_values: Mapping[str, Any] | None, env: Mapping[str, str]) -> dict[str, Any]:
+    """Each option's value: the flag given (`given`), else the environment variable, else the
+    config's [sources.<kind>] key, else None."""
+    out: dict[str, Any] = {}
+    for option in options:
+        value = (given or {}).get(option.name)
+        if value is None and option.env:
+            value = env.get(option.env) or None
+        if value is None:
+            value = (config_values or {}).get(option.name)
+        out[option.name] = value
+    return out
+
+
 class Source:
-    """One model kind. Subclasses set the class facts and implement the methods that raise."""
+    """One model kind. Subclasses set the class facts and implement the methods that raise.
+
+    Registered through the `gemma_playground.sources` entry-point group (the built-ins in this
+    package's pyproject.toml; any installed package can add one), or `Runtime.register()`."""
 
     kind: ClassVar[str]  # the config word: [models.x] kind = "…"; also the cache key's adapter
     name: ClassVar[str]  # what a pane header, `models` and History show as the source
     prefix: ClassVar[str | None] = None  # a model id "PREFIX:MODEL" names a model of this kind
     prefix_example: ClassVar[str] = ""  # said when the prefix comes without a model
     is_local: ClassVar[bool] = False  # local panes share the cores: they queue for a slot
+    prefix_form: ClassVar[str] = ""  # how a message names the form: "gemini:MODEL_ID"
+    server_options: ClassVar[tuple[ServerOption, ...]] = ()  # base URL flag, config key, env var
 
     def __init__(self, runtime: "Runtime") -> None:
         self.runtime = runtime
+
+    @classmethod
+    def option(cls, catalog: Any, name: str) -> Any:
+        """This source's server option `name` as the catalog resolved it (flag > env > config)."""
+        return catalog.source_option(cls.kind, name)
+
+    def served_models(self) -> list[str]:
+        """Model ids this source's server serves now (as a pane names them: "openai:NAME"), for
+        the model picker; [] when it has no server or it cannot be reached."""
+        return []
 
     @classmethod
     def entry_for(cls, model: str, catalog: Any) -> ModelEntry:

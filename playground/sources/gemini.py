@@ -21,6 +21,8 @@ class GeminiSource(Source):
     name = "gemini"
     prefix = "gemini:"
     prefix_example = "'gemini:' needs a model id, e.g. gemini:gemma-4-31b-it"
+    prefix_form = "gemini:MODEL_ID"
+    # no server options the app passes: google-genai reads GOOGLE_GEMINI_BASE_URL itself
 
     @classmethod
     def entry_for(cls, model: str, catalog: Any) -> ModelEntry:

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 from playground.adapters.base import Adapter, ModelError
 from playground.cache import api_identity
 from playground.config import ModelEntry
-from playground.sources.base import Source
+from playground.sources.base import ServerOption, Source
 
 if TYPE_CHECKING:  # pragma: no cover
     from playground.model_spec import ModelSpec
@@ -19,17 +19,30 @@ class OpenAISource(Source):
     name = "openai"
     prefix = "openai:"
     prefix_example = "'openai:' needs a model name, e.g. openai:gemma-4-31b"
+    prefix_form = "openai:MODEL"
+    server_options = (ServerOption("base_url", flag="--openai-base-url", env="GEMMA_PLAYGROUND_OPENAI_BASE_URL",
+                                   help="OpenAI-compatible server for openai:MODEL", metavar="URL"),)
 
     @classmethod
     def entry_for(cls, model: str, catalog: Any) -> ModelEntry:
         return ModelEntry(label=f"{model} (OpenAI-compatible)", kind=cls.kind, model=model,
-                          base_url=catalog.openai_base_url)
+                          base_url=cls.option(catalog, "base_url"))
 
     @classmethod
     def finish_entry(cls, entry: ModelEntry, catalog: Any) -> ModelEntry:
-        if not entry.base_url and catalog.openai_base_url:  # --openai-base-url serves entries without one
-            return entry.model_copy(update={"base_url": catalog.openai_base_url})
+        base_url = cls.option(catalog, "base_url")
+        if not entry.base_url and base_url:  # --openai-base-url serves entries without one
+            return entry.model_copy(update={"base_url": base_url})
         return entry
+
+    def served_models(self) -> list[str]:
+        """The server's own /v1/models, so people pick what it actually serves."""
+        base_url = self.option(self.runtime.catalog, "base_url")
+        if not base_url:
+            return []
+        from playground.adapters.openai_compat import list_models
+
+        return [f"{self.prefix}{name}" for name in list_models(base_url)]
 
     def availability(self, spec: "ModelSpec") -> tuple[bool, str]:
         if not spec.entry.base_url:

@@ -15,7 +15,6 @@ import atexit
 import contextlib
 import json
 import os
-import sys
 from importlib.resources import files
 from typing import Any
 
@@ -109,15 +108,7 @@ class PlaygroundApp:
     # ---------------------------------------------------------------- model picker
     def model_choices(self) -> list[tuple[str, str]]:
         ready, unready = [], []
-        served = []
-        base_url = self.runtime.catalog.openai_base_url
-        if base_url:
-            from playground.adapters.openai_compat import list_models
-
-            try:  # the server's own /v1/models, so users pick what it actually serves
-                served = [f"openai:{m}" for m in list_models(base_url)]
-            except Exception as exc:
-                print(f"warning: cannot list models at {base_url}: {exc}", file=sys.stderr)
+        served = self.runtime.served_models()  # each source's server's own list (OpenAI: /v1/models)
         for spec, ok, reason in self.runtime.model_statuses(served):
             (ready if ok else unready).append((spec.label if ok else f"{spec.label} — {reason}", spec.id))
         return [("(no model)", NO_MODEL)] + ready + unready
