@@ -44,6 +44,7 @@ class Comparison:
         self._done = threading.Event()
         self._finished: set[int] = set()
         self.history_id: str | None = None
+        self.blind = False  # run blind (the page sets it): History keeps it blind until voted
         self.claimed_samples: dict[str, set[int]] = {}  # cache key -> samples shown or made in this run
         self.claims_lock = threading.Lock()
         self._guard = threading.Lock()
@@ -124,7 +125,7 @@ class Comparison:
         try:
             return self.runtime.cache.record_comparison(
                 prompt=self.request.prompt, system=self.request.system,
-                image_sha=image_digest(self.request.image), panes=panes)
+                image_sha=image_digest(self.request.image), panes=panes, blind=self.blind)
         except (CacheError, OSError, ValueError):
             return None
 

@@ -230,12 +230,15 @@ class ResponseCache:
         system: str | None,
         image_sha: str | None,
         panes: list[dict[str, Any]],
+        blind: bool = False,
     ) -> str:
         """Save one comparison and return its id.
 
         Each pane is a JSON-able dict; to be restorable it should hold at least ``model``,
         ``key`` (cache key, or None if the pane was not cached) and ``sample`` (the number
         add_sample returned, or None). Anything else in it (source, label, error) is kept.
+        A `blind` comparison is marked so: History brings it back blind until it is voted on,
+        whoever restores it.
         """
         try:
             panes = json.loads(json.dumps(json_safe(list(panes)), allow_nan=False))
@@ -248,6 +251,8 @@ class ResponseCache:
         models = [p.get("model") for p in panes]
         entry = {"v": CACHE_FORMAT_VERSION, "id": entry_id, "time": now, "prompt": prompt, "system": system,
                  "image_sha": image_sha, "models": models, "panes": panes}
+        if blind:
+            entry["blind"] = True
         key = comparison_key(prompt=prompt, system=system, image_sha=image_sha, panes=panes)
         # The record first, then the index row: a crash in between leaves an unlisted record
         # that LRU eviction ages out, never a listed entry that cannot be restored.

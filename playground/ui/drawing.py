@@ -60,6 +60,10 @@ def pane_letter(index: int) -> str:
     return f"Model {chr(ord('A') + index)}"
 
 
+NO_IMAGE_NOTE = "this model cannot see images"  # adapters/llama_local.py's Status
+BLIND_IMAGE_NOTE = "one of the models did not get the image"
+
+
 @dataclass(frozen=True)
 class Blind:
     """How a blind comparison is shown until the vote: each pane as "Model A, B, C…", no id,
@@ -68,16 +72,25 @@ class Blind:
     and labels."""
 
     names: tuple[str, ...] = ()
+    image_missed: bool = False  # some pane's model did not get the image (it cannot see images)
 
     def mask(self, text: str | None) -> str:
         return mask_self_names(text or "", self.names)
 
+    def notes(self, notes: Iterable[str]) -> list[str]:
+        """A pane's notes while blind: "this model cannot see images" names the kind of model,
+        so every pane says the same neutral sentence instead."""
+        kept = [n for n in notes if not n.startswith(NO_IMAGE_NOTE)]
+        return kept + [BLIND_IMAGE_NOTE] if self.image_missed else kept
+
     @classmethod
     def for_states(cls, states: Iterable[PaneState]) -> "Blind":
         names: set[str] = set()
+        missed = False
         for s in states:
             names.update({s.model, s.label, s.model.split(":", 1)[-1]})
-        return cls(tuple(sorted(names)))
+            missed = missed or any(n.startswith(NO_IMAGE_NOTE) for n in s.notes)
+        return cls(tuple(sorted(names)), missed)
 
 
 def shown_label(state: PaneState, blind: Blind | None, names: dict[int, str] | None = None) -> str:

@@ -257,7 +257,7 @@ def _content(state: PaneState, drawings: list[Drawing] | None, blind: Blind | No
     of its samples have not changed (same text, status and version)."""
     key = (state.index, sample, state.model, state.cache_key, state.version, state.status, state.finish_reason,
            state.text, state.thinking, state.error, tuple(state.notes), drawings is not None,
-           len(drawings or ()), blind.names if blind is not None else None,
+           len(drawings or ()), blind,
            repr(state.request) if blind is None else None)
     with _content_lock:
         if key in _CONTENT_CACHE:
@@ -275,7 +275,7 @@ def _render_content(state: PaneState, drawings: list[Drawing] | None, blind: Bli
                     sample: int | None) -> str:
     mask = blind.mask if blind is not None else (lambda text: text or "")
     body = []
-    for note in state.notes:
+    for note in (blind.notes(state.notes) if blind is not None else state.notes):
         body.append(f'<div class="gp-note">{esc(mask(note))}</div>')
     if state.error:
         body.append(f'<div class="gp-error">{esc(mask(state.error))}</div>')

@@ -10,6 +10,7 @@ which pane is which). The order lives here, in the server-side view, never in th
 from __future__ import annotations
 
 import copy
+import dataclasses
 import random
 import tempfile
 import threading
@@ -170,6 +171,11 @@ class Sessions:
     # ------------------------------------------------------------------ handlers
     def run(self, session: str, request: ChatRequest, panes: list[PaneRequest],
             bypass_cache: bool, blind: bool = False) -> Iterator[list[Any]]:
+        panes = list(panes)
+        if blind and len({p.samples for p in panes}) > 1:
+            # a pane's sample count would say which model it is: every pane runs the most asked
+            most = max(p.samples for p in panes)
+            panes = [dataclasses.replace(p, samples=most) for p in panes]
         ticket = self._reserve(session, panes)
         view = self.view(session)
         for comparison in list(view.running):
@@ -179,6 +185,7 @@ class Sessions:
             _shuffle(panes)  # pane k of the page is not picker k: only this view knows the order
         view.new_comparison(blind)
         comparison = Comparison(self.runtime, request, panes, use_cache=not bypass_cache)
+        comparison.blind = blind
         view.request, view.panes, view.image_missing = request, list(panes), False
         view.states = [runs[0].snapshot() for runs in comparison.by_pane()]
         view.drawings, view.shown, view.slot_runs = {}, {}, {}
@@ -304,7 +311,9 @@ class Sessions:
             panes = judged
         else:
             vote = None
-        blind = blind and vote is None
+        # Blind until voted, whoever restores it: a comparison run blind comes back blind even
+        # with the restoring session's Blind off (its names would tell the pending vote's panes).
+        blind = (blind or bool(entry.get("blind"))) and vote is None
         if blind:
             _shuffle(panes)
         view.new_comparison(blind)
