@@ -26,6 +26,7 @@ from playground.model_files import (
     model_folders, projector_next_to,
 )
 from playground.model_spec import ModelSpec
+from playground.request import MAX_NAME_CHARS  # one bound for a model name's text (re-exported)
 from playground.sampling import SamplingDefaults, sampling_defaults, settings_with
 from playground.sources import LocalSource, discover_sources, resolve_options
 
@@ -33,9 +34,6 @@ from playground.sources import LocalSource, discover_sources, resolve_options
 GGUF_KIND = LocalSource.kind
 
 BUNDLED_ID = "gemma-3-270m"
-
-
-MAX_NAME_CHARS = 4096  # the longest path most systems accept; no catalog or server id comes near
 
 
 class UnknownModel(ValueError):

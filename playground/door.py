@@ -27,9 +27,9 @@ from typing import Any, Callable, Iterable, Mapping
 from pydantic import ValidationError
 
 from playground.adapters.base import ChatRequest, GenerationSettings, ImageInput
-from playground.catalog import MAX_NAME_CHARS, UnknownModel
+from playground.catalog import UnknownModel
 from playground.pane import PaneRequest
-from playground.request import RequestError, build_request, check_text
+from playground.request import RequestError, build_request, check_model_name
 from playground.settings_table import BY_NAME, GENERATION, PER_PANE, SETTINGS, Setting
 
 MAX_PANES = 6
@@ -150,10 +150,8 @@ class Door:
             raise RequestError(f"{where}: {_shown(name)!r} is not one of this playground's models. "
                                "Pick a model from the list (models are added on the machine running "
                                "the playground, by its command line or config).")
-        if len(name) > MAX_NAME_CHARS:
-            raise RequestError(f"{where}: a model name of {len(name):,} characters is too long.")
         try:
-            check_text(name, "model name")
+            name = check_model_name(name)
             self.runtime.catalog.resolve(name)
         except (UnknownModel, RequestError) as exc:
             raise RequestError(f"{where}: {exc}") from None

@@ -32,6 +32,25 @@ def check_text(value: object, what: str) -> str:
     return value
 
 
+MAX_NAME_CHARS = 4096  # the longest path most systems accept; no catalog or server id comes near
+
+
+def check_model_name(value: object, what: str = "model name") -> str:
+    """A model name as text every door takes (the catalog, the web door, `votes import`): valid
+    UTF-8, not empty, at most MAX_NAME_CHARS, no control characters. Stripped. Which names may
+    be *run* is the door's business (playground/door.py); this is only the text."""
+    if not isinstance(value, str):
+        raise RequestError(f"The {what} must be text, not {type(value).__name__}.")
+    name = check_text(value, what).strip()
+    if not name:
+        raise RequestError(f"The {what} is empty.")
+    if len(name) > MAX_NAME_CHARS:
+        raise RequestError(f"The {what} has {len(name):,} characters; the limit is {MAX_NAME_CHARS:,}.")
+    if any(ord(c) < 32 or ord(c) == 127 for c in name):
+        raise RequestError(f"The {what} cannot contain control characters (a line break, a tab, a NUL byte).")
+    return name
+
+
 def build_request(prompt: object, system: object = None, image: ImageInput | None = None, *,
                   max_prompt_chars: int) -> ChatRequest:
     """A stripped, checked request: the prompt is not empty and within `max_prompt_chars`,

@@ -6,7 +6,6 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from playground.adapters.base import Adapter, ModelError
-from playground.cache import api_identity
 from playground.config import ModelEntry
 from playground.sources.base import Source
 
@@ -46,6 +45,8 @@ class GeminiSource(Source):
         return spec.entry.api_model or spec.id.split(":", 1)[-1]
 
     def cache_identity(self, spec: "ModelSpec", with_image: bool) -> dict[str, Any]:
+        from playground.cache import api_identity  # lazily: parsing the CLI loads no cache
+
         endpoint = self.runtime.env.get("GOOGLE_GEMINI_BASE_URL") or DEFAULT_ENDPOINT
         return api_identity(endpoint, self.model_name(spec))
 

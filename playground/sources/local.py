@@ -7,7 +7,6 @@ import os
 from typing import TYPE_CHECKING, Any
 
 from playground.adapters.base import Adapter
-from playground.cache import gguf_identity
 from playground.sources.base import Source
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -53,6 +52,8 @@ class LocalSource(Source):
         return self.pool.repack if setting is None else setting
 
     def cache_identity(self, spec: "ModelSpec", with_image: bool) -> dict[str, Any] | None:
+        from playground.cache import gguf_identity  # lazily: parsing the CLI loads no cache
+
         if not _is_file(spec.path):
             return None
         identity: dict[str, Any] = {"model": gguf_identity(spec.path)}

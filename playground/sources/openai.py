@@ -6,7 +6,6 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from playground.adapters.base import Adapter, ModelError
-from playground.cache import api_identity
 from playground.config import ModelEntry
 from playground.sources.base import ServerOption, Source
 
@@ -53,6 +52,8 @@ class OpenAISource(Source):
         return spec.entry.model or spec.id.split(":", 1)[-1]
 
     def cache_identity(self, spec: "ModelSpec", with_image: bool) -> dict[str, Any]:
+        from playground.cache import api_identity  # lazily: parsing the CLI loads no cache
+
         return api_identity(spec.entry.base_url, self.model_name(spec))
 
     def adapter(self, spec: "ModelSpec") -> Adapter:
