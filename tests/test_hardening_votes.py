@@ -250,3 +250,14 @@ def test_a_replayed_comparison_voted_in_the_page_counts_once(tmp_path):
         assert sessions.vote_store().count() == 1
     finally:
         runtime.close()
+
+
+def test_lone_surrogate_in_a_page_link_model_id_is_a_sentence_the_page_can_receive():
+    from playground.ui.url_state import note_for, parse_query
+
+    state = parse_query({"m": "gemma\udc80", "q": "draw \ud800 a pelican"}, ["gemma-3-270m"])
+    note = note_for(state)
+    note.encode("utf-8")  # sent to the page: must be valid text
+    state.prompt.encode("utf-8")
+    assert "the link's `m` is not valid text (a lone surrogate in m)" in note
+    assert "unknown model in the link" in note and state.models is None

@@ -22,6 +22,7 @@ short fields are cut to a few characters (the Run checks them like anything type
 # No `from __future__ import annotations`: Gradio finds gr.Request parameters by their
 # evaluated annotation.
 
+import re
 from dataclasses import dataclass, field
 from typing import Any, Callable, Iterable, Mapping
 
@@ -101,6 +102,9 @@ class UrlState:
         return values
 
 
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
 def _shown(value: str, limit: int = 60) -> str:
     """A URL value safe inside a markdown code span (shown literally there, markup included)."""
     value = " ".join(value.replace("`", "'").split())
@@ -123,10 +127,20 @@ def _value(kind: str, raw: str) -> Any:
 
 def parse_query(params: Mapping[str, str] | Any, known_models: Iterable[str]) -> UrlState:
     """Read the link's keys from query params (a dict, or Starlette's multi-dict with getlist)."""
-    getlist: Callable[[str], list[str]] = (params.getlist if hasattr(params, "getlist")
-                                           else lambda key: [params[key]] if key in params else [])
+    raw_getlist: Callable[[str], list[str]] = (params.getlist if hasattr(params, "getlist")
+                                               else lambda key: [params[key]] if key in params else [])
     known = set(known_models)
     state = UrlState()
+
+    def getlist(key: str) -> list[str]:
+        # A lone surrogate (a JSON-escaped page URL can carry one) cannot be sent back to the
+        # page: it would end the session's event stream. Replaced, and said once per key.
+        values = [str(v) for v in raw_getlist(key)]
+        clean = [_LONE_SURROGATE.sub("\ufffd", v) for v in values]
+        if clean != values and f"lone surrogate in {key}" not in " ".join(state.problems):
+            state.problems.append(f"the link's `{key}` is not valid text (a lone surrogate in {key}); "
+                                  "the character was replaced by \ufffd")
+        return clean
     prompts = getlist("q")
     if prompts:
         state.prompt = prompts[-1]
