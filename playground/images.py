@@ -93,6 +93,9 @@ def gif_frames(data: bytes) -> list[tuple[int, int, int, int]] | None:
         block = data[i]
         if block == 0x3B:  # trailer
             return frames
+        if block == 0x00:  # a stray block terminator: decoders skip it
+            i += 1
+            continue
         if block == 0x21:  # extension: label, then sub-blocks
             end = skip_sub_blocks(i + 2)
         elif block == 0x2C:  # image descriptor
