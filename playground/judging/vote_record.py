@@ -16,7 +16,6 @@ import time as _time
 from dataclasses import dataclass, field
 from typing import Any, Iterable, Mapping, Sequence
 
-from playground.request import RequestError, check_model_name
 from playground.result import KEPT_WITH_VOTES
 
 __all__ = [
@@ -167,10 +166,6 @@ def _pane(value: Any, index: int) -> Pane:
     if not isinstance(model, str) or not model.strip():
         raise VoteError(f"pane {index + 1} has no model name.")
     check_text(model, f"the model name of pane {index + 1}")
-    try:  # the same text rule as every other door a model name comes through (request.py)
-        check_model_name(model, f"model name of pane {index + 1}")
-    except RequestError as exc:
-        raise VoteError(str(exc)) from None
     settings = value.get("settings") or {}
     if not isinstance(settings, Mapping):
         raise VoteError(f"pane {index + 1}: settings must be an object.")
