@@ -23,6 +23,7 @@ import pytest
 from playground.adapters.base import ChatRequest
 from playground.pane import PaneState
 from playground.result import Metrics, PaneResult
+from support.cards import CanvasRecorder
 
 MODELS = {  # id: (label, source, what the model calls itself)
     "gemini:gemini-2.5-flash": ("Gemini 2.5 Flash", "gemini", "Gemini 2.5 Flash, made by Google"),
@@ -194,27 +195,8 @@ def test_blind_html_export_names_no_model(comparison):
     assert_no_names(page, "HTML export with samples")
 
 
-class Recorder:
+class Recorder(CanvasRecorder):
     """What a PNG drawn on the server was drawn from: every string and every picture."""
-
-    def __init__(self, monkeypatch):
-        from playground.ui import export
-
-        self.texts: list[str] = []
-        self.pictures: list[str] = []
-        canvas = export._Canvas
-        original_text, original_picture = canvas.text, canvas.picture
-
-        def text(this, x, y, value, *args, **kwargs):
-            self.texts.append(value)
-            return original_text(this, x, y, value, *args, **kwargs)
-
-        def picture(this, svg, *args, **kwargs):
-            self.pictures.append(svg)
-            return original_picture(this, svg, *args, **kwargs)
-
-        monkeypatch.setattr(canvas, "text", text)
-        monkeypatch.setattr(canvas, "picture", picture)
 
     def check(self, where: str) -> None:
         assert self.texts and self.pictures, where

@@ -112,19 +112,26 @@ def test_blind_gallery_chart_and_export_name_nothing():
     assert LABELS["gemma-3-270m"] in export_html(ChatRequest("Draw a pelican"), states, drawings)
 
 
-def test_blind_png_card_is_drawn_with_letters():
+def test_blind_png_card_is_drawn_with_letters(monkeypatch):
     import io
 
     from PIL import Image
 
     from playground.adapters.base import ChatRequest
     from playground.ui.export import export_png_card
+    from support.cards import CanvasRecorder
 
     states = [state(i, m) for i, m in enumerate(MODELS[:2])]
     drawings = {s.index: drawings_of(s) for s in states}
+    drawn = CanvasRecorder(monkeypatch)  # drawn text is not searchable: what it was drawn from is
     card = Image.open(io.BytesIO(export_png_card(ChatRequest("Draw"), states, drawings, cell=120,
                                                  blind=Blind.for_states(states))))
-    assert card.size[0] > 240  # two cells; the labels are letters (drawn text is not searchable)
+    assert card.format == "PNG" and card.size[0] > 240  # two cells
+    assert [t for t in drawn.texts if t.startswith("Model ")] == ["Model A", "Model B"]
+    assert "done" in drawn.texts and not any("tok/s" in t or "local" in t for t in drawn.texts)
+    own = [t for t in drawn.texts if not t.startswith("Gemma playground")]  # the app's name heads the card
+    assert leaks("\n".join(own + drawn.pictures), MODELS) == []
+    assert len(drawn.pictures) == 2 and all(NAME_MASK in svg for svg in drawn.pictures)
 
 
 # ---------------------------------------------------------------- sessions: restore blind, vote

@@ -88,9 +88,15 @@ def test_install_log_redaction_covers_handlers_of_library_loggers():
     handler = logging.StreamHandler(stream)
     library.addHandler(handler)
     library.propagate = False
+    installed = None
     try:
-        install_log_redaction([KEY])
+        installed = install_log_redaction([KEY])
         library.error("key=%s", KEY)
     finally:
         library.removeHandler(handler)
-    assert KEY not in stream.getvalue()
+        if installed is not None:  # it went on every handler of every logger: take it off again
+            for logger in [logging.getLogger(), *logging.root.manager.loggerDict.values()]:
+                for other in getattr(logger, "handlers", []):
+                    other.removeFilter(installed)
+    assert stream.getvalue() == f"key={REDACTED}\n"
+    assert not any(installed in h.filters for h in logging.getLogger().handlers)

@@ -187,10 +187,6 @@ def test_whole_pipeline_output_is_strict_xml_and_stable(raw, expected, truncated
     assert again.svg == result.svg
 
 
-def test_corpus_is_large_enough():
-    assert len(CORPUS) >= 40
-
-
 def test_duplicate_attribute_keeps_the_first_value():
     outcome = repair('<svg><line x1="10" y1="20" x1="30" y2="40"/></svg>')
     line = strict_root(outcome.svg).find(f"{{{SVG_NS}}}line")
