@@ -14,209 +14,60 @@ GP_REQUIRE_BROWSER=1 (CI), then it fails.
 
 from __future__ import annotations
 
-import os
-import shutil
 import time
 import uuid
-from pathlib import Path
 
 import pytest
 
-from conftest import ROOT, LaunchedApp
+from support.browser import (  # noqa: F401  (fixtures: browser, app, page; re-exported for other files)
+    app,
+    browser,
+    browser_unavailable,
+    CHROMIUM_ARGS,
+    chromium_path,
+    DIFF_WORDS_VS_ANSWER,
+    edited_answer,
+    FINISHED,
+    INJECTED,
+    long_answer,
+    MODEL,
+    new_page,
+    open_examples,
+    Page,
+    page,
+    PARAGRAPH,
+    restore,
+    SCREENSHOTS,
+    seed,
+    set_parameter,
+    SVG_BLOCK,
+    VIEWPORT,
+)
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--no-first-run"]
-SCREENSHOTS = ROOT / "artifacts" / "screenshots"
-VIEWPORT = {"width": 1366, "height": 768}
-MODEL = "gemma-3-270m"
-FINISHED = ("done", "stopped", "error", "cached")
-
-
-def browser_unavailable(reason: str):
-    if os.environ.get("GP_REQUIRE_BROWSER") == "1":
-        pytest.fail(f"GP_REQUIRE_BROWSER=1 but {reason}")
-    pytest.skip(reason)
-
-
-def chromium_path() -> str | None:
-    for candidate in (os.environ.get("GP_CHROMIUM"), shutil.which("chromium"), "/usr/bin/chromium"):
-        if candidate and Path(candidate).exists():
-            return candidate
-    return None
-
-
-# ---------------------------------------------------------------- fixtures
-@pytest.fixture(scope="module")
-def browser():
-    executable = chromium_path()
-    if executable is None:
-        browser_unavailable("chromium is not installed (apt-get install -y chromium)")
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        browser_unavailable("the playwright package is not installed (pip install -e '.[test]')")
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS, timeout=30_000)
-        yield chromium
-        chromium.close()
-
-
-@pytest.fixture(scope="module")
-def app(tmp_path_factory):
-    launched = LaunchedApp(cache_dir=tmp_path_factory.mktemp("browser-cache"))
-    yield launched.url, launched.cache
-    launched.close()
-
-
-class Page:
-    """A Playwright page plus the uncaught script errors seen on it."""
-
-    def __init__(self, page):
-        self.page = page
-        self.errors: list[str] = []
-        page.on("pageerror", lambda exc: self.errors.append(str(exc)))
-
-    def __getattr__(self, name):
-        return getattr(self.page, name)
-
-    def open(self, url: str) -> None:
-        self.page.goto(url, wait_until="domcontentloaded")
-        self.page.wait_for_selector("#gp-run", timeout=30_000)
-        self.page.wait_for_function("() => !!window.gp", timeout=10_000)
-
-    def shot(self, name: str) -> Path:
-        SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-        path = SCREENSHOTS / f"{name}.png"
-        self.page.screenshot(path=str(path), full_page=True)
-        return path
-
-    def statuses(self) -> list[str]:
-        return self.page.eval_on_selector_all(".gp-pane .gp-state", "els => els.map(e => e.dataset.status)")
-
-    def wait_statuses(self, predicate, timeout_s: float, what: str) -> list[str]:
-        deadline = time.monotonic() + timeout_s
-        while time.monotonic() < deadline:
-            statuses = self.statuses()
-            if predicate(statuses):
-                return statuses
-            self.page.wait_for_timeout(100)
-        raise AssertionError(f"{what}: pane states still {self.statuses()} after {timeout_s} s")
-
-    def assert_no_script_errors(self) -> None:
-        assert not self.errors, f"uncaught errors in the page: {self.errors}"
-
-
-def new_page(browser, color_scheme: str = "light") -> Page:
-    context = browser.new_context(viewport=VIEWPORT, color_scheme=color_scheme)
-    page = context.new_page()
-    page.set_default_timeout(30_000)
-    return Page(page)
-
-
-@pytest.fixture
-def page(browser):
-    page = new_page(browser)
-    yield page
-    page.context.close()
-
-
-def set_parameter(page: Page, elem_id: str, value: str) -> None:
-    """Open the Parameters menu if needed, type into a field (a slider's number box or a text
-    box), then close the menu again (it floats over the panes)."""
-    box = page.locator(f"#{elem_id} input[type=number], #{elem_id} textarea, #{elem_id} input[type=text]").first
-    menu = page.locator("#gp-menu-params > button.label-wrap")
-    opened = not box.is_visible()
-    if opened:
-        menu.click()
-    box.fill(value)
-    box.press("Tab")
-    if opened:
-        menu.click()
-
-
-def open_examples(page: Page) -> None:
-    if page.locator("#gp-examples > button.label-wrap.open").count() == 0:
-        page.locator("#gp-examples > button.label-wrap").click()
-
-
-def restore(page: Page, query: str, panes: int) -> None:
-    """History → search → Restore, then wait for the panes (and their drawings) on Compare."""
-    page.get_by_role("tab", name="History").click()
-    page.locator("#gp-history-query input, #gp-history-query textarea").first.fill(query)
-    page.locator("#gp-history-search").click()
-    page.get_by_text("1 comparison(s)").wait_for()
-    page.wait_for_function("q => document.querySelector('#gp-history-pick input').value.includes(q)", arg=query)
-    page.locator("#gp-history-restore").click()
-    page.wait_for_function(f"() => document.querySelectorAll('.gp-pane').length === {panes}")
-    page.wait_for_function("() => /restored the comparison/.test(document.getElementById('gp-run-status').textContent)")
-
-
-# ---------------------------------------------------------------- seeded comparisons
-PARAGRAPH = "Pelican {n} rides a red bicycle along the quiet harbour road and sings about fish."
-SVG_BLOCK = ('```svg\n<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 100 100">'
-             '<rect width="100" height="100" fill="#bde0f7"/><circle cx="50" cy="45" r="20" fill="#ffffff" '
-             'stroke="#444"/><path d="M62 40 L92 46 L62 50 Z" fill="#f5a028"/></svg>\n```')
-INJECTED = "Inline markup stays text: <img src=x onerror=window.__gpPwned=1> <b>bold</b>"
-
-
-def long_answer(paragraphs: int = 90) -> str:
-    return SVG_BLOCK + "\n\n" + "\n\n".join(PARAGRAPH.format(n=n) for n in range(1, paragraphs + 1))
-
-
-def edited_answer() -> str:
-    """The baseline with known edits: red→blue (+1 −1), "slowly" added (+1), "quiet" dropped (−1),
-    and eight words of HTML-looking text added (+8). Word diff: +10 −2."""
-    text = long_answer()
-    text = text.replace(PARAGRAPH.format(n=2), PARAGRAPH.format(n=2).replace("red", "blue"))
-    text = text.replace(PARAGRAPH.format(n=5), PARAGRAPH.format(n=5).replace("rides", "rides slowly"))
-    text = text.replace(PARAGRAPH.format(n=9), PARAGRAPH.format(n=9).replace("quiet ", ""))
-    return text + "\n\n" + INJECTED
-
-
-def seed(cache, prompt: str, texts: list[str]) -> None:
-    from playground.adapters.base import GenerationSettings
-    from playground.result import Metrics, PaneResult
-
-    panes = []
-    for i, text in enumerate(texts):
-        key = f"browser-test-{uuid.uuid4().hex}"
-        settings = GenerationSettings(max_tokens=512).model_dump()
-        result = PaneResult(model=MODEL, source="local", settings=settings, text=text, finish_reason="stop",
-                            metrics=Metrics(tokens_per_s=40.0 + 5 * i, ttft_s=0.2, completion_tokens=120,
-                                            total_s=3.0 + i),
-                            created_at=time.time())
-        panes.append({"model": MODEL, "label": "Gemma 3 270M", "source": "local", "settings": settings,
-                      "key": key, "sample": cache.add_sample(key, result)})
-    cache.record_comparison(prompt=prompt, system=None, image_sha=None, panes=panes)
-
-
-# A pane's diff with the deleted words taken out, and the pane's answer, as word lists.
-DIFF_WORDS_VS_ANSWER = """(index) => {
-    const pane = document.querySelector(`.gp-pane[data-pane="${index}"]`);
-    const shown = pane.querySelector('.gp-diff-text');
-    if (!shown) return [null, []];
-    const clone = shown.cloneNode(true);
-    clone.querySelectorAll('del').forEach(d => d.remove());
-    // The diff works on the raw answer (markdown included) the server keeps in a <template>.
-    const answer = pane.querySelector('template.gp-raw').content.textContent;
-    return [clone.textContent.split(/\\s+/).filter(Boolean), answer.split(/\\s+/).filter(Boolean)];
-}"""
-
 
 # ---------------------------------------------------------------- tests
-def test_shared_link_fills_the_form_and_ctrl_enter_streams_both_panes(app, page):
-    base, _ = app
-    page.open(f"{base}/?q=Write+a+haiku+about+pelicans&m={MODEL}&m={MODEL}")
+def open_link_without_running(page, url):
+    page.open(url)
     page.wait_for_function("() => document.querySelector('#gp-prompt textarea').value !== ''")
+
+
+def test_a_shared_link_fills_the_form_and_does_not_run(app, page):
+    base, _ = app
+    open_link_without_running(page, f"{base}/?q=Write+a+haiku+about+pelicans&m={MODEL}&m={MODEL}")
     assert page.locator("#gp-prompt textarea").input_value() == "Write a haiku about pelicans"
     for i in (0, 1):
         assert page.locator(f"#gp-model-{i} input").input_value().startswith("Gemma 3 270M")
     for i in range(2, 6):
         assert page.locator(f"#gp-model-{i} input").input_value() == "(no model)"
     assert "run" not in page.url  # opening the link did not run it
+    page.assert_no_script_errors()
 
+
+def test_ctrl_enter_streams_both_panes_and_the_diff_follows_them(app, page):
+    base, _ = app
+    open_link_without_running(page, f"{base}/?q=Write+a+haiku+about+pelicans&m={MODEL}&m={MODEL}")
     set_parameter(page, "gp-max-tokens", "48")  # keep the run short on 2 cores
     # Record every state each pane goes through (a fast pane can pass "running" between polls).
     page.evaluate("""() => {
@@ -232,23 +83,53 @@ def test_shared_link_fills_the_form_and_ctrl_enter_streams_both_panes(app, page)
     # The comparison tools appear with the first pane; diff on while streaming: it follows the panes.
     page.locator("#gp-diff-toggle label").click()
     page.wait_statuses(lambda s: len(s) == 2, 20, "two panes after Ctrl+Enter")
-    page.wait_statuses(lambda s: len(s) == 2 and all(x in FINISHED for x in s), 120, "both panes finish")
+    page.wait_statuses(lambda s: len(s) == 2 and all(x in FINISHED for x in s), 300, "both panes finish")
     seen = page.evaluate("() => window.__seen")
     assert "running" in seen["0"] and "running" in seen["1"], seen
     # The diff was re-applied as pane 2 streamed and matches its final answer.
     page.wait_for_function(f"() => {{ const [kept, own] = ({DIFF_WORDS_VS_ANSWER})(1);"
                            " return kept !== null && kept.join(' ') === own.join(' '); }", timeout=5_000)
     assert page.locator('.gp-pane[data-pane="0"] .gp-diff-mark').inner_text() == "diff baseline"
-    metrics = page.eval_on_selector_all(".gp-pane .gp-metrics", "els => els.map(e => e.textContent)")
-    assert all("tok/s" in m for m in metrics), metrics
-    page.wait_for_function("() => document.querySelectorAll('#gp-chart rect[data-metric=tokens_per_s]').length === 2")
-    assert page.locator("#gp-chart rect[data-metric]").count() == 6  # 3 series × 2 panes
     page.shot("run-two-panes")
     page.assert_no_script_errors()
 
 
-def test_url_follows_the_form_and_reports_unknown_models(app, page):
+def test_a_finished_run_shows_speed_per_pane_and_in_the_chart(app, page):
     base, _ = app
+    open_link_without_running(page, f"{base}/?q=Name+a+bird.&m={MODEL}&m={MODEL}")
+    set_parameter(page, "gp-max-tokens", "16")
+    page.locator("#gp-run").click()
+    page.wait_statuses(lambda s: len(s) == 2 and all(x in FINISHED for x in s), 120, "both panes finish")
+    metrics = page.eval_on_selector_all(".gp-pane .gp-metrics", "els => els.map(e => e.textContent)")
+    assert len(metrics) == 2 and all("tok/s" in m for m in metrics), metrics
+    page.wait_for_function("() => document.querySelectorAll('#gp-chart rect[data-metric=tokens_per_s]').length === 2")
+    assert page.locator("#gp-chart rect[data-metric]").count() == 6  # 3 series × 2 panes
+    page.assert_no_script_errors()
+
+
+def watch_queue(page) -> list[str]:
+    """What the page's Gradio client does with the server's event queue, in order: "join" when
+    it queues an event, "done" when the queue's event stream ends (every queued event of the
+    session finished). Waiting for "done" after a "join" is waiting for the events themselves."""
+    seen: list[str] = []
+    page.page.on("request", lambda r: seen.append("join") if "/gradio_api/queue/join" in r.url else None)
+    page.page.on("requestfinished", lambda r: seen.append("done") if "/gradio_api/queue/data" in r.url else None)
+    return seen
+
+
+def wait_until(page, predicate, what: str, guard_s: float = 60) -> None:
+    """Poll `predicate` (Python side) between page ticks; `guard_s` only keeps a broken app from
+    hanging the run, it is not what the test measures."""
+    deadline = time.monotonic() + guard_s
+    while not predicate():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"{what}: not seen")
+        page.wait_for_timeout(50)
+
+
+def test_a_link_with_an_unknown_model_says_so_and_does_not_run(app, page):
+    base, _ = app
+    queue = watch_queue(page)
     page.open(f"{base}/?q=Name+a+bird&m={MODEL}&m=no-such-model%3Cb%3E&run=1")
     note = page.locator("#gp-url-note")
     note.get_by_text("unknown model in the link").wait_for()
@@ -256,9 +137,18 @@ def test_url_follows_the_form_and_reports_unknown_models(app, page):
     assert "press Run" in note.inner_text()  # a link with problems does not run by itself
     assert page.locator("#gp-model-0 input").input_value().startswith("Gemma 3 270M")
     assert page.locator("#gp-model-1 input").input_value() == "(no model)"
-    page.wait_for_timeout(1500)
+    # The link's "run if asked" step is queued after the form is filled: once the queue's event
+    # stream has ended, it has finished, and a run it started would have shown its panes.
+    wait_until(page, lambda: "join" in queue and "done" in queue[queue.index("join"):], "the queued step ends")
     assert page.locator(".gp-pane").count() == 0
+    page.shot("url-unknown-model")
+    page.assert_no_script_errors()
 
+
+def test_the_url_follows_edits_and_drops_run(app, page):
+    base, _ = app
+    page.open(f"{base}/?q=Name+a+bird&m={MODEL}&m=no-such-model&run=1")
+    page.locator("#gp-url-note").get_by_text("unknown model in the link").wait_for()
     # The URL follows edits (replaceState, debounced) and drops run=1 so a reload never re-runs.
     page.locator("#gp-prompt textarea").fill("Name two birds & a fish")
     page.wait_for_function("() => new URLSearchParams(location.search).get('q') === 'Name two birds & a fish'")
@@ -269,7 +159,6 @@ def test_url_follows_the_form_and_reports_unknown_models(app, page):
     page.get_by_role("option", name="Gemma 3 270M").first.click()
     page.wait_for_function("() => new URLSearchParams(location.search).getAll('m').length === 2")
     assert page.evaluate("() => new URLSearchParams(location.search).getAll('m')") == [MODEL, MODEL]
-    page.shot("url-unknown-model")
     page.assert_no_script_errors()
 
 
@@ -284,34 +173,44 @@ def test_run_1_in_the_link_runs_on_open(app, page):
 
 def test_esc_stops_a_long_run(app, page):
     base, _ = app
-    page.open(f"{base}/?q=Write+a+very+long+story+about+the+sea.&m={MODEL}&m={MODEL}")
-    page.wait_for_function("() => document.querySelector('#gp-prompt textarea').value !== ''")
+    open_link_without_running(page, f"{base}/?q=Write+a+very+long+story+about+the+sea.&m={MODEL}&m={MODEL}")
     set_parameter(page, "gp-max-tokens", "4000")
     set_parameter(page, "gp-temperature", "1")
     page.locator("#gp-prompt textarea").click()
     page.keyboard.press("Control+Enter")
+    answer = "document.querySelector('.gp-pane[data-pane=\"0\"] .gp-answer')?.textContent.length || 0"
     page.wait_for_function(
         "() => { const p = document.querySelector('.gp-pane[data-pane=\"0\"]');"
-        " return p && p.querySelector('.gp-state').dataset.status === 'running'"
-        " && (p.querySelector('.gp-answer')?.textContent.length || 0) > 80; }", timeout=60_000)
+        f" return p && p.querySelector('.gp-state').dataset.status === 'running' && ({answer}) > 80; }}",
+        timeout=60_000)
     page.keyboard.press("Escape")
-    pressed = time.monotonic()
-    statuses = page.wait_statuses(lambda s: all(x in FINISHED for x in s), 10, "Esc stops the run")
-    assert time.monotonic() - pressed < 6
+    at_esc = page.evaluate(f"() => {answer}")
+    statuses = page.wait_statuses(lambda s: all(x in FINISHED for x in s), 60, "Esc stops the run")
     assert statuses == ["stopped", "stopped"]  # the queued pane is stopped too
+    # stopped where it was: the tokens in flight at most, not the rest of a 4000-token story
+    assert page.evaluate(f"() => {answer}") - at_esc < 400
     page.shot("esc-stopped")
     page.assert_no_script_errors()
 
 
-def test_diff_sync_scroll_and_gallery_on_a_restored_comparison(app, page):
+def restored(app, page, name: str, texts=None) -> None:
     base, cache = app
-    seed(cache, "diff-and-scroll pelicans", [long_answer(), edited_answer()])
+    query = f"{name}-{uuid.uuid4().hex[:8]}"  # one comparison per test, found by its own word
+    seed(cache, f"{query} pelicans", texts or [long_answer(), edited_answer()])
     page.open(f"{base}/")
-    restore(page, "diff-and-scroll", panes=2)
+    restore(page, query, panes=2)
+
+
+def test_restored_drawings_show_in_the_gallery(app, page):
+    restored(app, page, "gallery")
     gallery = page.locator("#gp-gallery .gp-gallery-cell img")
     gallery.first.wait_for()
     assert gallery.count() == 2 and gallery.first.is_visible()
+    page.assert_no_script_errors()
 
+
+def test_word_diff_counts_every_edit_against_the_baseline(app, page):
+    restored(app, page, "diff")
     # Diff on: pane 2 shows its words against pane 1 (the baseline), highlights counted exactly.
     page.locator("#gp-diff-toggle label").click()
     diff = page.locator('.gp-pane[data-pane="1"] .gp-diff')
@@ -323,27 +222,45 @@ def test_diff_sync_scroll_and_gallery_on_a_restored_comparison(app, page):
     assert not page.locator('.gp-pane[data-pane="1"] .gp-answer > p').first.is_visible()
     assert page.locator('.gp-pane[data-pane="0"] .gp-diff').count() == 0
     assert page.locator('.gp-pane[data-pane="0"] .gp-diff-mark').inner_text() == "diff baseline"
-    # Model text stays text: the HTML-looking words are in the diff as characters, not elements.
-    assert page.locator(".gp-diff img, .gp-diff b").count() == 0
-    assert page.evaluate("() => window.__gpPwned") is None
     kept, own = page.evaluate(DIFF_WORDS_VS_ANSWER, 1)
     assert kept == own  # the diff shows the pane's own words (minus deletions), in order
     page.locator('.gp-pane[data-pane="1"]').scroll_into_view_if_needed()
     page.shot("diff-on")
+    page.assert_no_script_errors()
 
-    # Another baseline: the diff moves to pane 1, the reverse edit.
+
+def test_model_text_in_a_diff_stays_text(app, page):
+    restored(app, page, "diff-text")
+    page.locator("#gp-diff-toggle label").click()
+    page.locator('.gp-pane[data-pane="1"] .gp-diff').wait_for()
+    # The HTML-looking words are in the diff as characters, not elements.
+    assert page.locator(".gp-diff img, .gp-diff b").count() == 0
+    assert page.evaluate("() => window.__gpPwned") is None
+    page.assert_no_script_errors()
+
+
+def test_another_baseline_reverses_the_diff_and_off_restores_the_answers(app, page):
+    restored(app, page, "baseline")
+    page.locator("#gp-diff-toggle label").click()
+    page.locator('.gp-pane[data-pane="1"] .gp-diff').wait_for()
     page.locator("#gp-diff-baseline").get_by_text("Pane 2").click()
     flipped = page.locator('.gp-pane[data-pane="0"] .gp-diff')
     flipped.wait_for()
     assert (flipped.get_attribute("data-added"), flipped.get_attribute("data-removed")) == ("2", "10")
     assert page.locator('.gp-pane[data-pane="1"] .gp-diff').count() == 0
-
-    # Off restores the normal view.
     page.locator("#gp-diff-toggle label").click()
     page.wait_for_function("() => document.querySelectorAll('.gp-diff, .gp-diff-mark, .gp-diffing').length === 0")
     assert page.locator('.gp-pane[data-pane="1"] .gp-answer > p').first.is_visible()
+    page.assert_no_script_errors()
 
-    # Synced scrolling: the wheel over pane 1 moves pane 2 to the same relative place.
+
+def two_frames(page) -> None:
+    """Wait until the page has drawn twice: every scroll event of what was done before has run."""
+    page.evaluate("() => new Promise(done => requestAnimationFrame(() => requestAnimationFrame(done)))")
+
+
+def test_synced_scrolling_moves_every_pane_to_the_same_place_until_switched_off(app, page):
+    restored(app, page, "scroll")
     bodies = page.locator(".gp-pane .gp-body")
     assert page.evaluate("() => [...document.querySelectorAll('.gp-body')]"
                          ".every(b => b.scrollHeight > b.clientHeight + 200)"), "answers should overflow"
@@ -362,7 +279,7 @@ def test_diff_sync_scroll_and_gallery_on_a_restored_comparison(app, page):
     bodies.nth(0).hover()
     page.mouse.wheel(0, 600)
     page.wait_for_function("() => document.querySelectorAll('.gp-body')[0].scrollTop > 1000")
-    page.wait_for_timeout(300)
+    two_frames(page)  # the scroll events of that wheel have been handled (sync runs in them)
     assert page.evaluate("() => document.querySelectorAll('.gp-body')[1].scrollTop") == before
     page.assert_no_script_errors()
 

@@ -14,7 +14,7 @@ import pytest
 
 from conftest import LaunchedApp
 from fake_gemini import FakeGemini, Scenario, text_chunks
-from test_browser import FINISHED, SCREENSHOTS, browser, new_page, restore, set_parameter  # noqa: F401  (fixture)
+from support.browser import FINISHED, SCREENSHOTS, browser, new_page, restore, set_parameter  # noqa: F401  (fixture)
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 

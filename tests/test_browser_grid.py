@@ -16,7 +16,7 @@ import pytest
 from conftest import free_port
 from playground.runner import PaneRequest
 from scripted import ScriptedAdapter, answer, scripted_runtime
-from test_browser import SCREENSHOTS, Page, browser  # noqa: F401  (fixture)
+from support.browser import SCREENSHOTS, Page, browser  # noqa: F401  (fixture)
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from test_browser import browser  # noqa: F401  (the shared Chromium fixture)
+from support.browser import browser  # noqa: F401  (the shared Chromium fixture)
 from test_hardening_web import FAST_MODEL, Served
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]

@@ -9,7 +9,7 @@ from urllib.parse import urlparse
 
 import pytest
 
-from test_browser import MODEL, app, browser, new_page, restore  # noqa: F401  (fixtures)
+from support.browser import MODEL, app, browser, new_page, restore  # noqa: F401  (fixtures)
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
