@@ -196,12 +196,11 @@ def test_expand_a_pane_to_full_width_and_back(app, make_page):
     assert abs(page.locator("#gp-slot-1 .gp-pane").bounding_box()["width"] - narrow) < 2
 
 
-def url_within(page: Page, predicate: str, what: str, limit_ms: int = 300) -> dict:
-    started = time.monotonic()
+def url_within(page: Page, predicate: str, what: str) -> dict:
+    """Wait for the link to follow a change (the wait is the check; 5 s only keeps a broken page from
+    hanging the run). How fast it follows is a figure for benchmarks/bench_browser.py, not a test."""
     page.wait_for_function(f"() => {{ const p = new URLSearchParams(location.search); return {predicate}; }}",
                            timeout=5_000)
-    took = (time.monotonic() - started) * 1000
-    assert took <= limit_ms + 150, f"the link took {took:.0f} ms to follow: {what}"  # + polling slack
     return dict(page.params())
 
 
@@ -243,7 +242,7 @@ def test_the_link_follows_every_change_and_restores_every_field(app, make_page):
     box = page.locator("#gp-samples input[type=number]")
     box.fill("3")
     box.press("Tab")
-    url_within(page, "p.get('n') === '3'", "samples", limit_ms=600)
+    url_within(page, "p.get('n') === '3'", "samples")
     page.locator("#gp-seed input, #gp-seed textarea").first.fill("42")
     url_within(page, "p.get('seed') === '42'", "seed")
     close_menu(page, "gp-menu-params")
