@@ -13,7 +13,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
-SUBCOMMANDS = ("serve", "compare", "models", "download", "svg", "cache", "votes", "leaderboard")
+SUBCOMMANDS = ("serve", "compare", "models", "download", "svg", "cache", "votes", "leaderboard", "suite")
 
 
 class UsageError(Exception):
@@ -120,6 +120,9 @@ def build_parser() -> argparse.ArgumentParser:
     from playground.judging.cli import add_parsers as add_judging_parsers
 
     add_judging_parsers(sub)  # votes, leaderboard
+    from playground.suites.command import add_parser as add_suite_parser
+
+    add_suite_parser(sub, common=_common, settings_flags=_settings_flags)  # suite run|list
     return parser
 
 
@@ -364,6 +367,16 @@ def cmd_download(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_suite(args: argparse.Namespace) -> int:
+    """`suite run|list` (playground/suites/command.py), lent what it reuses of compare."""
+    from playground.suites.command import CompareKit, main as suite_main
+
+    gallery = None
+    if getattr(args, "html", None):
+        from playground.ui.suite_gallery import write_gallery as gallery
+    return suite_main(args, CompareKit(build_runtime, settings_from_args, comparison_json, UsageError, gallery))
+
+
 def cmd_serve(args: argparse.Namespace) -> int:
     from playground.ui.serve import serve
 
@@ -385,7 +398,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     handlers = {"serve": cmd_serve, "compare": cmd_compare, "models": cmd_models,
-                "download": cmd_download}
+                "download": cmd_download, "suite": cmd_suite}
     from playground.judging.cli import HANDLERS as judging_handlers
 
     handlers.update(judging_handlers)
