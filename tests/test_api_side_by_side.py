@@ -11,7 +11,7 @@ import pytest
 
 from conftest import LaunchedApp
 from fake_gemini import FakeGemini, Scenario, text_chunks
-from test_ui_client import pane_html, run_args
+from support.ui_client import pane_html, run_args
 
 pytestmark = pytest.mark.slow
 KEY = "AIzaSy-fake-key-for-tests-0001"

@@ -100,7 +100,7 @@ class Served:
 
 
 def run_args(prompt, models):
-    from test_ui_client import run_args as ordered
+    from support.ui_client import run_args as ordered
 
     return ordered(prompt, models)
 
@@ -309,7 +309,7 @@ def test_an_inline_data_image_is_refused_with_a_sentence():
 
 
 def run_args_with_image(prompt, image):
-    from test_ui_client import run_args as ordered
+    from support.ui_client import run_args as ordered
 
     return ordered(prompt, [FAST_MODEL], image=image)
 

@@ -6,7 +6,7 @@ import json
 import pytest
 
 from conftest import LaunchedApp
-from test_ui_client import pane_html, run_args
+from support.ui_client import pane_html, run_args
 
 pytestmark = pytest.mark.slow
 

@@ -266,7 +266,7 @@ def test_blind_run_vote_history_and_leaderboard_through_the_api(tmp_path):
     from gradio_client import Client
 
     from conftest import LaunchedApp
-    from test_ui_client import run_args
+    from support.ui_client import run_args
 
     app = LaunchedApp(cache_dir=tmp_path / "cache", n_ctx=512)
     try:

@@ -138,7 +138,7 @@ def status_kb(pid: int, field: str) -> int:
 def run_with_image(url: str, image: Path) -> str:
     """Run one Gemini pane (no key in the test: it fails at once, after the image was accepted)
     with `image` uploaded through the real upload route; '' if accepted, else the refusal."""
-    from test_ui_client import run_args
+    from support.ui_client import run_args
 
     client = gradio_client.Client(url + "/", verbose=False)
     args = run_args("What is in this picture?", ["gemini:gemma-4-31b-it"],
