@@ -132,7 +132,7 @@
   // The run status and the link note are one line each (playground.css): the whole text is
   // their tooltip.
   function statusTips() {
-    var notes = document.querySelectorAll("#gp-run-status, #gp-url-note");
+    var notes = document.querySelectorAll("#gp-run-status, #gp-url-note, #gp-link-note");
     for (var i = 0; i < notes.length; i++) {
       var text = (notes[i].textContent || "").trim();
       if (notes[i].getAttribute("title") !== text) { notes[i].setAttribute("title", text); }
