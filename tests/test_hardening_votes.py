@@ -261,3 +261,19 @@ def test_lone_surrogate_in_a_page_link_model_id_is_a_sentence_the_page_can_recei
     state.prompt.encode("utf-8")
     assert "the link's `m` is not valid text (a lone surrogate in m)" in note
     assert "unknown model in the link" in note and state.models is None
+
+
+def test_the_sparse_fit_falls_back_to_a_line_search_and_reaches_the_same_optimum(monkeypatch):
+    from playground.judging import bradley_terry as bt
+    from playground.judging.ranking import _entries
+
+    votes = simulate(300, {"a": 8.0, "b": 2.0, "c": 1.0, "d": 0.25})
+    names = sorted({m for v in votes for m in v.models})
+    index = {m: i for i, m in enumerate(names)}
+    rows = bt.pair_rows(len(names), [_entries(v, index) for v in votes])
+    fast = bt.fit(rows)
+    monkeypatch.setattr(bt, "MAX_MOVE", 1e-3)  # the clipped steps cannot get there in time
+    monkeypatch.setattr(bt, "MAX_NEWTON_STEPS", 5)
+    slow = bt.fit(rows)
+    assert max(abs(fast - slow)) < 1e-3
+    assert list(fast.argsort()[::-1]) == [index[m] for m in "abcd"]

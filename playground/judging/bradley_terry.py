@@ -65,10 +65,10 @@ def pair_rows(k: int, votes: Sequence[Sequence[tuple[int, int, int]]]) -> PairRo
 def fit(rows: PairRows, counts: Any = None, alpha: float = 0.1, initial: Any = None) -> Any:
     """θ (centred) maximising the penalised likelihood of `counts` (default: the rows' own).
 
-    Newton's method with a backtracking line search: the Hessian is a weighted graph Laplacian
-    (plus alpha·I), sparse, solved exactly (dense) for small boards and by preconditioned
-    conjugate gradients for large ones. From the full-data θ a resample converges in two or
-    three steps."""
+    Newton's method: the Hessian is a weighted graph Laplacian (plus alpha·I), sparse, solved
+    exactly (dense) for small boards and by preconditioned conjugate gradients for large ones.
+    Each model moves at most MAX_MOVE per step; should that ever fail to settle, the fit is
+    redone with a backtracking line search (monotone, always converges)."""
     import numpy as np
 
     w_all = rows.counts if counts is None else np.asarray(counts, dtype=float)
@@ -82,32 +82,36 @@ def fit(rows: PairRows, counts: Any = None, alpha: float = 0.1, initial: Any = N
         # −[y·log σ(d) + (1−y)·log σ(−d)] = softplus(d) − y·d, without overflow
         return float(np.dot(w, np.logaddexp(0.0, d) - y * d)) + 0.5 * alpha * float(np.dot(theta, theta))
 
-    theta = np.zeros(k) if initial is None else np.array(initial, dtype=float)
-    if initial is not None:
-        # A model with no pair left in this resample has θ = 0 exactly (only the prior speaks):
-        # start it there rather than walk it back from its full-data strength.
-        seen = np.zeros(k, dtype=bool)
-        seen[i] = seen[j] = True
-        theta[~seen] = 0.0
-    current: float | None = None
-    for _ in range(MAX_NEWTON_STEPS):
+    def newton_step(theta, clip=True):
         d = theta[i] - theta[j]
         p = _sigmoid(d)
         g = w * (p - y)
         grad = np.bincount(i, g, minlength=k) - np.bincount(j, g, minlength=k) + alpha * theta
         h_all[keep] = w * p * (1.0 - p)
+        # a model with most of its votes left out of a resample starts far from its optimum:
+        # it moves at most MAX_MOVE per step, the others take their full Newton step
         step = -_solve(rows, h_all, alpha, grad)
-        size = float(np.max(np.abs(step)))
-        if size < SAFE_STEP:  # near the optimum a Newton step is safe: no line search needed
-            theta = theta + step
-            if size < STEP_TOLERANCE:
-                break
-            current = None
-            continue
-        if current is None:
-            current = loss(theta)
+        return grad, np.clip(step, -MAX_MOVE, MAX_MOVE) if clip else step
+
+    start = np.zeros(k) if initial is None else np.array(initial, dtype=float)
+    if initial is not None:
+        # A model with no pair left in this resample has θ = 0 exactly (only the prior speaks):
+        # start it there rather than walk it back from its full-data strength.
+        seen = np.zeros(k, dtype=bool)
+        seen[i] = seen[j] = True
+        start[~seen] = 0.0
+    theta = start.copy()
+    for _ in range(MAX_NEWTON_STEPS):
+        _, step = newton_step(theta)
+        theta += step
+        if float(np.max(np.abs(step))) < STEP_TOLERANCE:
+            return theta - theta.mean()
+    # Did not settle (never seen in practice): the safe, monotone way from the same start.
+    theta, current = start, loss(start)
+    for _ in range(MAX_NEWTON_STEPS):
+        grad, step = newton_step(theta, clip=False)  # the true Newton direction: a descent one
         scale = 1.0
-        for _ in range(30):  # backtracking: a full step can overshoot far from the optimum
+        for _ in range(30):
             trial = theta + scale * step
             value = loss(trial)
             if value <= current + 1e-4 * scale * float(np.dot(grad, step)):
@@ -121,9 +125,9 @@ def fit(rows: PairRows, counts: Any = None, alpha: float = 0.1, initial: Any = N
     return theta - theta.mean()
 
 
-MAX_NEWTON_STEPS = 100
+MAX_NEWTON_STEPS = 50
 STEP_TOLERANCE = 1e-4  # in θ (×174 for Elo points): the step after it is ~1e-8 (quadratic convergence)
-SAFE_STEP = 0.25  # θ; larger Newton steps are checked by a line search
+MAX_MOVE = 2.0  # θ (about 350 Elo points): the most one model moves in one Newton step
 DENSE_UP_TO = 400  # models: below this a dense solve is faster than conjugate gradients
 
 
@@ -141,12 +145,12 @@ def _solve(rows: PairRows, h: Any, alpha: float, b: Any) -> Any:
     from scipy.sparse.linalg import LinearOperator, cg
 
     pattern = _pattern(rows)
-    data = np.bincount(pattern.slot, weights=np.concatenate([-h, -h, h, h]), minlength=pattern.size)
-    data[pattern.diagonal] += alpha
-    from scipy import sparse
-
-    matrix = sparse.csr_matrix((data, pattern.indices, pattern.indptr), shape=(k, k))
-    inverse_diagonal = 1.0 / data[pattern.diagonal]
+    # off-diagonal cells −h (both triangles), diagonal cells the sum of h over the row's pairs
+    matrix = pattern.matrix  # one CSR structure per rows: only its values change
+    matrix.data[:] = np.bincount(pattern.off, weights=np.concatenate([-h, -h]), minlength=pattern.size)
+    diagonal = np.bincount(rows.i, h, minlength=k) + np.bincount(rows.j, h, minlength=k) + alpha
+    matrix.data[pattern.diagonal] = diagonal
+    inverse_diagonal = 1.0 / diagonal
     preconditioner = LinearOperator((k, k), matvec=lambda v: inverse_diagonal * v, dtype=float)
     # Inexact Newton: a relative residual of 1e-6 keeps the convergence and halves the work.
     x, _ = cg(matrix, b, M=preconditioner, rtol=1e-6, atol=0.0, maxiter=10 * k)
@@ -157,11 +161,12 @@ def _solve(rows: PairRows, h: Any, alpha: float, b: Any) -> Any:
 class _Pattern:
     """Where each pair's weight lands in the CSR arrays of the Laplacian (built once per rows)."""
 
-    slot: Any
+    off: Any  # CSR slot of each pair's (i, j) then (j, i) cell
     indices: Any
     indptr: Any
     diagonal: Any
     size: int
+    matrix: Any = None  # the CSR matrix built on this structure (values refilled per solve)
 
 
 def _pattern(rows: PairRows) -> _Pattern:
@@ -171,15 +176,18 @@ def _pattern(rows: PairRows) -> _Pattern:
     if cached is not None:
         return cached
     k, i, j = rows.k, rows.i, rows.j
-    r = np.concatenate([i, j, i, j])
-    c = np.concatenate([j, i, i, j])
+    r = np.concatenate([i, j])
+    c = np.concatenate([j, i])
     full = np.concatenate([r * k + c, np.arange(k) * (k + 1)])  # every diagonal cell exists
     unique, inverse = np.unique(full, return_inverse=True)
     inverse = inverse.ravel()
     row_of, col_of = np.divmod(unique, k)
-    pattern = _Pattern(slot=inverse[:len(r)], indices=col_of.astype(np.int32),
+    pattern = _Pattern(off=inverse[:len(r)], indices=col_of.astype(np.int32),
                        indptr=np.searchsorted(row_of, np.arange(k + 1)).astype(np.int32),
                        diagonal=inverse[len(r):], size=len(unique))
+    from scipy import sparse
+
+    pattern.matrix = sparse.csr_matrix((np.zeros(pattern.size), pattern.indices, pattern.indptr), shape=(k, k))
     rows._pattern = pattern
     return pattern
 
