@@ -123,3 +123,16 @@ def test_compare_human_mode_prints_model_output_with_control_characters_escaped(
     out = capsys.readouterr().out
     assert "\x1b" not in out and "\x07" not in out and "\u009b" not in out
     assert "line one\n\\u001b]0;owned\\u0007\\u009b2J tail" in out and "m\\u001b[2J" in out
+
+
+def test_cache_stats_prints_a_folder_name_with_control_characters_escaped(tmp_path, capsys, monkeypatch):
+    from playground.cli import main
+
+    config = tmp_path / "config.toml"
+    config.write_text("", encoding="utf-8")
+    monkeypatch.setenv("GEMMA_PLAYGROUND_CONFIG", str(config))
+    folder = tmp_path / "cache\x1b]0;owned\x07"
+    for argv in (["cache", "stats", "--cache-dir", str(folder)], ["cache", "path", "--cache-dir", str(folder)]):
+        assert main(argv) == 0
+        out = capsys.readouterr().out
+        assert "\x1b" not in out and "\x07" not in out and "cache\\u001b]0;owned\\u0007" in out
