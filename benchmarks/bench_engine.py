@@ -46,7 +46,7 @@ def settings(tokens: int):
 def direct(tokens_wanted: int, threads: int) -> dict:
     from playground.adapters.base import ChatRequest
     from playground.adapters.chat_format import gemma3_prompt
-    from playground.adapters.llama_pool import padded_n_ctx
+    from playground.adapters.llama_load import padded_n_ctx
     from playground.model_files import bundled_model_path
 
     path = bundled_model_path()

@@ -1,7 +1,7 @@
 """The local engine: one child process per loaded model, and its app-side handle.
 
-The app (:class:`EngineProcess`) starts `python -m playground.adapters.llama_engine FD` with one
-end of a socket pair; the child loads the model and answers "run" messages by streaming the
+The app (:class:`EngineProcess`) starts `python -m playground.adapters.llama_engine_main FD` with
+one end of a socket pair; the child (:mod:`.llama_engine_main`) loads the model and answers "run" messages by streaming the
 adapter's typed events back (small frozen dataclasses, pickled). A thread in the child reads
 the control messages, so a "cancel" reaches the flag the abort callback and the per-token check
 read even while the main thread is inside llama_decode.
@@ -11,23 +11,17 @@ socket close, reads the exit signal and raises a :class:`ModelError` sentence: t
 it and keeps what it streamed; the next run starts a fresh engine. Stop that the engine does not
 honour within `KILL_AFTER_S` (one long llama_decode) ends the process the same way.
 
-Test-only environment variables, read by the child when it starts (never set them otherwise):
-``GP_ENGINE_CRASH_AFTER_TOKENS=N`` — SIGSEGV itself after streaming N text/thought deltas;
-``GP_ENGINE_CRASH_ON_LOAD=1`` — SIGABRT itself while loading (as a GGML_ASSERT would);
-``GP_ENGINE_TEST_HOOK=/path/file.py:function`` — call function(llm) after loading (tests script
-the model's replies this way).
+The child reads test-only environment variables (crash hooks): see :mod:`.llama_engine_main`.
 """
 
 from __future__ import annotations
 
 import itertools
 import os
-import queue
 import signal
 import socket
 import subprocess
 import sys
-import threading
 import time
 from pathlib import Path
 from typing import Any, Iterator
@@ -40,8 +34,6 @@ KILL_AFTER_S = 0.7
 # Starting Python, importing llama_cpp and reading a big GGUF: minutes on a slow disk.
 LOAD_TIMEOUT_S = 600.0
 POLL_S = 0.05
-# In the engine process: the flag Stop sets for the answer being generated (a test hook waits on it).
-CHILD_CANCEL = threading.Event()
 
 
 def describe_exit(returncode: int | None) -> str:
@@ -67,8 +59,10 @@ class EngineCrashed(ModelError):
 class EngineProcess:
     """The app's handle on one engine process holding one loaded model."""
 
-    def __init__(self, proc: subprocess.Popen, conn: Any, path: Path, repack: bool, repack_note: str):
+    def __init__(self, proc: subprocess.Popen, conn: Any, path: Path, repack: bool, repack_note: str,
+                 amx: bool = False):
         self.proc = proc
+        self.amx = amx
         self.conn = conn
         self.path = Path(path)
         self.repack = repack
@@ -80,7 +74,7 @@ class EngineProcess:
     # -- life --
     @classmethod
     def start(cls, path: Path, mmproj: Path | None, *, n_ctx: int, n_threads: int,
-              n_gpu_layers: int, repack: bool, repack_note: str = "") -> "EngineProcess":
+              n_gpu_layers: int, repack: bool, repack_note: str = "", amx: bool = False) -> "EngineProcess":
         """Start the process and load the model in it. Raises ModelError (a load failure, or
         the engine dying while loading) after making sure the process is gone."""
         from multiprocessing.connection import Connection
@@ -91,7 +85,7 @@ class EngineProcess:
         env["PYTHONPATH"] = os.pathsep.join(filter(None, [package_root, env.get("PYTHONPATH")]))
         try:
             proc = subprocess.Popen(
-                [sys.executable, "-m", "playground.adapters.llama_engine", str(theirs.fileno())],
+                [sys.executable, "-m", "playground.adapters.llama_engine_main", str(theirs.fileno())],
                 pass_fds=[theirs.fileno()], env=env, stdin=subprocess.DEVNULL,
                 stdout=2,  # llama.cpp's prints must never mix into `compare --json` on stdout
                 start_new_session=True)  # Ctrl+C is for the app, which then ends its engines
@@ -100,7 +94,7 @@ class EngineProcess:
             raise ModelError(f"could not start the local engine process: {exc}") from None
         finally:
             theirs.close()
-        engine = cls(proc, Connection(ours.detach()), path, repack, repack_note)
+        engine = cls(proc, Connection(ours.detach()), path, repack, repack_note, amx)
         engine._send(("load", {"path": str(path), "mmproj": str(mmproj) if mmproj else None,
                                "n_ctx": n_ctx, "n_threads": n_threads,
                                "n_gpu_layers": n_gpu_layers, "repack": repack}))
@@ -174,7 +168,7 @@ class EngineProcess:
                 "damaged or its architecture unsupported by this llama.cpp. Pick another file or "
                 "upgrade llama-cpp-python.") from None
         hint = ""
-        if self.repack and "AMX" in (self.info.get("cpu") or ""):
+        if self.repack and self.amx:
             hint = " This CPU has AMX: set repack = false (or --no-repack) for this model."
         raise EngineCrashed(f"the local engine crashed ({what}) while {doing}; the answer so far "
                             f"is kept. The next run starts a fresh engine.{hint}") from None
@@ -236,113 +230,3 @@ class EngineProcess:
 
     def describe(self) -> dict[str, Any]:
         return {"pid": self.proc.pid, "repack": self.repack_note, **self.info}
-
-
-# ---- the child process ----------------------------------------------------------------------
-
-
-def _child_main(fd: int) -> None:  # runs in the engine process
-    from multiprocessing.connection import Connection
-
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    conn = Connection(fd)
-    work: queue.SimpleQueue = queue.SimpleQueue()
-    current = {"run": None}
-    cancelled: set[int] = set()  # a cancel may overtake its run on the way in
-    cancel = CHILD_CANCEL
-
-    def read_control() -> None:
-        """Cancel arrives while the main thread is busy inside llama.cpp: this thread sets the
-        flag the abort callback and the per-token check read."""
-        while True:
-            try:
-                message = conn.recv()
-            except (EOFError, OSError):
-                os._exit(0)  # the app is gone: so is this engine
-            if message[0] == "cancel":
-                cancelled.add(message[1])
-                if message[1] == current["run"]:
-                    cancel.set()
-            else:
-                work.put(message)
-
-    threading.Thread(target=read_control, name="engine-control", daemon=True).start()
-    model = _child_load(conn, work.get())
-    hook = os.environ.get("GP_ENGINE_TEST_HOOK")
-    if hook:
-        _run_test_hook(hook, model.llm)
-    crash_after = int(os.environ.get("GP_ENGINE_CRASH_AFTER_TOKENS") or 0)
-    from playground.adapters.base import TextDelta, ThoughtDelta
-    from playground.adapters.llama_local import LocalGeneration
-
-    while True:
-        message = work.get()
-        if message[0] == "quit":
-            os._exit(0)
-        _, run_id, request, settings, family, mmproj = message
-        current["run"] = run_id
-        cancel.clear()
-        if run_id in cancelled:
-            cancel.set()
-        generation = LocalGeneration(model, family=family, mmproj=Path(mmproj) if mmproj else None)
-        sent = 0
-        try:
-            for event in generation.stream(request, settings, StreamContext(cancel=cancel)):
-                conn.send(("event", run_id, event))
-                if isinstance(event, (TextDelta, ThoughtDelta)):
-                    sent += 1
-                    if crash_after and sent >= crash_after:
-                        os.kill(os.getpid(), signal.SIGSEGV)  # test-only: see the module doc
-            end = ("done", None)
-        except Cancelled:
-            end = ("cancelled", None)
-        except ModelError as exc:
-            end = ("error", str(exc))
-        except Exception as exc:  # a bug or a llama-cpp-python surprise: that pane's error
-            end = ("internal", f"{type(exc).__name__}: {exc}")
-        current["run"] = None
-        conn.send(("end", run_id, *end))
-
-
-def _child_load(conn: Any, message: tuple) -> Any:
-    from playground.adapters.llama_pool import cpu_has_amx, load_llama
-
-    if message[0] != "load":
-        os._exit(0)
-    spec = message[1]
-    if os.environ.get("GP_ENGINE_CRASH_ON_LOAD"):
-        os.kill(os.getpid(), signal.SIGABRT)  # test-only: what a GGML_ASSERT does
-    started = time.perf_counter()
-    try:
-        model = load_llama(Path(spec["path"]), Path(spec["mmproj"]) if spec["mmproj"] else None,
-                           n_ctx=spec["n_ctx"], n_threads=spec["n_threads"],
-                           n_gpu_layers=spec["n_gpu_layers"], repack=spec["repack"])
-    except ModelError as exc:
-        conn.send(("load_error", str(exc)))
-        os._exit(0)
-    llm = model.llm
-    conn.send(("loaded", {
-        "load_s": time.perf_counter() - started, "n_ctx": llm.n_ctx(),
-        "n_gpu_layers": int(llm.model_params.n_gpu_layers),
-        "use_extra_bufts": bool(llm.model_params.use_extra_bufts),
-        "cpu": "AMX" if cpu_has_amx() else "",
-    }))
-    return model
-
-
-def _run_test_hook(spec: str, llm: Any) -> None:
-    import importlib.util
-
-    file, _, function = spec.rpartition(":")
-    loader = importlib.util.spec_from_file_location("gp_engine_test_hook", file)
-    module = importlib.util.module_from_spec(loader)
-    loader.loader.exec_module(module)
-    getattr(module, function)(llm)
-
-
-if __name__ == "__main__":
-    # run from the imported module, not __main__: its globals (CHILD_CANCEL) are then the ones
-    # `import playground.adapters.llama_engine` finds
-    from playground.adapters.llama_engine import _child_main as child_main
-
-    child_main(int(sys.argv[1]))

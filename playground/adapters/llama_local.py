@@ -24,7 +24,8 @@ from playground.adapters.base import (
 from playground.adapters.chat_format import (
     GEMMA4_STOP, build_prompt, prompt_source, render_metadata_template, uses_gemma_turns,
 )
-from playground.adapters.llama_pool import LlamaPool, LoadedModel
+from playground.adapters.llama_load import LoadedModel
+from playground.adapters.llama_pool import LlamaPool
 
 
 def split_stops(llm: Any, stops: list[str]) -> tuple[list[str], list[str]]:
