@@ -78,7 +78,7 @@ def test_a_crash_mid_answer_is_a_sentence_on_that_pane_and_the_api_pane_finishes
 
 def test_the_server_survives_a_crash_and_answers_the_next_request(fake_api, monkeypatch):
     from gradio_client import Client
-    from test_ui_client import pane_html, run_args
+    from support.ui_client import pane_html, run_args
 
     monkeypatch.setenv("GP_ENGINE_CRASH_AFTER_TOKENS", "3")
     app = LaunchedApp(env={"GEMINI_API_KEY": KEY}, n_ctx=512)
@@ -91,7 +91,7 @@ def test_the_server_survives_a_crash_and_answers_the_next_request(fake_api, monk
         assert "segmentation fault" in local and "answer so far is kept" in local
         assert "gp-status-done" in api and "finished." in api
         monkeypatch.delenv("GP_ENGINE_CRASH_AFTER_TOKENS")
-        job = client.submit(*run_args("Name three birds.", models[:1], max_tokens=8, seed=2), api_name="/run")
+        job = client.submit(*run_args("Name three birds.", models[:1], max_tokens=16, seed=2), api_name="/run")
         job.result(timeout=180)
         assert "gp-status-done" in pane_html(job.outputs(), 0)
     finally:
