@@ -230,13 +230,6 @@ def pairwise_counts(vote: Vote) -> list[tuple[str, str, float]]:
     return out
 
 
-def _first_place(vote: Vote) -> set[str]:
-    groups = vote.model_ranking()
-    if vote.all_bad or len(groups) < 2:
-        return set()  # one big tie: nobody came first
-    return set(groups[0])
-
-
 # ---- the fit -------------------------------------------------------------------------------
 
 
@@ -245,7 +238,8 @@ def _entries(vote: Vote, index: dict[str, int]) -> list[tuple[int, int, int]]:
     from .bradley_terry import I_WON, J_WON, TIE
 
     out: list[tuple[int, int, int]] = []
-    groups = [[index[m] for m in group] for group in vote.model_ranking()]
+    ids = [index[p.model] for p in vote.panes]
+    groups = [[ids[i] for i in group] for group in vote.ranking]
     for g, group in enumerate(groups):
         for x, a in enumerate(group):
             out += [(min(a, b), max(a, b), TIE) for b in group[x + 1:] if b != a]
@@ -275,13 +269,15 @@ def fit_leaderboard(
     index = {m: i for i, m in enumerate(names)}
     k = len(names)
 
-    rankings = dict.fromkeys(names, 0)
-    firsts = dict.fromkeys(names, 0)
+    rankings = [0] * k
+    firsts = [0] * k
     for v in ranked:
-        for m in set(v.models):
-            rankings[m] += 1
-        for m in _first_place(v):
-            firsts[m] += 1
+        ids = [index[p.model] for p in v.panes]
+        for i in set(ids):
+            rankings[i] += 1
+        if len(v.ranking) > 1:  # one big tie: nobody came first
+            for i in {ids[n] for n in v.ranking[0]}:
+                firsts[i] += 1
     bad_counts: dict[str, int] = {}
     for v in all_bad:
         for m in set(v.models):
@@ -303,8 +299,8 @@ def fit_leaderboard(
         return float(ELO_BASE + ELO_SCALE * x)
 
     standings = [ModelStanding(model=m, score=elo(theta[i]), ci_low=elo(low[i]), ci_high=elo(high[i]),
-                               rankings=rankings[m], first_places=firsts[m], all_bad=bad_counts.get(m, 0),
-                               thin=rankings[m] < MIN_RANKINGS)
+                               rankings=rankings[i], first_places=firsts[i], all_bad=bad_counts.get(m, 0),
+                               thin=rankings[i] < MIN_RANKINGS)
                  for i, m in enumerate(names)]
     standings.sort(key=lambda r: (-r.score, r.model))
     order = np.array([index[r.model] for r in standings])
