@@ -175,7 +175,9 @@ def test_blind_comparison_names_no_model_until_the_vote_then_reveals_and_ranks(b
         page.locator("#gp-judge-submit").click()
         page.wait_for_function("() => /Ranking saved/.test(document.getElementById('gp-judge-note').textContent)")
         revealed = page.eval_on_selector_all(".gp-pane .gp-model", "els => els.map(e => e.textContent)")
-        labels = {app.runtime.catalog.resolve(m).label: m for m in MODELS}
+        from playground.ui.names import short_name  # a pane is named by its model's short name
+
+        labels = {short_name(s.id, s.label, s.source): m for m in MODELS for s in [app.runtime.catalog.resolve(m)]}
         assert sorted(revealed) == sorted(labels)  # every name, in place
         letters = page.eval_on_selector_all(".gp-pane .gp-letter", "els => els.map(e => e.textContent)")
         assert letters == ["Model A", "Model B", "Model C"]
@@ -224,11 +226,11 @@ def test_blind_restore_in_dark_theme_then_leaderboard(blind_app, browser):
         page.wait_for_function("() => document.querySelector('#gp-prompt textarea').value !== ''")
         page.locator("#gp-run").click()
         wait_finished(page, 2)
-        assert page.locator(".gp-head .gp-source").count() == 2  # not blind: names shown
+        assert page.locator(".gp-head .gp-name-short").count() == 2  # not blind: names shown
         page.locator("#gp-blind label").click()
         page.wait_for_function("() => new URLSearchParams(location.search).get('blind') === '1'")
         restore(page, "Dark blind check", panes=2)
-        assert page.locator(".gp-head .gp-source").count() == 0
+        assert page.locator(".gp-head .gp-name-short").count() == 0
         assert page.eval_on_selector_all(".gp-pane .gp-model", "els => els.map(e => e.textContent)") == [
             "Model A", "Model B"]
         # The panes were restored over the earlier, named ones: nothing of those is left either.
@@ -238,7 +240,7 @@ def test_blind_restore_in_dark_theme_then_leaderboard(blind_app, browser):
         page.locator(".gp-pane").first.scroll_into_view_if_needed()
         page.shot("blind-dark-before-vote")
         page.locator("#gp-judge-all-bad").click()
-        page.wait_for_function("() => document.querySelectorAll('.gp-head .gp-source').length === 2")
+        page.wait_for_function("() => document.querySelectorAll('.gp-head .gp-name-short').length === 2")
         page.get_by_role("tab", name="Leaderboard").click()
         page.locator("#gp-board .gp-board-summary").wait_for()
         assert "1 vote (1 all bad)" in page.locator("#gp-board").inner_text()

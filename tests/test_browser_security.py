@@ -100,10 +100,11 @@ def test_payloads_in_answers_thinking_and_svgs_never_run_or_fetch(app, browser, 
 
         # The exported file: opened offline from disk, it shows the drawing and runs nothing.
         page.locator("#gp-export-html").click()
-        link = page.locator("#gp-export-file a[href]").first
-        link.wait_for()
-        href = link.get_attribute("href")
-        exported = page.context.request.get(href if href.startswith("http") else base + href).text()
+        button = page.locator("#gp-export-file")  # the exported file: one button that downloads it
+        page.wait_for_function("() => /\\.html/.test((document.getElementById('gp-export-file') || {}).innerText || '')")
+        with page.expect_download() as download:
+            button.click()
+        exported = open(download.value.path(), encoding="utf-8").read()
         path = tmp_path / "export.html"
         path.write_text(exported, encoding="utf-8")
         offline = new_page(browser)
