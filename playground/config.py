@@ -107,6 +107,8 @@ class AppConfig(BaseModel):
     # on a shared link the tokens each address may have generated per hour; 0 = no limit
     max_run_tokens: int = Field(65_536, ge=0)
     shared_tokens_per_hour: int = Field(500_000, ge=0)
+    # prompts a suite may hold when run from the page on a shared link (the command line: any number)
+    suite_max_prompts_shared: int = Field(50, ge=1)
     cache_dir: str | None = None
     cache_size_gb: float = Field(2.0, gt=0)
     # History keeps every comparison unless the user sets a limit: then the newest N are kept.

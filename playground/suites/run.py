@@ -26,7 +26,7 @@ from typing import Callable
 
 from playground.adapters.base import ChatRequest
 from playground.catalog import UnknownModel
-from playground.pane import PaneRequest
+from playground.pane import PaneRequest, PaneState
 from playground.request import RequestError, build_request
 from playground.result import PaneResult
 from playground.runner import API_SAMPLES_AT_ONCE, Comparison
@@ -51,6 +51,7 @@ class Progress:
     eta_s: float | None = None  # None until a fresh answer finished (or nothing left to make)
     stopped: bool = False
     finished: bool = False
+    note: str | None = None  # why it stopped early (a budget), said once
 
     def line(self) -> str:
         """`12/40 answers · 8 cached · 1 failed · ETA 1 min 10 s`"""
@@ -60,7 +61,7 @@ class Progress:
         if self.failed:
             parts.append(f"{self.failed} failed")
         if self.stopped:
-            parts.append("stopped")
+            parts.append("stopped" + (f": {self.note}" if self.note else ""))
         elif self.finished:
             parts.append(f"done in {_duration(self.elapsed_s)}")
         elif self.eta_s is not None:
@@ -84,6 +85,10 @@ def _duration(seconds: float) -> str:
     return f"{hours} h {minutes} min"
 
 
+class SuiteHalted(Exception):
+    """Raised by `before_prompt` to stop the suite before that prompt; the message says why."""
+
+
 @dataclass
 class SuiteItem:
     """One prompt of a running suite: its request and, once started, its comparison."""
@@ -93,6 +98,7 @@ class SuiteItem:
     error: str | None = None  # the prompt could not become a request (said once, in every pane)
     comparison: Comparison | None = None
     groups: list[list[PaneResult]] | None = None  # each pane's samples, once finished
+    states: list[list[PaneState]] | None = None  # the same as pane states (cache key, sample number)
 
     @property
     def finished(self) -> bool:
@@ -112,6 +118,9 @@ class SuiteRun:
     blind: bool = False
     api_at_once: int = API_AT_ONCE
     on_prompt_done: Callable[[SuiteItem], None] | None = None
+    # Called before a prompt starts (a shared link charges it like a comparison); raising
+    # SuiteHalted stops the suite there with its sentence.
+    before_prompt: Callable[[SuiteItem], None] | None = None
     items: list[SuiteItem] = field(init=False)
 
     def __post_init__(self) -> None:
@@ -132,6 +141,7 @@ class SuiteRun:
         self._started_at: float | None = None
         self._finished_at: float | None = None
         self._thread: threading.Thread | None = None
+        self.note: str | None = None
 
     def _local(self, model: str) -> bool:
         try:
@@ -186,7 +196,7 @@ class SuiteRun:
                 continue
             for run in comparison.runs:
                 if not run.state.finished:  # a stale read only delays the next start by a tick
-                    if run.state.source == "local" and run.spec is not None and run.spec.is_local:
+                    if run.spec is not None and run.spec.is_local:
                         local += 1
                     else:
                         api += 1
@@ -211,6 +221,13 @@ class SuiteRun:
                         self._wake.wait(TICK_S)
                         continue
                 item = pending.pop(0)
+                if self.before_prompt is not None:
+                    try:
+                        self.before_prompt(item)
+                    except SuiteHalted as exc:
+                        self.note = str(exc)
+                        self._stop.set()
+                        break
                 self._start_item(item)
             for item in self.items:  # Stop: what never started stays unstarted
                 if item.comparison is not None:
@@ -241,14 +258,16 @@ class SuiteRun:
         with self._wake:
             if item.groups is not None:
                 return
-            item.groups = [[run.snapshot().to_result() for run in runs] for runs in item.comparison.by_pane()]
+            item.states = [[run.snapshot() for run in runs] for runs in item.comparison.by_pane()]
+            item.groups = [[state.to_result() for state in states] for states in item.states]
             self._wake.notify_all()
         if self.on_prompt_done:
             self.on_prompt_done(item)
 
     # -- reading -----------------------------------------------------------------------------
     def progress(self) -> Progress:
-        progress = Progress(total=self.total, stopped=self._stop.is_set(), finished=self._done.is_set())
+        progress = Progress(total=self.total, stopped=self._stop.is_set(), finished=self._done.is_set(),
+                            note=self.note)
         fresh = 0
         for item in self.items:
             if item.error is not None:

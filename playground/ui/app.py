@@ -35,6 +35,7 @@ from playground.ui.limits import LoginThrottle, RateLimited, RateLimiter, truste
 from playground.ui.models_tab import build_models_tab
 from playground.ui.page import ACTION_TOOLTIPS, session_outputs
 from playground.ui.session import Sessions
+from playground.ui.suite_tab import build_suite_tab
 from playground.ui.upload_gate import UploadGate
 from playground.ui.url_state import MAX_URL_CHARS, url_fields
 
@@ -176,6 +177,7 @@ class PlaygroundApp:
                          known_models=self.known_models, vision_models=self.vision_models(choices))
             with tabs:
                 build_history_tab(self, session_id, outputs, form, tabs, blind=compare.fields["blind"])
+                build_suite_tab(self, session_id, client_address, outputs, form, tabs)
                 build_leaderboard_tab(self)
                 build_models_tab(self)
         quiet_every_event(demo)

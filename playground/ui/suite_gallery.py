@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Iterable
 
 from playground.result import PaneResult
-from playground.ui.drawing import Drawing, drawings_for, pane_letter, usable
+from playground.ui.drawing import Blind, Drawing, drawings_for, pane_letter, usable
 from playground.ui.export import CSP, _Canvas, wrap
 from playground.ui.format import format_rate
 
@@ -83,8 +83,12 @@ def gallery_html(suite_name: str, models: list[str],
         results = [group[0] for group in groups or [] if group]
         for shown, index in enumerate(_order(len(results), blind, prompt.id, seed)):
             result = results[index]
-            name = f"Model {pane_letter(shown)}" if blind else result.model
+            name = pane_letter(shown) if blind else result.model
             drawings = usable(drawings_for(result.text, result.finish_reason))
+            text = result.text
+            if blind:  # self-names masked, as in a blind comparison ("As Gemma, …")
+                masker = Blind(tuple(models))
+                drawings, text = [d.masked(masker) for d in drawings], masker.mask(text)
             parts.append(f"<div class='gp-suite-cell' data-model='{html.escape(name)}'>"
                          f"<h3>{html.escape(name)}</h3><div class='gp-suite-facts'>"
                          f"{html.escape(_facts(result, blind))}</div>")
@@ -93,7 +97,7 @@ def gallery_html(suite_name: str, models: list[str],
             elif result.error:
                 parts.append(f"<p class='gp-suite-error'>{html.escape(result.error[:EXCERPT_CHARS])}</p>")
             else:
-                text = result.text.strip()
+                text = text.strip()
                 cut = "…" if len(text) > EXCERPT_CHARS else ""
                 parts.append(f"<pre class='gp-suite-text'>{html.escape(text[:EXCERPT_CHARS])}{cut}</pre>")
             parts.append("</div>")
@@ -137,7 +141,7 @@ def contact_sheet_png(suite_name: str, models: list[str],
                 canvas.picture(drawings[0].svg, x, y, cell)
             else:
                 canvas.text(x + cell / 2 - 30, y + cell / 2, "no drawing", size=12, fill="#8c959f")
-            label = (f"Model {pane_letter(shown)} · " if blind else "") + ("error" if result.error else
+            label = (f"{pane_letter(shown)} · " if blind else "") + ("error" if result.error else
                                                                            (result.finish_reason or "not run"))
             canvas.text(x, y + cell + 14, wrap(label, cell, 11, 1)[0], size=11, fill="#57606a")
     return canvas.render()
