@@ -44,7 +44,9 @@ def test_a_loop_stopped_answer_is_not_done_while_blind():
 
 def test_a_pane_stopped_while_queued_says_it_never_started():
     s = sample(PaneStatus.STOPPED, "cancelled", text="", ttft=None)
-    assert head_word(render_pane(s)) == "stopped before it started"
+    markup = render_pane(s)
+    assert head_word(markup) == "stopped before it started"
+    assert "No answer: stopped before it started." in markup  # the body says so too, not a blank
     assert pane_status([sample(PaneStatus.STOPPED, "cancelled")]).label == "stopped"
 
 

@@ -294,6 +294,8 @@ def _render_content(state: PaneState, drawings: list[Drawing] | None, blind: Bli
         body.append(f'<template class="gp-raw" data-text="{esc(text)}"></template>')
     elif not state.error and not state.finished:
         body.append('<div class="gp-waiting">…</div>')
+    elif not state.error and not state.thinking:  # finished with nothing written: say why, not a blank
+        body.append(f'<div class="gp-empty">No answer: {esc(sample_word(state).label)}.</div>')
     if blind is None:
         body.append(_request_fold(state))
     return "".join(body)
