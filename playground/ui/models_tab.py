@@ -11,13 +11,19 @@ from playground.download import DownloadError, download_model, files_to_download
 
 
 def models_table(app: Any) -> str:
+    """Every model: the short name its panes are headed with, its id, its full description (the
+    label and note a pane header has no room for), source, status and facts."""
+    from playground.ui.names import short_name
+
     rows = []
     for spec, ok, reason in app.runtime.model_statuses():
         mark = "✓" if ok else "✗"
-        rows.append(f"<tr><td>{mark}</td><td>{html.escape(spec.id)}</td><td>{html.escape(spec.source)}</td>"
+        about = " — ".join(p for p in (spec.label, spec.entry.note) if p)
+        rows.append(f"<tr><td>{mark}</td><td><b>{html.escape(short_name(spec.id, spec.label, spec.source))}</b></td>"
+                    f"<td>{html.escape(spec.id)}</td><td>{html.escape(about)}</td><td>{html.escape(spec.source)}</td>"
                     f"<td>{html.escape(reason)}</td><td>{html.escape(spec.facts())}</td></tr>")
-    return ("<table class='gp-models'><thead><tr><th></th><th>model</th><th>source</th><th>status</th>"
-            f"<th>facts</th></tr></thead><tbody>{''.join(rows)}</tbody></table>")
+    return ("<table class='gp-models'><thead><tr><th></th><th>pane name</th><th>model</th><th>description</th>"
+            f"<th>source</th><th>status</th><th>facts</th></tr></thead><tbody>{''.join(rows)}</tbody></table>")
 
 
 def downloadable(app: Any) -> list[tuple[str, str]]:
