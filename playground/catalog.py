@@ -253,10 +253,11 @@ class Catalog:
         elif name.lower().endswith(".gguf") or os.sep in name or "/" in name:
             path = Path(name).expanduser()
             if not name.lower().endswith(".gguf") and not is_file(path):
-                raise UnknownModel(
-                    f"unknown model '{_shown(name)}': not a catalog id and no such .gguf file. "
-                    f"For a model on an OpenAI-compatible server write openai:{_shown(name)}."
-                )
+                # server ids often hold a "/": the sources whose servers use them say how to name one
+                hints = [f"For a model on {s.server_words} write {s.prefix}{_shown(name)}."
+                         for s in self.sources.values() if getattr(s, "slash_ids", False) and s.prefix]
+                raise UnknownModel(" ".join([f"unknown model '{_shown(name)}': not a catalog id and no such "
+                                             ".gguf file.", *hints]))
             info = self.gguf_info(path) if is_file(path) else None
             spec = ModelSpec(str(path), ModelEntry(
                 label=path.name, kind=GGUF_KIND, path=str(path),

@@ -71,6 +71,8 @@ class Source:
     is_local: ClassVar[bool] = False  # local panes share the cores: they queue for a slot
     prefix_form: ClassVar[str] = ""  # how a message names the form: "gemini:MODEL_ID"
     server_options: ClassVar[tuple[ServerOption, ...]] = ()  # base URL flag, config key, env var
+    slash_ids: ClassVar[bool] = False  # its model ids often hold a "/" (suggested for a slash name)
+    server_words: ClassVar[str] = ""  # "an OpenAI-compatible server", in that suggestion
 
     def __init__(self, runtime: "Runtime") -> None:
         self.runtime = runtime

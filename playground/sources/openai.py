@@ -19,6 +19,7 @@ class OpenAISource(Source):
     prefix = "openai:"
     prefix_example = "'openai:' needs a model name, e.g. openai:gemma-4-31b"
     prefix_form = "openai:MODEL"
+    slash_ids, server_words = True, "an OpenAI-compatible server"
     server_options = (ServerOption("base_url", flag="--openai-base-url", env="GEMMA_PLAYGROUND_OPENAI_BASE_URL",
                                    help="OpenAI-compatible server for openai:MODEL", metavar="URL"),)
 
