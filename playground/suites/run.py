@@ -5,8 +5,9 @@ same keys as `compare` and the page (so an interrupted suite resumes, a re-run r
 prompt opened in the Compare tab replays), and it is recorded in History (so Restore brings it
 back). What the suite adds is the schedule across prompts:
 
-* API answers of several prompts stream at once, up to `api_at_once` (4) in flight — a server
-  rate-limits bursts, and one prompt after another would leave it idle;
+* API answers of several prompts stream at once: the next prompt starts while fewer than
+  `api_at_once` (4) are in flight, so at least 4 and at most 4 + one prompt's answers − 1 stream
+  together (a server rate-limits bursts; one prompt after another would leave it idle);
 * local answers go through the runtime's local queue as always (one model decodes at a time);
   the suite keeps only a few prompts' local answers waiting in that queue, so "queued (3 of 5)"
   stays meaningful and Stop has little to unwind;
@@ -38,6 +39,7 @@ API_AT_ONCE = API_SAMPLES_AT_ONCE
 # Local answers lined up in the local queue ahead of time (never fewer than one prompt's).
 LOCAL_AHEAD = 8
 TICK_S = 0.02
+LIMITS_EVERY_S = 0.25  # a pane's time limits are checked this often (seconds-long limits)
 
 
 @dataclass
@@ -205,38 +207,65 @@ class SuiteRun:
     def _may_start(self) -> bool:
         need_api, need_local = self._need()
         api, local = self._in_flight()
-        api_ok = need_api == 0 or api == 0 or api + need_api <= max(self.api_at_once, need_api)
+        # A prompt starts while fewer than api_at_once API answers stream: waiting for room for
+        # all of its answers would make every prompt wait for the slowest answer of the last.
+        api_ok = need_api == 0 or api < self.api_at_once
         local_ok = need_local == 0 or local == 0 or local + need_local <= max(LOCAL_AHEAD, 2 * need_local)
         return api_ok and local_ok
 
     def _schedule(self) -> None:
+        """One thread starts the prompts and watches them: a finished prompt is collected, the
+        running ones' time limits are enforced (what a comparison's snapshots() would do) — one
+        loop for the whole suite rather than a polling thread per prompt, which under load took
+        the time the answers' own threads needed."""
         try:
             pending = [item for item in self.items if item.error is None]
             for item in self.items:
                 if item.error is not None and self.on_prompt_done:
                     self.on_prompt_done(item)
-            while pending and not self._stop.is_set():
+            last_limits = 0.0
+            while not self._stop.is_set():
+                running = self._collect()
+                if time.monotonic() - last_limits >= LIMITS_EVERY_S:
+                    for item in running:
+                        item.comparison.enforce_limits()
+                    last_limits = time.monotonic()
+                if pending and self._may_start():
+                    item = pending.pop(0)
+                    if self.before_prompt is not None:
+                        try:
+                            self.before_prompt(item)
+                        except SuiteHalted as exc:
+                            self.note = str(exc)
+                            self._stop.set()
+                            break
+                    self._start_item(item)
+                    continue
+                if not pending and not running:
+                    break
                 with self._wake:
-                    if not self._may_start():
-                        self._wake.wait(TICK_S)
-                        continue
-                item = pending.pop(0)
-                if self.before_prompt is not None:
-                    try:
-                        self.before_prompt(item)
-                    except SuiteHalted as exc:
-                        self.note = str(exc)
-                        self._stop.set()
-                        break
-                self._start_item(item)
-            for item in self.items:  # Stop: what never started stays unstarted
-                if item.comparison is not None:
-                    while item.groups is None and not item.comparison.done:
-                        time.sleep(TICK_S)
-                    self._watched(item)  # the waiter thread may not have filled it yet
+                    self._wake.wait(TICK_S)
+            # Stopped: what never started stays unstarted; the running prompts end through their
+            # comparison's own watch (it gives up on a stream that ignores Stop).
+            for item in self._collect():
+                for _ in item.comparison.snapshots(interval_s=0.1):
+                    pass
+                self._watched(item)
         finally:
             self._finished_at = time.monotonic()
             self._done.set()
+
+    def _collect(self) -> list[SuiteItem]:
+        """Collect the prompts that finished; the ones still running."""
+        running = []
+        for item in self.items:
+            if item.comparison is None or item.groups is not None:
+                continue
+            if item.comparison.done:
+                self._watched(item)
+            else:
+                running.append(item)
+        return running
 
     def _start_item(self, item: SuiteItem) -> None:
         comparison = Comparison(self.runtime, item.request, list(self.panes), use_cache=self.use_cache)
@@ -245,14 +274,6 @@ class SuiteRun:
         comparison.start()  # cached answers are shown here, at once
         if self._stop.is_set():
             comparison.stop()
-        # the comparison's own watchdog (time limits, a stream that ignores Stop) runs in its
-        # snapshots(); one waiter per running prompt reads them and reports the end
-        threading.Thread(target=self._watch, args=(item,), name="suite-prompt", daemon=True).start()
-
-    def _watch(self, item: SuiteItem) -> None:
-        for _ in item.comparison.snapshots(interval_s=0.1):
-            pass
-        self._watched(item)
 
     def _watched(self, item: SuiteItem) -> None:
         with self._wake:

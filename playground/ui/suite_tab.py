@@ -80,7 +80,6 @@ class TabState:
     orders: dict[int, list[int]] = field(default_factory=dict)  # row -> blind shuffle
     judged: dict[int, str] = field(default_factory=dict)  # row -> vote id
     cursor: int | None = None  # the row being judged
-    tickets: list = field(default_factory=list)  # hourly budget reservations, settled per prompt
 
 
 class SuiteSessions:
@@ -129,6 +128,31 @@ def load_web_suite(app: Any, source: str, pasted: str):
     if shared_link(app):
         suite = suite.limited(config.suite_max_prompts_shared)
     return suite
+
+
+def budget_hooks(hourly: Any, address: str, planned: int):
+    """A suite charged like the comparisons it is made of: before each prompt starts, its most
+    tokens are reserved from the address's hourly budget (the suite stops with the budget's
+    sentence when they do not fit); when it ends, the reservation settles to what was generated
+    (a cached replay costs nothing)."""
+    from playground.suites.run import SuiteHalted
+
+    tickets: dict[int, Any] = {}
+
+    def before_prompt(item) -> None:
+        try:
+            tickets[id(item)] = hourly.reserve(address, planned)
+        except OverBudget as exc:
+            raise SuiteHalted(str(exc)) from None
+
+    def prompt_done(item) -> None:
+        ticket = tickets.pop(id(item), None)
+        if ticket is not None and item.states is not None:
+            generated = sum((s.metrics.completion_tokens or 0) + (s.metrics.thinking_tokens or 0)
+                            for group in item.states for s in group if not s.cached)
+            hourly.settle(ticket, generated)
+
+    return before_prompt, prompt_done
 
 
 def build_suite_tab(app: Any, session_id: Callable, client_address: Callable, pane_outputs: list,
@@ -206,24 +230,7 @@ def build_suite_tab(app: Any, session_id: Callable, client_address: Callable, pa
             raise gr.Error(str(exc)) from None
         except OverBudget as exc:
             raise gr.Error(f"Each prompt of the suite is one run: {exc}") from None
-        address = client_address(request)
-        hourly = app.sessions.hourly
-
-        def before_prompt(item) -> None:  # the address's hourly budget, prompt by prompt
-            from playground.suites.run import SuiteHalted
-
-            try:
-                item.ticket = hourly.reserve(address, planned)
-            except OverBudget as exc:
-                raise SuiteHalted(str(exc)) from None
-
-        def prompt_done(item) -> None:
-            ticket = getattr(item, "ticket", None)
-            if ticket is not None and item.states is not None:
-                generated = sum((s.metrics.completion_tokens or 0) + (s.metrics.thinking_tokens or 0)
-                                for group in item.states for s in group if not s.cached)
-                hourly.settle(ticket, generated)
-
+        before_prompt, prompt_done = budget_hooks(app.sessions.hourly, client_address(request), planned)
         state.run = SuiteRun(app.runtime, suite, panes, before_prompt=before_prompt, on_prompt_done=prompt_done)
         state.title = f"{suite.name} × {len(panes)} model{'s' if len(panes) != 1 else ''}"
         state.problems, state.orders, state.judged, state.cursor = list(suite.problems), {}, {}, None
