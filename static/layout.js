@@ -77,7 +77,9 @@
     // A picker's full model name on hover (the box may be narrower than the name).
     var picks = document.querySelectorAll(".gp-model-pick input");
     for (var p = 0; p < picks.length; p++) {
-      if (picks[p].getAttribute("title") !== picks[p].value) { picks[p].setAttribute("title", picks[p].value); }
+      var masked = picks[p].closest(".gp-blind-copy");  // a blind copy's model stays unsaid until the vote
+      var tip = masked ? masked.getAttribute("data-copy-of") : picks[p].value;
+      if (picks[p].getAttribute("title") !== tip) { picks[p].setAttribute("title", tip); }
     }
     var tips = config().tooltips || {};
     Object.keys(tips).forEach(function (action) {
@@ -111,10 +113,34 @@
       void picker.offsetWidth;  // restart the animation
       picker.classList.add("gp-flash");
       picker.setAttribute("data-duplicated-from", String(slot));
-      gp.linkNote("Pane " + (slot + 1) + " duplicated into pane " + (last + 1) + ": press Run to compare them.");
+      if (blindOnScreen()) {
+        // Blind until the vote: the copy's picker would say which model that pane is.
+        var letter = "Model " + String.fromCharCode(65 + slot);
+        picker.classList.add("gp-blind-copy");
+        picker.setAttribute("data-copy-of", "copy of " + letter);
+        labelButtons();
+        gp.linkNote(letter + " duplicated into pane " + (last + 1) + " (its model stays hidden until you vote): " +
+                    "press Run to compare them.");
+      } else {
+        gp.linkNote("Pane " + (slot + 1) + " duplicated into pane " + (last + 1) + ": press Run to compare them.");
+      }
       setTimeout(function () { gp.formChanged(); }, 4000);  // the usual link note (or none) again
     }, 60);
   }
+
+  function blindOnScreen() { return !!document.querySelector("#gp-panes .gp-pane .gp-blind-name"); }
+
+  // A picker masked after a blind "+" shows its model again once the names are shown (the vote
+  // or the reveal), or when the person opens it.
+  function unmaskCopies(force) {
+    if (!force && blindOnScreen()) { return; }
+    var masked = document.querySelectorAll(".gp-model-pick.gp-blind-copy");
+    for (var i = 0; i < masked.length; i++) { masked[i].classList.remove("gp-blind-copy"); }
+  }
+  document.addEventListener("focusin", function (event) {
+    var picker = event.target && event.target.closest && event.target.closest(".gp-model-pick.gp-blind-copy");
+    if (picker) { picker.classList.remove("gp-blind-copy"); }
+  }, true);
 
   // ------------------------------------------------------------------ Stop and the status band
   // Stop is grey and inert while nothing runs (Esc and the button come alive with a run).
@@ -144,7 +170,7 @@
   var layoutTimer = null;
   function layoutSoon() {
     if (layoutTimer) { return; }
-    layoutTimer = setTimeout(function () { layoutTimer = null; fitPanes(); markWidths(); labelButtons(); updateStop(); statusTips(); }, 50);
+    layoutTimer = setTimeout(function () { layoutTimer = null; fitPanes(); markWidths(); labelButtons(); updateStop(); statusTips(); unmaskCopies(false); }, 50);
   }
 
   var observer = new MutationObserver(layoutSoon);

@@ -33,8 +33,15 @@ def test_blind_plus_duplicates_the_clicked_pane_not_the_picker_at_its_place(app,
         page.wait_for_function("() => !document.querySelector('#gp-model-2 input').value.startsWith('(no model)')")
         copied = page.locator("#gp-model-2 input").input_value()
         assert page.locator(".gp-pane .gp-model").all_inner_texts() == ["Model A", "Model B"]  # still blind
+        # ...and the copy's picker does not say which model Model A is until the vote
+        page.wait_for_function("() => document.getElementById('gp-model-2').classList.contains('gp-blind-copy')")
+        masked = page.evaluate("() => { const p = document.getElementById('gp-model-2'), i = p.querySelector('input');"
+                               " return [getComputedStyle(i).color, i.title, p.getAttribute('data-copy-of')]; }")
+        assert masked[0] in ("rgba(0, 0, 0, 0)", "transparent") and masked[1] == masked[2] == "copy of Model A", masked
+        page.shot("judge-blind-plus-masked")
         page.locator("#gp-judge-reveal").click()
         page.wait_for_function("() => !document.querySelector('.gp-pane .gp-blind-name')")
+        page.wait_for_function("() => !document.getElementById('gp-model-2').classList.contains('gp-blind-copy')")
         shown = page.locator('.gp-pane[data-pane="0"] .gp-model').get_attribute("title")
         assert shown.startswith(copied), f"+ on Model A ({shown}) copied {copied}"
         if copied != page.locator("#gp-model-0 input").input_value():
