@@ -59,24 +59,22 @@ class EngineCrashed(ModelError):
 class EngineProcess:
     """The app's handle on one engine process holding one loaded model."""
 
-    def __init__(self, proc: subprocess.Popen, conn: Any, path: Path, repack: bool, repack_note: str,
-                 amx: bool = False):
+    def __init__(self, proc: subprocess.Popen, conn: Any):
         self.proc = proc
-        self.amx = amx
         self.conn = conn
-        self.path = Path(path)
-        self.repack = repack
-        self.repack_note = repack_note
+        self.path = Path()
+        self.repack = True
+        self.repack_note = ""
+        self.amx = False
         self.info: dict[str, Any] = {}
         self._runs = itertools.count(1)
         self._dead = False
 
     # -- life --
     @classmethod
-    def start(cls, path: Path, mmproj: Path | None, *, n_ctx: int, n_threads: int,
-              n_gpu_layers: int, repack: bool, repack_note: str = "", amx: bool = False) -> "EngineProcess":
-        """Start the process and load the model in it. Raises ModelError (a load failure, or
-        the engine dying while loading) after making sure the process is gone."""
+    def spawn(cls) -> "EngineProcess":
+        """Start an engine process with no model yet. It imports llama_cpp at once, so one
+        started ahead (the pool keeps a spare) loads a model without that wait."""
         from multiprocessing.connection import Connection
 
         ours, theirs = socket.socketpair()
@@ -94,10 +92,24 @@ class EngineProcess:
             raise ModelError(f"could not start the local engine process: {exc}") from None
         finally:
             theirs.close()
-        engine = cls(proc, Connection(ours.detach()), path, repack, repack_note, amx)
+        return cls(proc, Connection(ours.detach()))
+
+    @classmethod
+    def start(cls, path: Path, mmproj: Path | None, *, n_ctx: int, n_threads: int,
+              n_gpu_layers: int, repack: bool, repack_note: str = "", amx: bool = False,
+              spare: "EngineProcess | None" = None) -> "EngineProcess":
+        """Load the model in `spare` (an engine started ahead, if it is still alive) or in a new
+        engine process. Raises ModelError (a load failure, or the engine dying while loading)
+        after making sure the process is gone."""
+        engine = spare if spare is not None and spare.alive() else cls.spawn()
+        if engine is not spare and spare is not None:
+            spare.close()
+        engine.path, engine.repack, engine.repack_note, engine.amx = Path(path), repack, repack_note, amx
+        # the test-only switches as they are now, not as they were when a spare started
+        test_env = {k: v for k, v in os.environ.items() if k.startswith("GP_ENGINE_")}
         engine._send(("load", {"path": str(path), "mmproj": str(mmproj) if mmproj else None,
                                "n_ctx": n_ctx, "n_threads": n_threads,
-                               "n_gpu_layers": n_gpu_layers, "repack": repack}))
+                               "n_gpu_layers": n_gpu_layers, "repack": repack, "env": test_env}))
         deadline = time.monotonic() + LOAD_TIMEOUT_S
         try:
             while True:
@@ -128,8 +140,9 @@ class EngineProcess:
         self.conn.close()
 
     def close(self) -> None:
-        """End the process (asking first); its memory goes back to the system."""
-        if self.proc.poll() is None and not self._dead:
+        """End the process (asking first when it holds a model); its memory goes back to the
+        system. A spare that never loaded one has nothing to finish: it is just ended."""
+        if self.info and self.proc.poll() is None and not self._dead:
             try:
                 self.conn.send(("quit",))
                 self.proc.wait(2)

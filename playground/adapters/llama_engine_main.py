@@ -58,6 +58,8 @@ def _child_main(fd: int) -> None:  # runs in the engine process
                 work.put(message)
 
     threading.Thread(target=read_control, name="engine-control", daemon=True).start()
+    import llama_cpp  # noqa: F401  (now, while the app has no model for this engine yet)
+
     model = _child_load(conn, work.get())
     hook = os.environ.get("GP_ENGINE_TEST_HOOK")
     if hook:
@@ -97,6 +99,9 @@ def _child_load(conn: Any, message: tuple) -> Any:
     if message[0] != "load":
         os._exit(0)
     spec = message[1]
+    for key in [key for key in os.environ if key.startswith("GP_ENGINE_")]:
+        del os.environ[key]
+    os.environ.update(spec.get("env") or {})  # the app's test-only switches at load time
     if os.environ.get("GP_ENGINE_CRASH_ON_LOAD"):
         os.kill(os.getpid(), signal.SIGABRT)  # test-only: what a GGML_ASSERT does
     started = time.perf_counter()

@@ -108,6 +108,10 @@ class LlamaPool:
         self.n_gpu_layers = n_gpu_layers
         self.repack = repack
         self._models: OrderedDict[tuple, _Slot] = OrderedDict()
+        # An engine process started ahead, with llama_cpp imported: the next load (another model,
+        # after an eviction or a crash) skips starting Python and that import (seconds on a busy
+        # machine). Started after the first load only, so an app that runs no local model has none.
+        self._spare: EngineProcess | None = None
         self._guard = threading.Lock()
         self._loading: dict[tuple, threading.Lock] = {}
 
@@ -117,9 +121,24 @@ class LlamaPool:
             check_gguf_file(mmproj)
         check_memory(path, self.n_ctx)
         use_repack, repack_note = decide_repack(repack if repack is not None else self.repack)
-        return EngineProcess.start(path, mmproj, n_ctx=self.n_ctx, n_threads=self.n_threads,
-                                   n_gpu_layers=self.n_gpu_layers, repack=use_repack,
-                                   repack_note=repack_note, amx=cpu_has_amx())
+        with self._guard:
+            spare, self._spare = self._spare, None
+        try:
+            return EngineProcess.start(path, mmproj, n_ctx=self.n_ctx, n_threads=self.n_threads,
+                                       n_gpu_layers=self.n_gpu_layers, repack=use_repack,
+                                       repack_note=repack_note, amx=cpu_has_amx(), spare=spare)
+        finally:
+            self._prepare_spare()
+
+    def _prepare_spare(self) -> None:
+        try:
+            spare = EngineProcess.spawn()
+        except ModelError:
+            return  # no spare: the next load starts its own process
+        with self._guard:
+            old, self._spare = self._spare, spare
+        if old is not None:
+            old.close()
 
     @contextmanager
     def use(self, path: Path, mmproj: Path | None = None,
@@ -179,5 +198,8 @@ class LlamaPool:
         with self._guard:
             engines = [slot.engine for slot in self._models.values()]
             self._models.clear()
+            if self._spare is not None:
+                engines.append(self._spare)
+                self._spare = None
         for engine in engines:
             engine.close()
