@@ -111,7 +111,9 @@ class SessionView:
         letter too once a blind comparison is revealed)."""
         if self.hidden:
             return pane_letter(slot)
-        label = self.names().get(slot, "?")
+        name = self.names().get(slot)
+        # twins told apart only by their pane number need it once: "Pane 2 · 270M local"
+        label = "?" if name is None else (name.short if name.detail == f"pane {slot + 1}" else name)
         return f"{pane_letter(slot)} · {label}" if self.blind else f"Pane {slot + 1} · {label}"
 
     def names(self) -> dict[int, str]:
