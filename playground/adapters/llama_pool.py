@@ -13,6 +13,7 @@ loads a `Llama` (:mod:`.llama_load`) runs inside the engine process.
 
 from __future__ import annotations
 
+import functools
 import os
 import threading
 import time
@@ -67,8 +68,15 @@ def cpu_has_amx(cpuinfo: Path | None = None) -> bool:
     """True on a CPU with AMX (Sapphire Rapids and later Xeons, common in cloud VMs), where
     llama-cpp-python 0.3.36's repacked AMX matrix multiply segfaults on the first decode of a
     quantized model (llama.cpp #20824)."""
+    return _flags_have_amx(Path(cpuinfo or CPUINFO))
+
+
+@functools.lru_cache(maxsize=8)
+def _flags_have_amx(cpuinfo: Path) -> bool:
+    # read once per file: the model listing asks for every local model, and a many-core
+    # machine's /proc/cpuinfo is long
     try:
-        with open(cpuinfo or CPUINFO, encoding="ascii", errors="replace") as handle:
+        with open(cpuinfo, encoding="ascii", errors="replace") as handle:
             return any("amx_int8" in line.split() for line in handle if line.startswith("flags"))
     except OSError:
         return False
