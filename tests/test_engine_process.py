@@ -302,3 +302,12 @@ def test_a_model_entry_can_turn_repacking_off(tmp_path):
         assert runtime.adapter_for(runtime.catalog.resolve("mine")).repack is False
     finally:
         runtime.close()
+
+
+def test_a_local_compare_never_loads_llama_cpp_into_the_app_process(tmp_path):
+    """Everything native runs in the engine: the app process does not even import llama_cpp."""
+    code = ("import sys; from playground.cli import main\n"
+            "status = main(['compare', 'Say hi.', '-m', 'gemma-3-270m', '--max-tokens', '4', '--no-cache'])\n"
+            "print(status, 'llama_cpp' in sys.modules)")
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300, cwd=ROOT)
+    assert proc.stdout.strip().splitlines()[-1] == "0 False", proc.stderr[-2000:]
