@@ -1,10 +1,10 @@
 """The local engine: one child process per loaded model, and its app-side handle.
 
 The app (:class:`EngineProcess`) starts `python -m playground.adapters.llama_engine_main FD` with
-one end of a socket pair; the child (:mod:`.llama_engine_main`) loads the model and answers "run" messages by streaming the
-adapter's typed events back (small frozen dataclasses, pickled). A thread in the child reads
-the control messages, so a "cancel" reaches the flag the abort callback and the per-token check
-read even while the main thread is inside llama_decode.
+one end of a socket pair; the child (:mod:`.llama_engine_main`) loads the model and answers "run"
+messages by streaming the adapter's typed events back (small frozen dataclasses, pickled). A
+thread in the child reads the control messages, so a "cancel" reaches the flag the abort callback
+and the per-token check read even while the main thread is inside llama_decode.
 
 When the child dies (a segfault in ggml, a GGML_ASSERT abort, the OOM killer), the app sees the
 socket close, reads the exit signal and raises a :class:`ModelError` sentence: the pane ends with
