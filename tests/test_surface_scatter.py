@@ -42,3 +42,14 @@ def test_the_plot_places_names_of_models_at_the_same_speed_apart():
         boxes = [(float(x), float(y) - LABEL_H + 2, float(x) + LABEL_CHAR_W * len(t), float(y) + 2) for x, y, t in labels]
         for i, a in enumerate(boxes):
             assert all(not boxes_overlap(a, b) for b in boxes[i + 1:]), labels
+
+
+def test_a_model_with_too_few_votes_gets_no_interval_bar():
+    from playground.result import KEPT_WITH_VOTES
+
+    medians = {name: 1.0 for name in KEPT_WITH_VOTES}
+    point = SimpleNamespace(model="gemma-3-270m", score=1100.0, ci_low=1100.0, ci_high=1100.0, measured=1,
+                            median=medians.get, **{f"median_{n}": v for n, v in medians.items()})
+    thin = render_speed_quality([point], thin=["gemma-3-270m"])
+    assert "needs more votes" in thin and "<line x1" not in thin.split('class="gp-sq-point"')[1].split("</g>")[0]
+    assert "95% 1100–1100" in render_speed_quality([point])

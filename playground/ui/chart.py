@@ -143,7 +143,8 @@ def place_labels(spots: Sequence[tuple[float, float]], widths: Sequence[float],
     return out
 
 
-def _scatter(points: Sequence[Any], attr: str, title: str, x_label: str, better: str) -> str:
+def _scatter(points: Sequence[Any], attr: str, title: str, x_label: str, better: str,
+             thin: frozenset[str] = frozenset()) -> str:
     shown = [(i, p) for i, p in enumerate(points) if getattr(p, attr) is not None]
     width, height = MARGIN_L + PLOT_W + MARGIN_R, MARGIN_T + PLOT_H + MARGIN_B
     parts = [f'<svg class="gp-sq-plot" width="{width}" height="{height}" role="img" '
@@ -184,33 +185,40 @@ def _scatter(points: Sequence[Any], attr: str, title: str, x_label: str, better:
     labels = place_labels(spots, [LABEL_CHAR_W * len(n) for n in names], (0, MARGIN_T, width, height))
     for (i, p), name, (x, y), (lx, ly) in zip(shown, names, spots, labels):
         color = POINT_COLORS[i % len(POINT_COLORS)]
-        tip = (f"{p.model}: score {p.score:.0f} (95% {p.ci_low:.0f}–{p.ci_high:.0f}), "
+        few = p.model in thin  # too few rankings: no interval bar that looks certain, a hollow dot
+        interval = "needs more votes" if few else f"95% {p.ci_low:.0f}–{p.ci_high:.0f}"
+        tip = (f"{p.model}: score {p.score:.0f} ({interval}), "
                f"{x_label} {getattr(p, attr):.3g} (median of {p.measured})")
-        parts.append(f'<g class="gp-sq-point"><title>{html.escape(tip)}</title>'
-                     f'<line x1="{x:.1f}" x2="{x:.1f}" y1="{py(p.ci_low):.1f}" y2="{py(p.ci_high):.1f}" '
-                     f'stroke="{color}" stroke-width="2"/>'
-                     f'<circle cx="{x:.1f}" cy="{y:.1f}" r="5" fill="{color}"/>'
+        bar = ("" if few else f'<line x1="{x:.1f}" x2="{x:.1f}" y1="{py(p.ci_low):.1f}" y2="{py(p.ci_high):.1f}" '
+                              f'stroke="{color}" stroke-width="2"/>')
+        dot = (f'<circle cx="{x:.1f}" cy="{y:.1f}" r="5" fill="none" stroke="{color}" stroke-width="2"/>' if few
+               else f'<circle cx="{x:.1f}" cy="{y:.1f}" r="5" fill="{color}"/>')
+        parts.append(f'<g class="gp-sq-point" data-model="{html.escape(p.model)}"><title>{html.escape(tip)}</title>'
+                     f'{bar}{dot}'
                      f'<text x="{lx:.1f}" y="{ly:.1f}" text-anchor="start" class="gp-chart-label">'
                      f'{html.escape(name)}</text></g>')
     parts.append("</svg>")
     return "".join(parts)
 
 
-def render_speed_quality(points: Sequence[Any]) -> str:
+def render_speed_quality(points: Sequence[Any], thin: Sequence[str] = ()) -> str:
     """Strength (score with its 95% interval as a vertical bar) against median tokens/s and
-    against median time to first token. `points` are playground.judging SpeedPoints."""
+    against median time to first token. `points` are playground.judging SpeedPoints; models in
+    `thin` (too few rankings) get a hollow dot and no bar."""
+    thin = frozenset(thin)
     if not points:
         return ""
     missing = [p.model for p in points if all(p.median(name) is None for name in KEPT_WITH_VOTES)]
     note = (f'<div class="gp-chart-note">no speed measured for: {html.escape(", ".join(missing))}</div>'
             if missing else "")
     return ('<div class="gp-chart gp-speed-quality"><h3>Speed vs quality</h3>'
-            '<div class="gp-chart-note">Up is better; the bar is the 95% interval of the score. '
+            '<div class="gp-chart-note">Up is better; the bar is the 95% interval of the score (a hollow dot: '
+            'too few votes for one yet). '
             'The smallest, fastest model whose bar overlaps the best one is good enough for these prompts.</div>'
             '<div class="gp-chart-row">'
             # one plot per metric the table keeps with votes and charts (tok/s, TTFT, prefill tok/s)
             + "".join(_scatter(points, f"median_{row.name}", f"score vs {row.chart_label}",
                                f"median {row.chart_label}",
-                               "right is faster" if row.better == "higher" else "left is quicker")
+                               "right is faster" if row.better == "higher" else "left is quicker", thin)
                       for row in (METRIC_BY_NAME[name] for name in KEPT_WITH_VOTES) if row.chart_label)
             + f"</div>{note}</div>")

@@ -125,7 +125,7 @@ def render_leaderboard(board: Any, points: list[Any] | None = None) -> str:
             + render_board(board)
             + (f'<div class="gp-chart-note">{_esc(explain)}</div>' if board.models else "")
             + render_win_matrix(board)
-            + (render_speed_quality(points) if points else "")
+            + (render_speed_quality(points, [m.model for m in board.models if m.thin]) if points else "")
             + "</div>")
 
 
