@@ -80,3 +80,45 @@ def test_a_40_character_value_is_quoted_whole():
     with pytest.raises(VoteError) as refused:
         make_vote(prompt="p", panes=["a", "b"], ranking=[[0], [1]], tags=[value])
     assert str(refused.value) == f"tag {json.dumps(value)} is not a non-empty string."
+
+
+def test_a_41_character_value_is_cut():
+    value = ["y" * 37]  # 41 characters as JSON
+    with pytest.raises(VoteError) as refused:
+        make_vote(prompt="p", panes=["a", "b"], ranking=[[0], [1]], tags=[value])
+    assert str(refused.value) == f'tag {json.dumps(value)[:37]}… is not a non-empty string.'
+
+
+def test_a_vote_id_sorts_by_time():
+    import re
+
+    from playground.judging.vote_record import new_vote_id
+
+    given = new_vote_id(WHEN)
+    assert re.fullmatch(f"{int(WHEN * 1000):012x}-[0-9a-f]{{8}}", given), given
+    assert new_vote_id(WHEN) != given  # the random part
+    now = new_vote_id()
+    assert re.fullmatch("[0-9a-f]{12}-[0-9a-f]{8}", now) and now[:12] > given[:12]  # now is after 2026-09
+
+
+def test_times_read_from_dates_datetimes_and_numbers():
+    import datetime as dt
+
+    utc = dt.timezone.utc
+    assert parse_when(dt.datetime(2026, 11, 28, 12, 30, tzinfo=utc)) == dt.datetime(2026, 11, 28, 12, 30, tzinfo=utc).timestamp()
+    assert parse_when(dt.date(2026, 11, 28)) == dt.datetime(2026, 11, 28, tzinfo=utc).timestamp()
+    assert parse_when(dt.date(2026, 11, 28), end_of_day=True) == dt.datetime(2026, 11, 28, 23, 59, 59, 999999,
+                                                                              tzinfo=utc).timestamp()
+    assert parse_when(WHEN) == WHEN and parse_when(7) == 7.0
+
+
+@pytest.mark.parametrize("value, message", [
+    (True, "not a time: True."),
+    (10 ** 400, "not a time: " + str(10 ** 400)[:37] + "… (unix seconds or an ISO 8601 date)."),
+    (1e300, "not a time: 1e+300 (unix seconds or an ISO 8601 date)."),
+    ([2026], "not a time: [2026]."),
+])
+def test_a_value_that_is_no_time_is_a_sentence(value, message):
+    with pytest.raises(VoteError) as refused:
+        parse_when(value)
+    assert str(refused.value) == message
