@@ -11,7 +11,9 @@ both would measure OpenMP thread teams fighting, see bench_runner.py):
 Figures: load (cold: from nothing to a loaded model — the direct side pays the llama_cpp import
 there, as the app's first load did; the engine side pays starting Python and that import in its
 process), first token (prompt read + first token, warm model), decode tokens/s = tokens after the
-first ÷ (last − first token time), and the next model's load (another file, the first evicted:
+first ÷ (last − first token time), CPU time per decoded token (the engine side counts the app
+process and the engine process: what the extra process costs, steadier than wall time when other
+work shares the cores), and the next model's load (another file, the first evicted:
 the engine side takes the spare engine the pool started ahead). Last: a cached replay, which must
 start no engine.
 
@@ -67,6 +69,7 @@ def direct(tokens_wanted: int, threads: int) -> dict:
         asked = time.perf_counter()
         first = last = None
         count = 0
+        cpu = []
         for chunk in llm.create_completion(tokens, stream=True, max_tokens=s.max_tokens,
                                            temperature=s.temperature, top_p=s.top_p, top_k=s.top_k,
                                            min_p=0.0, repeat_penalty=1.0, seed=s.seed,
@@ -76,8 +79,10 @@ def direct(tokens_wanted: int, threads: int) -> dict:
             now = time.perf_counter()
             first = first or now
             last = now
+            cpu.append(time.process_time())
             count += 1
-        runs.append({"ttft_s": first - asked, "decode_tps": (count - 1) / (last - first), "tokens": count})
+        runs.append({"ttft_s": first - asked, "decode_tps": (count - 1) / (last - first), "tokens": count,
+                     "cpu_ms_per_token": (cpu[-1] - cpu[0]) * 1000 / (count - 1)})
     llm.close()
     with tempfile.TemporaryDirectory() as folder:  # another model: the same file under another name
         other = Path(folder) / "other.gguf"
@@ -87,6 +92,12 @@ def direct(tokens_wanted: int, threads: int) -> dict:
                         verbose=False).close()
         reload_s = time.perf_counter() - started
     return {"load_s": load_s, "reload_s": reload_s, **runs[-1]}
+
+
+def process_cpu_s(pid: int) -> float:
+    """User + system CPU seconds of another process, from /proc (Linux)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def engine(tokens_wanted: int, threads: int) -> dict:
@@ -103,16 +114,21 @@ def engine(tokens_wanted: int, threads: int) -> dict:
         for _ in range(2):
             first = last = asked = None
             count = load_s = 0
+            cpu = []
             for event in adapter.stream(ChatRequest(PROMPT), settings(tokens_wanted), StreamContext()):
                 now = time.perf_counter()
                 if isinstance(event, Loaded):
                     load_s, asked = event.load_s, now
+                    (engine,) = pool.engines()
                 elif isinstance(event, TextDelta):
                     first = first or now
                     last = now
+                    # both processes: the app relaying and the engine computing
+                    cpu.append(time.process_time() + process_cpu_s(engine.proc.pid))
                     count += 1
             runs.append({"load_s": load_s, "ttft_s": first - asked,
-                         "decode_tps": (count - 1) / (last - first), "tokens": count})
+                         "decode_tps": (count - 1) / (last - first), "tokens": count,
+                         "cpu_ms_per_token": (cpu[-1] - cpu[0]) * 1000 / (count - 1)})
         with tempfile.TemporaryDirectory() as folder:  # another model: evicts the first one
             other = Path(folder) / "other.gguf"
             other.symlink_to(bundled_model_path())
@@ -174,15 +190,18 @@ def main() -> int:
     ttft = med["engine"]["ttft_s"] / med["direct"]["ttft_s"]
     load = med["engine"]["load_s"] / med["direct"]["load_s"]
     reload = med["engine"]["reload_s"] / med["direct"]["reload_s"]
+    cpu = med["direct"]["cpu_ms_per_token"] / med["engine"]["cpu_ms_per_token"]
     replay = replay_starts_no_engine()
     print(f"\nmedians of {args.rounds} alternating rounds, {args.threads} threads, {args.tokens} tokens:")
     for side in ("direct", "engine"):
         m = med[side]
         print(f"  {side:<6}  decode {m['decode_tps']:.1f} tok/s  first token {m['ttft_s'] * 1000:.0f} ms"
               f"  load {m['load_s'] * 1000:.0f} ms  next model {m['reload_s'] * 1000:.0f} ms"
-              f"  ({m['tokens']:.0f} tokens)")
+              f"  ({m['tokens']:.0f} tokens, {m['cpu_ms_per_token']:.1f} CPU ms per token)")
     print(f"engine ÷ direct: decode {decode:.3f} (goal ≥ {args.goal}), first token {ttft:.3f} "
           f"(goal ≤ 1.1), load {load:.3f} (goal ≤ 1.1), next model's load {reload:.3f}")
+    print(f"CPU per decoded token, direct ÷ engine (both processes counted; steadier than wall "
+          f"time on a busy machine): {cpu:.3f}")
     print(f"cached replay: cached={replay['cached']}, engines started={replay['engines_started']}, "
           f"{replay['replay_s'] * 1000:.0f} ms")
     return 0 if decode >= args.goal and replay["engines_started"] == 0 and replay["cached"] else 1
