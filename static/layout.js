@@ -118,6 +118,7 @@
         var letter = "Model " + String.fromCharCode(65 + slot);
         picker.classList.add("gp-blind-copy");
         picker.setAttribute("data-copy-of", "copy of " + letter);
+        gp.formChanged();  // the link leaves the copy out until the vote (url_state.js)
         labelButtons();
         gp.linkNote(letter + " duplicated into pane " + (last + 1) + " (its model stays hidden until you vote): " +
                     "press Run to compare them.");
@@ -136,10 +137,11 @@
     if (!force && blindOnScreen()) { return; }
     var masked = document.querySelectorAll(".gp-model-pick.gp-blind-copy");
     for (var i = 0; i < masked.length; i++) { masked[i].classList.remove("gp-blind-copy"); }
+    if (masked.length) { gp.formChanged(); }  // the copy joins the link now (url_state.js)
   }
   document.addEventListener("focusin", function (event) {
     var picker = event.target && event.target.closest && event.target.closest(".gp-model-pick.gp-blind-copy");
-    if (picker) { picker.classList.remove("gp-blind-copy"); }
+    if (picker) { picker.classList.remove("gp-blind-copy"); gp.formChanged(); }
   }, true);
 
   // ------------------------------------------------------------------ Stop and the status band

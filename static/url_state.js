@@ -89,6 +89,10 @@
     for (var slot = 0; slot < config().maxPanes; slot++) {
       var model = text(values["model_" + slot]);
       if (!model) { continue; }
+      // A blind "+" copy says which model its pane is: it joins the link after the vote
+      // (static/layout.js unmaskCopies writes the link again then).
+      var picker = fieldEl(fields.model.elem.replace("{}", slot));
+      if (picker && picker.classList.contains("gp-blind-copy")) { continue; }
       number++;
       out.push([fields.model.key, model]);
       for (var j = 0; j < fields.pane.length; j++) {

@@ -39,9 +39,15 @@ def test_blind_plus_duplicates_the_clicked_pane_not_the_picker_at_its_place(app,
                                " return [getComputedStyle(i).color, i.title, p.getAttribute('data-copy-of')]; }")
         assert masked[0] in ("rgba(0, 0, 0, 0)", "transparent") and masked[1] == masked[2] == "copy of Model A", masked
         page.shot("judge-blind-plus-masked")
+        # ...nor does the link: the copy joins the address bar's m= list only after the vote
+        # (what the link writer would write now, and what the address bar holds)
+        params = page.evaluate("() => gp.formParams().filter(kv => kv[0] === 'm').map(kv => kv[1])")
+        assert params == [API, OTHER], params
+        page.wait_for_function("() => new URL(location.href).searchParams.getAll('m').length === 2")
         page.locator("#gp-judge-reveal").click()
         page.wait_for_function("() => !document.querySelector('.gp-pane .gp-blind-name')")
         page.wait_for_function("() => !document.getElementById('gp-model-2').classList.contains('gp-blind-copy')")
+        page.wait_for_function("() => new URL(location.href).searchParams.getAll('m').length === 3")
         shown = page.locator('.gp-pane[data-pane="0"] .gp-model').get_attribute("title")
         assert shown.startswith(copied), f"+ on Model A ({shown}) copied {copied}"
         if copied != page.locator("#gp-model-0 input").input_value():
