@@ -11,6 +11,7 @@ import sys
 
 import gradio as gr
 
+from playground.terminal import printable
 from playground.ui.limits import LogLimiter
 
 _LOG_LIMIT = LogLimiter(lines=20, window_s=60.0)  # per process: the log is one per process too
@@ -20,7 +21,9 @@ def log_user_error(exc: BaseException) -> None:
     admitted, dropped = _LOG_LIMIT.admit()
     if not admitted:
         return
-    message = " ".join(str(getattr(exc, "message", "") or exc).split())
+    # The message quotes what the client sent (Gradio's "Value: … is not in the list of
+    # choices" too): escaped, or ESC]0;…BEL and ESC[2J would reach the owner's terminal.
+    message = printable(" ".join(str(getattr(exc, "message", "") or exc).split()), keep="")
     more = f" ({dropped} more user errors not logged)" if dropped else ""
     print(f"gemma-playground: user error: {message[:300]}{more}", file=sys.stderr, flush=True)
 
