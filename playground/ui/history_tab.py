@@ -6,6 +6,7 @@ A comparison's models are listed as a sorted set, never in pane order: for a bli
 not voted on yet, the pane order is the secret.
 """
 
+import json
 import time
 from collections import Counter
 from typing import Any, Callable
@@ -131,7 +132,9 @@ def restored_form(app: Any, view: Any, entry: dict[str, Any] | None) -> dict[str
     each with its own settings."""
     panes = [(p.model, p.settings.model_dump(), p.samples) for p in view.panes]
     if view.hidden:
-        panes = sorted(panes, key=lambda p: p[0])
+        # By everything a picker shows, not the model alone: a stable sort keeps twins (one model,
+        # t 1 and t 0.2) in their shuffled pane order, which would say which blind pane is which.
+        panes = sorted(panes, key=lambda p: (p[0], json.dumps(p[1], sort_keys=True, default=str), p[2]))
     known = set(app.known_models)
     panes = [(m if m in known else "", s, k) for m, s, k in panes]
     request = view.request
