@@ -200,3 +200,26 @@ def test_a_run_killed_half_way_resumes_with_only_the_missing_answers(tmp_path):
         third = subprocess.run(command, env=env, cwd=ROOT, capture_output=True, text=True, timeout=240)
         assert third.returncode == 0 and "12 cached" in third.stderr
         assert len(prompts_sent(server)) == first + len(made_again)
+
+
+@pytest.mark.slow
+def test_local_model_suite_runs_through_the_local_queue_and_replays(tmp_path, tiny_gguf):
+    """The real path on the bundled GGUF: two prompts × the local model twice (two panes share the
+    one local slot, in order), every answer cached; the re-run generates nothing."""
+    suite = tmp_path / "two.txt"
+    suite.write_text("Say one word\nName a colour\n")
+    env = dict(os.environ, GEMMA_PLAYGROUND_CACHE_DIR=str(tmp_path / "cache"))
+    command = [sys.executable, "-m", "playground", "suite", "run", str(suite), "-m", "gemma-3-270m",
+               "-m", "gemma-3-270m", "--max-tokens", "8", "--seed", "3", "--n-ctx", "512", "--json"]
+    first = subprocess.run(command, env=env, cwd=ROOT, capture_output=True, text=True, timeout=600)
+    assert first.returncode == 0, first.stderr
+    document = json.loads(first.stdout)
+    panes = [pane for prompt in document["prompts"] for pane in prompt["panes"]]
+    assert len(panes) == 4 and all(p["source"] == "local" and p["finish_reason"] in ("stop", "length", "loop")
+                                   for p in panes)
+    assert all(p["metrics"]["completion_tokens"] for p in panes) and "4/4 answers" in first.stderr
+    second = subprocess.run(command, env=env, cwd=ROOT, capture_output=True, text=True, timeout=600)
+    assert second.returncode == 0 and "4 cached" in second.stderr
+    again = [pane for prompt in json.loads(second.stdout)["prompts"] for pane in prompt["panes"]]
+    # two panes with one model and settings share a cache key: each replays one of its samples
+    assert sorted(p["text"] for p in again) == sorted(p["text"] for p in panes) and all(p["cached"] for p in again)
