@@ -27,9 +27,13 @@ _held: dict[str, int] = {}
 def make_export_dir() -> str:
     """A new export folder, locked by this process until remove_export_dir or exit."""
     path = tempfile.mkdtemp(prefix=EXPORT_PREFIX)
-    fd = os.open(os.path.join(path, OWNER_FILE), os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW, 0o600)
+    # Locked under another name, then renamed (the lock stays with the open file): a sweep by a
+    # launch starting meanwhile never meets an owner file that nobody holds yet.
+    pending = os.path.join(path, OWNER_FILE + ".new")
+    fd = os.open(pending, os.O_RDWR | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW, 0o600)
     _lock(fd, blocking=True)
     os.write(fd, f"{os.getpid()}\n".encode())
+    os.replace(pending, os.path.join(path, OWNER_FILE))
     _held[path] = fd
     return path
 
