@@ -38,7 +38,7 @@ from playground.suites.parse import Suite, SuitePrompt
 API_AT_ONCE = API_SAMPLES_AT_ONCE
 # Local answers lined up in the local queue ahead of time (never fewer than one prompt's).
 LOCAL_AHEAD = 8
-TICK_S = 0.02
+TICK_S = 0.01  # how soon a free API slot is seen (a finished answer sends no signal)
 LIMITS_EVERY_S = 0.25  # a pane's time limits are checked this often (seconds-long limits)
 
 
