@@ -141,6 +141,16 @@ def test_html_gallery_and_contact_sheet(fake, tmp_path, capsys):
     assert teal > 1000  # the drawings are on the sheet, not only the labels
 
 
+def test_blind_gallery_from_the_command_line_names_no_model(fake, tmp_path, capsys):
+    out_html = tmp_path / "blind.html"
+    code, _, err = run(capsys, "suite", "run", "pelican", "-m", "gemini:a", "-m", "gemini:b", "--html",
+                       str(out_html), "--blind")
+    assert code == 0, err
+    page = out_html.read_text()
+    assert "gemini:a" not in page and "gemini:b" not in page and "tok/s" not in page
+    assert page.count("<h3>Model A</h3>") == 4 and page.count("<h3>Model B</h3>") == 4
+
+
 def test_suite_list_shows_the_bundled_suites_and_past_runs(fake, tmp_path, capsys):
     code, out, _ = run(capsys, "suite", "list")
     assert code == 0 and "pelican" in out and "gemma4-vibes" in out and "No suite has run yet" in out

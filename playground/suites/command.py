@@ -38,6 +38,8 @@ def add_parser(sub: Any, common: Callable[[argparse.ArgumentParser], None],
     run.add_argument("--json", action="store_true", help="print one JSON object")
     run.add_argument("--html", metavar="OUT.html",
                      help="write the gallery page (and OUT.png, a contact sheet of the drawings)")
+    run.add_argument("--blind", action="store_true",
+                     help="with --html: Model A, B, ... in a shuffled order per prompt, self-names masked, no speeds")
     run.add_argument("--no-cache", action="store_true", help="neither read nor write the cache")
     run.add_argument("--samples", type=int, default=1, metavar="K", help="answers per model and prompt, 1-8")
     run.add_argument("--quiet", action="store_true", help="no progress line on stderr")
@@ -128,7 +130,7 @@ def _run(args: argparse.Namespace, kit: CompareKit) -> int:
                                   if k in ("total", "done", "cached", "failed", "elapsed_s", "stopped")}})
         document = suite_json(run, args.models, kit.pane_json)
         if args.html and kit.gallery is not None:
-            written = kit.gallery(run, Path(args.html))
+            written = kit.gallery(run, Path(args.html), blind=args.blind)
             print(printable(f"gallery: {', '.join(str(p) for p in written)}"), file=sys.stderr)
     finally:
         runtime.close()
