@@ -9,6 +9,7 @@ import pytest
 from judging_sim import simulate
 from playground.judging.ranking import (
     DENSE_JSON_MODELS,
+    MAX_JSON_PAIRS,
     MAX_LISTED_PAIRS,
     Leaderboard,
     ModelStanding,
@@ -26,9 +27,9 @@ def standing(model, score=1000.0, low=990.0, high=1010.0, rankings=12, firsts=3,
 
 
 def test_a_standing_in_json_is_rounded_to_a_tenth():
-    row = ModelStanding(model="a", score=1012.345, ci_low=990.04, ci_high=1030.06, rankings=12,
+    row = ModelStanding(model="a", score=1012.345, ci_low=990.36, ci_high=1030.06, rankings=12,
                         first_places=5, all_bad=2, thin=True)
-    assert row.to_json() == {"model": "a", "score": 1012.3, "ci_low": 990.0, "ci_high": 1030.1,
+    assert row.to_json() == {"model": "a", "score": 1012.3, "ci_low": 990.4, "ci_high": 1030.1,
                              "rankings": 12, "first_places": 5}
 
 
@@ -141,3 +142,10 @@ def test_the_store_keeps_the_board_until_a_vote_changes_it(tmp_path):
 def test_a_bad_filter_is_a_sentence(tmp_path, filters, words):
     with pytest.raises(VoteError, match=words):
         leaderboard(VoteStore(tmp_path), **filters)
+
+
+def test_the_json_lists_at_most_max_json_pairs_and_counts_them_all():
+    pairs = [(f"m{i}", f"m{i + 1}") for i in range(MAX_JSON_PAIRS + 1)]
+    out = board(models=[standing("a")], unseparated=pairs, unranked=[]).to_json()
+    assert len(out["unseparated"]) == MAX_JSON_PAIRS and out["unseparated_count"] == MAX_JSON_PAIRS + 1
+    assert out["unseparated"][-1] == list(pairs[MAX_JSON_PAIRS - 1])
