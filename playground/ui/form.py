@@ -64,6 +64,24 @@ def _text(value: Any) -> str:
     return str(value)
 
 
+def fit_controls(values: dict[str, Any], slots: Iterable[int] | None = None) -> dict[str, Any]:
+    """`values` with a shared setting below its slider's low end (max tokens 8 under a slider that
+    starts at 16) moved to each pane's own field, which takes every value in the table's bounds:
+    Gradio refuses a slider value under its minimum, so a link with mt=8 and run=1 (or a restored
+    8-token comparison run again from its link) was refused before anything ran. `slots`: the
+    panes to give it (default: every pane); a pane's own value already set is kept."""
+    for row in SETTINGS:
+        low, value = row.control_minimum, values.get(row.name)
+        if low is None or not row.pane_elem or isinstance(value, bool) or not isinstance(value, (int, float)):
+            continue
+        if value < low:
+            del values[row.name]
+            for slot in (range(MAX_PANES) if slots is None else slots):
+                if values.get(pane_field(row.name, slot)) in (None, ""):
+                    values[pane_field(row.name, slot)] = _text(value)
+    return values
+
+
 def form_values(runtime: Any, *, prompt: str, system: str | None, panes: Iterable[tuple[str, Mapping[str, Any], int]],
                 defaults: Any) -> dict[str, Any]:
     """The value of every field in RESTORED_FIELDS that makes Run mean this comparison again:
@@ -110,6 +128,10 @@ def form_values(runtime: Any, *, prompt: str, system: str | None, panes: Iterabl
     for slot in range(MAX_PANES):
         values[pane_field("model", slot)] = panes[slot][0] if slot < len(panes) else ""
         values[pane_field("samples", slot)] = str(counts[slot]) if slot < len(panes) and counts[slot] != common else ""
+    fit_controls(values, range(len(panes)))
+    for row in SETTINGS:  # a value moved to the panes: the slider shows the app default
+        if row.control_minimum is not None and row.name not in values:
+            values[row.name] = getattr(defaults, row.name)
     return values
 
 

@@ -99,7 +99,9 @@ class UrlState:
         for slot, fields in self.panes.items():
             for name, value in fields.items():
                 values[pane_field(name, slot)] = value
-        return values
+        from playground.ui.form import fit_controls
+
+        return fit_controls(values, range(len(self.models)) if self.models is not None else None)
 
 
 _LONE_SURROGATE = re.compile("[\ud800-\udfff]")
