@@ -70,6 +70,7 @@ class PaneRun:
         self.stop_seen: float | None = None  # when the watchdog first saw this pane stopping
         self.abandoned = False  # given up on after a stop: its thread may no longer write
         self.thread: threading.Thread | None = None
+        self.batch = None  # a SampleBatch when this local pane's samples are decoded together
         self.redact = redactor(self.runtime.secrets())
         # answer and thinking pass the same redaction as errors, chunk by chunk (a key split
         # across two chunks is never shown in part)
@@ -158,7 +159,9 @@ class PaneRun:
             return
         if self.comparison.try_cache(self):
             return
-        if self.spec is not None and self.spec.is_local:
+        if self.batch is not None:
+            self.batch.join(self)  # the batch holds one place in the local line for its samples
+        elif self.spec is not None and self.spec.is_local:
             # Line up here, in pane order: pane 1 runs first, not whichever thread is quickest.
             self.runtime.slots.reserve(self)
         self.thread = threading.Thread(target=self._run, name=f"pane-{self.state.index}", daemon=True)
@@ -169,7 +172,11 @@ class PaneRun:
         holds_gate = None
         try:
             adapter = self.runtime.adapter_for(self.spec)
-            if self.spec.is_local:
+            if self.batch is not None:  # the batch's driver takes the slot for all its samples
+                self._update(status=PaneStatus.QUEUED)
+                if not self.batch.wait_turn(self):
+                    raise Cancelled()
+            elif self.spec.is_local:
                 self._update(status=PaneStatus.QUEUED)
                 if not self.runtime.slots.acquire(self, self.ctx.cancel):
                     raise Cancelled()
@@ -187,7 +194,9 @@ class PaneRun:
                 self.state.version += 1
             # closing() ends the adapter's stream at once (frees a local model's lock and slot,
             # closes an HTTP stream) when we stop reading early: loop, timeout, Stop.
-            with contextlib.closing(adapter.stream(self.comparison.request, self.settings, self.ctx)) as events:
+            events = (self.batch.events(self) if self.batch is not None
+                      else adapter.stream(self.comparison.request, self.settings, self.ctx))
+            with contextlib.closing(events) as events:
                 self._consume(self._redacted(events))
         except Cancelled:
             self._finish_stopped()
@@ -200,8 +209,10 @@ class PaneRun:
                 holds_gate.release()
             if holds_slot:
                 self.runtime.slots.release()
-            else:
+            elif self.batch is None:
                 self.runtime.slots.discard(self)  # failed before its turn: leave the line
+            else:
+                self.batch.leave(self)
             with self.lock:
                 if not self.abandoned:  # an abandoned pane was already finished by the watchdog
                     self.state.metrics.total_s = round(time.monotonic() - self.started, 4)

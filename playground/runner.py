@@ -51,7 +51,31 @@ class Comparison:
         self.runs = [PaneRun(self, i, p, j) for i, p in enumerate(panes) for j in range(p.samples)]
         for position, run in enumerate(self.runs):
             run.position = position
+        self.batches = self._sample_batches(panes)
         self._api_gates: dict[int, threading.BoundedSemaphore] = {}
+
+    def _sample_batches(self, panes: list[PaneRequest]) -> list:
+        """A local pane's samples decoded together by its engine (playground/sample_batch.py),
+        when its adapter can (a GGUF through llama.cpp); others run one by one as before."""
+        from playground.sample_batch import SampleBatch, batching_enabled
+
+        batches = []
+        for index, pane in enumerate(panes):
+            runs = [run for run in self.runs if run.state.index == index]
+            spec = runs[0].spec
+            if pane.samples < 2 or spec is None or not spec.is_local or not batching_enabled():
+                continue
+            try:
+                adapter = self.runtime.adapter_for(spec)
+            except Exception:  # the pane's own run reports why it cannot run
+                continue
+            if not hasattr(adapter, "stream_batch"):
+                continue
+            batch = SampleBatch(self.runtime, self.request, adapter)
+            for run in runs:
+                run.batch = batch
+            batches.append(batch)
+        return batches
 
     def api_gate(self, pane_index: int) -> threading.BoundedSemaphore:
         """How many of one pane's API samples may stream at once."""
@@ -152,6 +176,8 @@ class Comparison:
                 self.pane_finished(run)
             else:
                 run.start()
+        for batch in self.batches:  # the cached samples are out: the rest decode together
+            batch.seal()
         if not self.runs:
             self._done.set()
         return self

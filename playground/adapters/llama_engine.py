@@ -221,6 +221,51 @@ class EngineProcess:
             if not ended and self.alive():
                 self._finish_early(run_id, cancel_sent)
 
+    def stream_batch(self, request: Any, settings_list: list[Any], family: str,
+                     mmproj: Path | None, ctxs: list[StreamContext]) -> Iterator[tuple[int, Any]]:
+        """(sample index, event) pairs of k samples the engine decodes together. A sample whose
+        ctx is cancelled alone (its loop stop) leaves the batch; all cancelled is Stop."""
+        run_id = next(self._runs)
+        self._send(("run_batch", run_id, request, list(settings_list), family,
+                    str(mmproj) if mmproj else None))
+        cancel_sent: float | None = None
+        dropped: set[int] = set()
+        ended = False
+        try:
+            while True:
+                for i, ctx in enumerate(ctxs):
+                    if ctx.cancel.is_set() and i not in dropped:
+                        dropped.add(i)
+                        try:
+                            self.conn.send(("cancel_seq", run_id, i))
+                        except (OSError, ValueError):
+                            pass  # dead: the next receive says so
+                if len(dropped) == len(ctxs) and cancel_sent is None:
+                    cancel_sent = self._cancel(run_id)
+                if cancel_sent is not None and time.monotonic() - cancel_sent > KILL_AFTER_S:
+                    self.kill()
+                    ended = True
+                    raise Cancelled()
+                message = self._recv(POLL_S, "generating")
+                if message is None or message[1] != run_id:
+                    continue
+                if message[0] == "bevent":
+                    if message[2] not in dropped:
+                        yield message[2], message[3]
+                    continue
+                if message[0] == "event":
+                    continue
+                ended = True
+                kind, detail = message[2], message[3]
+                if kind == "done":
+                    return
+                if kind == "cancelled":
+                    raise Cancelled()
+                raise ModelError(detail) if kind == "error" else RuntimeError(detail)
+        finally:
+            if not ended and self.alive():
+                self._finish_early(run_id, cancel_sent)
+
     def _cancel(self, run_id: int) -> float:
         try:
             self.conn.send(("cancel", run_id))

@@ -9,6 +9,8 @@ the app closes its end of the socket.
 Test-only environment variables, read when the engine starts (never set them otherwise):
 ``GP_ENGINE_CRASH_AFTER_TOKENS=N`` — SIGSEGV itself after streaming N text/thought deltas;
 ``GP_ENGINE_CRASH_ON_LOAD=1`` — SIGABRT itself while loading (as a GGML_ASSERT would);
+``GP_ENGINE_MEMORY_BYTES=N`` — the memory a batch of samples may size its context with (the
+memory fallback test);
 ``GP_ENGINE_TEST_HOOK=/path/file.py:function`` — call function(llm) after loading (the tests
 script the model's replies this way: tests/fixtures/engine_script.py).
 """
@@ -25,6 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from playground.adapters.base import Cancelled, ModelError, StreamContext, TextDelta, ThoughtDelta
+from playground.adapters.llama_batch import BatchGeneration
 from playground.adapters.llama_load import load_llama
 from playground.adapters.llama_local import LocalGeneration
 
@@ -40,6 +43,7 @@ def _child_main(fd: int) -> None:  # runs in the engine process
     work: queue.SimpleQueue = queue.SimpleQueue()
     current = {"run": None}
     cancelled: set[int] = set()  # a cancel may overtake its run on the way in
+    seq_cancelled: dict[int, set[int]] = {}  # run -> samples of a batch stopped on their own
     cancel = CHILD_CANCEL
 
     def read_control() -> None:
@@ -50,7 +54,9 @@ def _child_main(fd: int) -> None:  # runs in the engine process
                 message = conn.recv()
             except (EOFError, OSError):
                 os._exit(0)  # the app is gone: so is this engine
-            if message[0] == "cancel":
+            if message[0] == "cancel_seq":  # one sample of a batch (its loop stop, its limit)
+                seq_cancelled.setdefault(message[1], set()).add(message[2])
+            elif message[0] == "cancel":
                 cancelled.add(message[1])
                 if message[1] == current["run"]:
                     cancel.set()
@@ -70,16 +76,22 @@ def _child_main(fd: int) -> None:  # runs in the engine process
         message = work.get()
         if message[0] == "quit":
             os._exit(0)
-        _, run_id, request, settings, family, mmproj = message
+        kind, run_id, request, settings, family, mmproj = message
         current["run"] = run_id
         cancel.clear()
         if run_id in cancelled:
             cancel.set()
         generation = LocalGeneration(model, family=family, mmproj=Path(mmproj) if mmproj else None)
+        if kind == "run_batch":  # settings: one per sample; events go out tagged with the sample
+            stream = BatchGeneration(generation).stream(
+                request, settings, cancel, seq_cancelled.setdefault(run_id, set()))
+        else:
+            stream = ((None, event) for event in
+                      generation.stream(request, settings, StreamContext(cancel=cancel)))
         sent = 0
         try:
-            for event in generation.stream(request, settings, StreamContext(cancel=cancel)):
-                conn.send(("event", run_id, event))
+            for seq, event in stream:
+                conn.send(("event", run_id, event) if seq is None else ("bevent", run_id, seq, event))
                 if isinstance(event, (TextDelta, ThoughtDelta)):
                     sent += 1
                     if crash_after and sent >= crash_after:
@@ -92,6 +104,7 @@ def _child_main(fd: int) -> None:  # runs in the engine process
         except Exception as exc:  # a bug or a llama-cpp-python surprise: that pane's error
             end = ("internal", f"{type(exc).__name__}: {exc}")
         current["run"] = None
+        seq_cancelled.pop(run_id, None)
         conn.send(("end", run_id, *end))
 
 

@@ -99,6 +99,25 @@ class LlamaLocalAdapter:
                 yield event
 
 
+    def stream_batch(self, request: ChatRequest, settings_list: list[GenerationSettings],
+                     ctxs: list[StreamContext]) -> Iterator[tuple[int, Event]]:
+        """(sample index, event) pairs: k samples of one pane decoded together by the engine
+        (:mod:`.llama_batch`); images and a single sample run one after another there."""
+        if request.image is not None and self.mmproj is None:
+            for i in range(len(ctxs)):
+                yield from ((i, e) for e in self.stream(request, settings_list[i], ctxs[i]))
+            return
+        for i in range(len(ctxs)):
+            yield i, Loading()
+        with self.pool.use(self.path, self.mmproj, self.repack) as (engine, load_s):
+            for i in range(len(ctxs)):
+                yield i, Loaded(load_s)
+            for i, event in engine.stream_batch(request, settings_list, self.family, self.mmproj, ctxs):
+                if isinstance(event, RequestSent):  # how the engine loaded the weights
+                    event = RequestSent(event.details | {"repack": engine.repack_note})
+                yield i, event
+
+
 class LocalGeneration:
     """One answer from a loaded model, inside the engine process."""
 
@@ -131,8 +150,8 @@ class LocalGeneration:
                             "prompt_tokens": n_tokens, "stop": list(stops),
                             "sampling": dict(sampling)} | extra)
 
-    def _stream_text(self, llm: Any, request: ChatRequest, settings: GenerationSettings,
-                     ctx: StreamContext) -> Iterator[Event]:
+    def prepare_text(self, llm: Any, request: ChatRequest, settings: GenerationSettings) -> dict[str, Any]:
+        """The prompt's tokens, stops and sampling, shared by the sequential and batched paths."""
         template = llm.metadata.get("tokenizer.chat_template")
         # spelled with special=True: a control token's own text ("<bos>", "<s>"), not ""
         bos = llm.detokenize([llm.token_bos()], special=True).decode("utf-8", "ignore") or "<bos>"
@@ -146,20 +165,34 @@ class LocalGeneration:
         if len(tokens) >= n_ctx:
             raise ModelError(f"the prompt is {len(tokens)} tokens but this model's context is "
                              f"{n_ctx} (n_ctx): shorten the prompt or raise n_ctx in the config.")
-        yield Usage(prompt_tokens=len(tokens))
         max_tokens = min(settings.max_tokens, n_ctx - len(tokens))
-        sampling = self._sampling(settings) | {"max_tokens": max_tokens}
         text_stops, token_stops = split_stops(llm, stops)
-        # exactly what the tokenizer made of it, special tokens spelled out (BOS included)
-        seen = llm.detokenize(tokens, special=True).decode("utf-8", "replace")
-        yield self._describe(seen, len(tokens), text_stops, sampling,
-                             prompt_source(self.family, template), settings, stop_tokens=token_stops)
+        return {"tokens": tokens, "template": template, "text_stops": text_stops,
+                "token_stops": token_stops, "sampling": self._sampling(settings) | {"max_tokens": max_tokens},
+                # exactly what the tokenizer made of it, special tokens spelled out (BOS included)
+                "seen": llm.detokenize(tokens, special=True).decode("utf-8", "replace"),
+                "think_tags": not uses_gemma_turns(stops)}
+
+    def describe_text(self, prepared: dict[str, Any], settings: GenerationSettings,
+                      **sampling: Any) -> RequestSent:
+        seed = sampling.get("sampling_seed", prepared["sampling"]["seed"])
+        return self._describe(prepared["seen"], len(prepared["tokens"]), prepared["text_stops"],
+                              prepared["sampling"] | {"seed": seed},
+                              prompt_source(self.family, prepared["template"]), settings,
+                              stop_tokens=prepared["token_stops"])
+
+    def _stream_text(self, llm: Any, request: ChatRequest, settings: GenerationSettings,
+                     ctx: StreamContext) -> Iterator[Event]:
+        prepared = self.prepare_text(llm, request, settings)
+        tokens, sampling = prepared["tokens"], prepared["sampling"]
+        yield Usage(prompt_tokens=len(tokens))
+        yield self.describe_text(prepared, settings)
         # The seed must be set on the Llama itself for create_completion to honour it each run.
         if settings.seed is not None:
             llm.set_seed(settings.seed)
-        chunks = llm.create_completion(tokens, stream=True, stop=text_stops, **sampling)
+        chunks = llm.create_completion(tokens, stream=True, stop=prepared["text_stops"], **sampling)
         yield from self._relay(llm, chunks, ctx, lambda c: c["choices"][0].get("text") or "",
-                               n_prompt=len(tokens), think_tags=not uses_gemma_turns(stops))
+                               n_prompt=len(tokens), think_tags=prepared["think_tags"])
 
     def _stream_vision(self, model: LoadedModel, request: ChatRequest,
                        settings: GenerationSettings, ctx: StreamContext) -> Iterator[Event]:
@@ -293,6 +326,11 @@ def hidden_token_notes(llm: Any, n_prompt: int) -> list[str]:
         written = [int(t) for t in llm.input_ids[n_prompt:llm.n_tokens]]
     except Exception:  # a Llama without the usual buffers (a stand-in): nothing to say
         return []
+    return hidden_token_notes_of(llm, written)
+
+
+def hidden_token_notes_of(llm: Any, written: list[int]) -> list[str]:
+    """The same sentences for a list of written tokens (a batched sample keeps its own)."""
     hidden: Counter[str] = Counter()
     pieces: dict[int, str] = {}
     for token in written:
