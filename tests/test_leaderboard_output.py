@@ -149,3 +149,10 @@ def test_the_json_lists_at_most_max_json_pairs_and_counts_them_all():
     out = board(models=[standing("a")], unseparated=pairs, unranked=[]).to_json()
     assert len(out["unseparated"]) == MAX_JSON_PAIRS and out["unseparated_count"] == MAX_JSON_PAIRS + 1
     assert out["unseparated"][-1] == list(pairs[MAX_JSON_PAIRS - 1])
+
+
+def test_an_empty_board_still_says_how_it_was_asked_for():
+    empty = fit_leaderboard([], resamples=7, seed=3, filters={"tag": "svg"})
+    assert (empty.resamples, empty.seed, empty.filters, empty.votes) == (7, 3, {"tag": "svg"}, 0)
+    assert fit_leaderboard([]).filters == {}
+    assert (empty.to_json()["resamples"], empty.to_json()["seed"]) == (7, 3)
