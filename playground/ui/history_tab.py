@@ -59,6 +59,8 @@ def history_choices(cache: Any, query: str, votes: dict[str, Any] | None = None)
             parts.append(f"run {len(entries)} times")
         if vote is not None:
             parts.append(("blind · " if vote.blind else "") + ("✗ all bad" if vote.all_bad else "✓ ranked"))
+        elif (record or {}).get("blind") or any((_record(cache, e) or {}).get("blind") for e in entries[1:]):
+            parts.append("blind · not voted yet")  # Restore brings it back blind: a judgement to do
         rows.append((" · ".join(parts), entry["id"]))
     return rows
 
