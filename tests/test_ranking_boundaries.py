@@ -83,3 +83,8 @@ def test_thin_model_reason_and_first_places_of_a_two_way_ranking():
     assert board.why_unseparated("b", "c") == "fewer than 10 rankings"
     assert [(m.model, m.rankings, m.first_places) for m in sorted(board.models, key=lambda m: m.model)] == [
         ("a", 12, 12), ("b", 15, 0), ("c", 3, 3)]
+
+
+def test_a_model_in_no_all_bad_vote_has_zero_all_bad():
+    board = fit_leaderboard(votes("ab", [[0], [1]], 12) + votes("bc", [[0], [1]], 2, all_bad=True), resamples=20)
+    assert (board.standing("a").all_bad, board.standing("b").all_bad) == (0, 2)
