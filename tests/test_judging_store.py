@@ -286,14 +286,16 @@ def test_a_batch_killed_mid_write_is_stored_whole_or_not_at_all(tmp_path):
         while True:
             store.add_many([make_vote(prompt=v.prompt, panes=v.panes, ranking=v.ranking) for v in batch])
     """), str(tmp_path)], cwd=ROOT, stdout=subprocess.PIPE, text=True)
-    assert writer.stdout.readline().strip() == "ready"
-    store = VoteStore(tmp_path)
-    deadline = time.monotonic() + 30
-    while store.count() < 1000 and time.monotonic() < deadline:
-        time.sleep(0.02)
-    os.kill(writer.pid, signal.SIGKILL)
-    writer.wait(timeout=10)
-    writer.stdout.close()
+    try:
+        assert writer.stdout.readline().strip() == "ready"
+        store = VoteStore(tmp_path)
+        deadline = time.monotonic() + 30
+        while store.count() < 1000 and time.monotonic() < deadline:
+            time.sleep(0.02)
+    finally:  # the writer loops forever: never leave it running when the test fails early
+        os.kill(writer.pid, signal.SIGKILL)
+        writer.wait(timeout=10)
+        writer.stdout.close()
     count = store.count()
     assert count >= 1000 and count % 500 == 0
     assert len(store.list()) == count
