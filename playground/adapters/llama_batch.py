@@ -174,7 +174,10 @@ class BatchGeneration:
         params.n_seq_max = k
         params.kv_unified = True
         params.n_threads = params.n_threads_batch = llm.context_params.n_threads
-        ctx = lib.llama_init_from_model(llm.model, params)
+        from llama_cpp._utils import suppress_stdout_stderr
+
+        with suppress_stdout_stderr(disable=False):  # llama.cpp's context log, as Llama(verbose=False)
+            ctx = lib.llama_init_from_model(llm.model, params)
         if not ctx:
             raise ModelError(f"llama.cpp could not make a context for {k} samples at once "
                              "(not enough memory): ask for fewer samples.")
