@@ -201,7 +201,7 @@ def build_runtime(args: argparse.Namespace, with_cache: bool = True):
 def cmd_compare(args: argparse.Namespace) -> int:
     from playground.door import owner_door
     from playground.request import RequestError, build_request, check_text
-    from playground.runner import Comparison, PaneRequest
+    from playground.runner import Comparison
     from playground.samples import MAX_SAMPLES
 
     if not 1 <= args.samples <= MAX_SAMPLES:
@@ -221,13 +221,10 @@ def cmd_compare(args: argparse.Namespace) -> int:
     explicit = {name: getattr(args, name) for name in _settings_flag_names() if getattr(args, name, None) is not None}
     # The owner's door: any model the catalog can resolve (a path, a new gemini:/openai: id too)
     door = owner_door(runtime)
-    panes = []
-    for name in args.models:
-        try:
-            door.model(name, "-m")
-            panes.append(PaneRequest(name, door.settings(name, explicit, "-m"), samples=args.samples))
-        except RequestError as exc:
-            raise UsageError(str(exc).removeprefix("-m: ")) from None
+    try:
+        panes = door.panes(args.models, explicit, args.samples)
+    except RequestError as exc:
+        raise UsageError(str(exc).removeprefix("-m: ")) from None
     image = None
     if args.image:
         from playground.images import ImageError, image_from_path

@@ -169,6 +169,13 @@ class Door:
             except ValidationError as exc:
                 raise _first_error(exc, where) from None
 
+    def panes(self, models: Iterable[Any], explicit: Mapping[str, Any], samples: int,
+              where: str = "-m") -> list[PaneRequest]:
+        """One pane per model named on a command line (`compare`, `suite run`), each with the
+        same explicit values and sample count."""
+        return [PaneRequest(name, self.settings(name, explicit, where), samples=samples)
+                for name in (self.model(value, where) for value in models)]
+
     # -- a whole request ------------------------------------------------------------------------
     def parse(self, values: Mapping[str, Any], image: ImageInput | None = None) -> Parsed:
         """Named fields (the table's names; each pane's as `name_slot`, or a "panes" list of

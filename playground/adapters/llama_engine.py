@@ -211,12 +211,7 @@ class EngineProcess:
                     yield message[2]
                     continue
                 ended = True
-                kind, detail = message[2], message[3]
-                if kind == "done":
-                    return
-                if kind == "cancelled":
-                    raise Cancelled()
-                raise ModelError(detail) if kind == "error" else RuntimeError(detail)
+                return _run_ended(message)
         finally:
             if not ended and self.alive():
                 self._finish_early(run_id, cancel_sent)
@@ -256,12 +251,7 @@ class EngineProcess:
                 if message[0] == "event":
                     continue
                 ended = True
-                kind, detail = message[2], message[3]
-                if kind == "done":
-                    return
-                if kind == "cancelled":
-                    raise Cancelled()
-                raise ModelError(detail) if kind == "error" else RuntimeError(detail)
+                return _run_ended(message)
         finally:
             if not ended and self.alive():
                 self._finish_early(run_id, cancel_sent)
@@ -288,3 +278,14 @@ class EngineProcess:
 
     def describe(self) -> dict[str, Any]:
         return {"pid": self.proc.pid, "repack": self.repack_note, **self.info}
+
+
+def _run_ended(message: tuple) -> None:
+    """The engine's last word on a run ("end", id, kind, detail): done returns; anything else
+    raises what the pane shows."""
+    kind, detail = message[2], message[3]
+    if kind == "done":
+        return
+    if kind == "cancelled":
+        raise Cancelled()
+    raise ModelError(detail) if kind == "error" else RuntimeError(detail)

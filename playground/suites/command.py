@@ -101,15 +101,10 @@ def _run(args: argparse.Namespace, kit: CompareKit) -> int:
         explicit = {row.name: getattr(args, row.name) for row in GENERATION
                     if row.cli_flag and getattr(args, row.name, None) is not None}
         door = owner_door(runtime)  # the owner's door: a path or a new gemini:/openai: id too
-        from playground.pane import PaneRequest
-
-        panes = []
-        for name in args.models:
-            try:
-                door.model(name, "-m")
-                panes.append(PaneRequest(name, door.settings(name, explicit, "-m"), samples=args.samples))
-            except RequestError as exc:
-                raise usage(str(exc).removeprefix("-m: ")) from None
+        try:
+            panes = door.panes(args.models, explicit, args.samples)
+        except RequestError as exc:
+            raise usage(str(exc).removeprefix("-m: ")) from None
         from playground.suites.run import SuiteRun
 
         run = SuiteRun(runtime, suite, panes, use_cache=not args.no_cache, system=args.system)
