@@ -14,6 +14,7 @@ GP_REQUIRE_BROWSER=1 (CI), then it fails.
 
 from __future__ import annotations
 
+import json
 import time
 import uuid
 
@@ -173,16 +174,25 @@ def test_run_1_in_the_link_runs_on_open(app, page):
 
 def test_esc_stops_a_long_run(app, page):
     base, _ = app
-    open_link_without_running(page, f"{base}/?q=Write+a+very+long+story+about+the+sea.&m={MODEL}&m={MODEL}")
-    set_parameter(page, "gp-max-tokens", "4000")
-    set_parameter(page, "gp-temperature", "1")
-    page.locator("#gp-prompt textarea").click()
-    page.keyboard.press("Control+Enter")
     answer = "document.querySelector('.gp-pane[data-pane=\"0\"] .gp-answer')?.textContent.length || 0"
-    page.wait_for_function(
-        "() => { const p = document.querySelector('.gp-pane[data-pane=\"0\"]');"
-        f" return p && p.querySelector('.gp-state').dataset.status === 'running' && ({answer}) > 80; }}",
-        timeout=60_000)
+    state = "document.querySelector('.gp-pane[data-pane=\"0\"] .gp-state')?.dataset.status"
+    # The tiny base model at temperature 1 now and then ends its "story" within a few words: such
+    # a run says nothing about Esc, so ask again (a new prompt each time: no cached replay).
+    for attempt in range(3):
+        open_link_without_running(page, f"{base}/?q=Write+a+very+long+story+about+the+sea+{attempt}.&m={MODEL}&m={MODEL}")
+        set_parameter(page, "gp-max-tokens", "4000")
+        set_parameter(page, "gp-temperature", "1")
+        page.locator("#gp-prompt textarea").click()
+        page.keyboard.press("Control+Enter")
+        page.wait_for_function(
+            f"() => ({state} === 'running' && ({answer}) > 80) || {json.dumps(list(FINISHED))}.includes({state})",
+            timeout=60_000)
+        if page.evaluate(f"() => {state}") == "running":
+            break
+        page.keyboard.press("Escape")  # the other pane may have started its long story
+        page.wait_statuses(lambda s: all(x in FINISHED for x in s), 60, "the short run ends")
+    else:
+        pytest.fail("three runs of a 4000-token story all ended within a few words")
     page.keyboard.press("Escape")
     at_esc = page.evaluate(f"() => {answer}")
     statuses = page.wait_statuses(lambda s: all(x in FINISHED for x in s), 60, "Esc stops the run")

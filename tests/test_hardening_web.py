@@ -217,15 +217,26 @@ def test_after_login_the_page_has_its_api_description(guarded):
 
 # ---------------------------------------------------------------- logs and temp folders
 @pytest.mark.slow
-def test_a_user_mistake_is_logged_in_one_line_without_a_traceback(capfd):
+def test_a_user_mistake_is_logged_in_one_line_without_a_traceback(capfd, monkeypatch):
+    from playground.ui import errors
+    from playground.ui.limits import LogLimiter
+
+    # The log limit is one per process (20 lines a minute): other tests' user errors in the same
+    # minute must not use up this one's line.
+    monkeypatch.setattr(errors, "_LOG_LIMIT", LogLimiter(lines=20, window_s=60.0))
     served = Served()
     try:
         capfd.readouterr()
         client = gradio_client.Client(served.url + "/", verbose=False)
         with pytest.raises(gradio_client.exceptions.AppError, match="The prompt is empty"):
             client.predict(*run_args("   ", [FAST_MODEL]), api_name="/run")
-        time.sleep(0.5)
-        err = capfd.readouterr().err
+        # the server logs from its own thread: wait for the line itself, not for a fixed time
+        err = ""
+        deadline = time.monotonic() + 30
+        while "user error" not in err and time.monotonic() < deadline:
+            time.sleep(0.05)
+            err += capfd.readouterr().err
+        err += capfd.readouterr().err
     finally:
         served.close()
     assert "gemma-playground: user error: The prompt is empty: type what to ask the models." in err
