@@ -70,10 +70,31 @@ def test_many_files_in_one_upload_are_refused_and_none_is_stored(served):
     assert stored_files() == before
 
 
+def declare_only(url: str, content_length: int) -> tuple[int, str]:
+    """Send an upload's headers, declaring `content_length` bytes, and none of its body: a server
+    that refuses before reading answers at once; one that reads first would wait (timeout).
+    (Sending the whole body races the refusal: the server closes while the client still writes,
+    and the client sees a broken pipe instead of the answer.)"""
+    import socket
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(url)
+    head = (f"POST /gradio_api/upload HTTP/1.1\r\nHost: {parts.netloc}\r\n"
+            f"Content-Type: multipart/form-data; boundary={uuid.uuid4().hex}\r\n"
+            f"Content-Length: {content_length}\r\nConnection: close\r\n\r\n")
+    with socket.create_connection((parts.hostname, parts.port), timeout=30) as sock:
+        sock.sendall(head.encode("ascii"))
+        answer = b""
+        while chunk := sock.recv(65536):
+            answer += chunk
+    status_line, _, rest = answer.partition(b"\r\n")
+    return int(status_line.split()[1]), rest.partition(b"\r\n\r\n")[2].decode()
+
+
 def test_a_too_large_upload_is_refused_before_it_is_read(served):
     _, url = served
     before = stored_files()
-    status, text = post(url, [("big.png", png_bytes() + b"\0" * (3 * 1024 * 1024))])
+    status, text = declare_only(url, len(png_bytes()) + 3 * 1024 * 1024)
     assert status == 413 and "MB" in text
     assert stored_files() == before
 
