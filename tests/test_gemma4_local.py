@@ -29,6 +29,7 @@ from playground.adapters.base import (
 from playground.adapters.chat_format import build_prompt, gemma4_prompt
 from playground.adapters.llama_local import LlamaLocalAdapter
 from playground.adapters.llama_pool import LlamaPool
+from support.gemma4 import tiny_gemma4_or_skip
 
 pytestmark = pytest.mark.slow
 GREEDY = GenerationSettings(temperature=0, max_tokens=32, seed=1)
@@ -37,9 +38,7 @@ HOOK = Path(__file__).resolve().parent / "fixtures" / "engine_script.py"
 
 @pytest.fixture(scope="session")
 def tiny_gemma4():
-    from fixtures.tiny_gemma4 import build
-
-    return build()
+    return tiny_gemma4_or_skip()
 
 
 @pytest.fixture(scope="module", autouse=True)
@@ -111,9 +110,11 @@ def run(adapter, request, settings=GREEDY):
 
 # ---- the file ------------------------------------------------------------------------------
 
-def test_tiny_gemma4_is_small_and_loads_as_gemma4(pool, tiny_gemma4):
-    assert tiny_gemma4.model.stat().st_size < 8_000_000
+def test_tiny_gemma4_loads_as_gemma4_on_the_real_vocabulary(pool, tiny_gemma4):
     llm = loaded_llm(pool, tiny_gemma4.model)  # the engine loaded it
+    assert llm.n_vocab() == 262_144  # Gemma 4's own vocabulary, every token
+    # the two 262,144-row embedding tables are the file (the layers are toys): it stays cacheable
+    assert tiny_gemma4.model.stat().st_size < 100_000_000
     meta = llm.metadata
     assert meta["general.architecture"] == "gemma4"
     assert meta["tokenizer.ggml.model"] == "gemma4"
@@ -141,19 +142,29 @@ def test_channel_markers_show_in_text_and_turn_markers_do_not(pool, tiny_gemma4)
 # ---- the prompt ----------------------------------------------------------------------------
 
 def test_metadata_template_renders_thinking_on_and_off(pool, tiny_gemma4):
+    """The official template (the one the vocabulary carries, 26B-A4B's) puts the system text
+    right after <|think|>; with thinking off the model turn opens with an empty thought."""
     llm = loaded_llm(pool, tiny_gemma4.model)
     template = llm.metadata["tokenizer.chat_template"]
     on, stops, has_bos = build_prompt("gemma4", ChatRequest("hi", system="be brief"), True, template)
-    assert on == "<bos><|turn>system\n<|think|>\nbe brief<turn|>\n<|turn>user\nhi<turn|>\n<|turn>model\n"
-    assert has_bos and "<turn|>" in stops
+    assert on == "<bos><|turn>system\n<|think|>be brief<turn|>\n<|turn>user\nhi<turn|>\n<|turn>model\n"
+    assert has_bos and stops == ["<turn|>", "<eos>"]
     off, _, _ = build_prompt("gemma4", ChatRequest("hi"), False, template)
     assert off == "<bos><|turn>user\nhi<turn|>\n<|turn>model\n<|channel>thought\n<channel|>"
     on_no_system, _, _ = build_prompt("gemma4", ChatRequest("hi"), True, template)
-    assert on_no_system == "<bos><|turn>system\n<|think|>\n<turn|>\n<|turn>user\nhi<turn|>\n<|turn>model\n"
-    # the built-in fallback (for a Gemma 4 GGUF without a template) says the same
-    for request, thinking, text in ((ChatRequest("hi", system="be brief"), True, on),
-                                    (ChatRequest("hi"), False, off)):
-        assert "<bos>" + gemma4_prompt(request, thinking) == text
+    assert on_no_system == "<bos><|turn>system\n<|think|><turn|>\n<|turn>user\nhi<turn|>\n<|turn>model\n"
+
+
+def test_the_built_in_prompt_matches_the_official_turn_format(pool, tiny_gemma4):
+    """For a Gemma 4 GGUF without a template the playground writes the prompt itself, as
+    llama.cpp's google-gemma-4-31B-it.jinja does: the same turns as the official template in the
+    file, but a newline after <|think|> (31B's template has one, 26B-A4B's has none)."""
+    llm = loaded_llm(pool, tiny_gemma4.model)
+    template = llm.metadata["tokenizer.chat_template"]
+    for request, thinking in ((ChatRequest("hi", system="be brief"), True), (ChatRequest("hi"), True),
+                              (ChatRequest("hi", system="be brief"), False), (ChatRequest("hi"), False)):
+        official = build_prompt("gemma4", request, thinking, template)[0]
+        assert "<bos>" + gemma4_prompt(request, thinking) == official.replace("<|think|>", "<|think|>\n")
 
 
 @pytest.mark.parametrize("thinking", [True, False])
@@ -164,10 +175,16 @@ def test_the_model_is_given_the_rendered_prompt_once_with_one_bos(pool, tiny_gem
         _, answer, _, usage = run(adapter, ChatRequest("hi", system="be brief"),
                                   GREEDY.model_copy(update={"thinking": thinking}))
     (prompt,) = seen["prompts"]
-    assert prompt.count(llm.token_bos()) == 1 and prompt[0] == llm.token_bos()
+    assert prompt.count(llm.token_bos()) == 1 and prompt[0] == llm.token_bos() == 2
     expected = build_prompt("gemma4", ChatRequest("hi", system="be brief"), thinking,
                             llm.metadata["tokenizer.chat_template"])[0]
     assert llm.detokenize(prompt, special=True).decode() == expected
+    # the real ids: <bos>, system and user turns (<|turn> 105 … <turn|> 106), <|think|> 98 only
+    # when thinking, and with thinking off the model turn opens with an empty thought (100 … 101)
+    text = lambda words: llm.tokenize(words.encode(), add_bos=False)  # noqa: E731
+    assert prompt == ([2, 105] + text("system\n") + ([98] if thinking else []) + text("be brief") + [106]
+                      + text("\n") + [105] + text("user\nhi") + [106] + text("\n") + [105] + text("model\n")
+                      + ([] if thinking else [100] + text("thought\n") + [101]))
     assert usage["prompt_tokens"] == len(prompt)
     assert answer == "ok"
 
@@ -179,7 +196,7 @@ def test_the_request_shows_the_prompt_the_model_saw(pool, tiny_gemma4):
     with scripted(llm, "ok<turn|>"):
         events, _, _, usage = run(adapter, ChatRequest("hi", system="be brief"), settings)
     (sent,) = [e.details for e in events if isinstance(e, RequestSent)]
-    assert sent["prompt"] == "<bos><|turn>system\n<|think|>\nbe brief<turn|>\n<|turn>user\nhi<turn|>\n<|turn>model\n"
+    assert sent["prompt"] == "<bos><|turn>system\n<|think|>be brief<turn|>\n<|turn>user\nhi<turn|>\n<|turn>model\n"
     assert sent["prompt_tokens"] == usage["prompt_tokens"]
     assert sent["template"] == "the GGUF's own chat template" and sent["thinking"] is True
     assert sent["stop_tokens"] == ["<turn|>", "<eos>"]
@@ -202,16 +219,18 @@ def test_generation_stops_at_turn_end(pool, tiny_gemma4):
 
 
 def test_every_token_is_counted_when_a_character_spans_several(pool, tiny_gemma4):
-    """A character the vocabulary lacks is written as byte tokens, which llama-cpp-python
-    sends together once the character is whole: one chunk, several tokens."""
+    """A character the vocabulary lacks (🦩: Gemma 4 has 😀 as one piece, not the flamingo) is
+    written as byte tokens, which llama-cpp-python sends together once the character is whole:
+    one chunk, several tokens."""
     llm = loaded_llm(pool, tiny_gemma4.model)
     adapter = LlamaLocalAdapter(pool, tiny_gemma4.model, family="gemma4")
-    with scripted(llm, "<|channel>thought\n😀😀<channel|>日本語 😀 ok<turn|>") as seen:
+    flamingo = llm.tokenize("🦩".encode(), add_bos=False)
+    assert [llm.detokenize([t]) for t in flamingo] == [b"\xf0", b"\x9f", b"\xa6", b"\xa9"]  # its UTF-8 bytes
+    with scripted(llm, "<|channel>thought\n🦩🦩<channel|>日本語 🦩 ok<turn|>") as seen:
         _, answer, thinking, usage = run(adapter, ChatRequest("hi"), GREEDY.model_copy(update={"thinking": True}))
-    assert (answer, thinking) == ("日本語 😀 ok", "😀😀")
+    assert (answer, thinking) == ("日本語 🦩 ok", "🦩🦩")
     assert usage["completion_tokens"] == len(seen["ids"]) - 1  # all but <turn|>
-    emoji = len(llm.tokenize("😀".encode(), add_bos=False))
-    assert emoji == 4 and usage["thinking_tokens"] >= 2 * emoji
+    assert 2 * len(flamingo) <= usage["thinking_tokens"] < usage["completion_tokens"]
 
 
 def test_thoughts_in_the_stream_are_split_from_the_answer(pool, tiny_gemma4):
@@ -269,16 +288,20 @@ def test_an_answer_that_spells_out_the_end_of_turn_marker_is_not_cut(pool, tiny_
 
 
 def test_placeholder_tokens_the_text_does_not_show_are_reported(pool, tiny_gemma4):
-    """<unused49> and <pad> are control tokens: llama-cpp-python's stream leaves them out, so
-    the runs users report from other runtimes would be invisible here without a note."""
+    """<pad> is a control token: llama-cpp-python's stream leaves it out, so the runs users
+    report from other runtimes would be invisible here without a note. Gemma 4's <unusedN> are
+    ordinary pieces (unlike Gemma 3's): they show in the answer, so they need no note."""
     llm = loaded_llm(pool, tiny_gemma4.model)
     adapter = LlamaLocalAdapter(pool, tiny_gemma4.model, family="gemma4")
-    with scripted(llm, "<unused49>" * 5 + "<pad>Hi<turn|>"):
+    pad, unused49 = llm.tokenize(b"<pad>", add_bos=False, special=True), 62
+    assert pad == [0] and llm.detokenize([unused49]) == b"<unused49>"
+    hi = llm.tokenize(b"Hi", add_bos=False)
+    with scripted(llm, [unused49] * 2 + pad * 5 + hi + [106]):  # 106: <turn|>
         events, answer, _, usage = run(adapter, ChatRequest("hi"))
-    assert answer == "Hi"
+    assert answer == "<unused49><unused49>Hi"
     notes = [e.message for e in events if isinstance(e, Status)]
-    assert len(notes) == 1 and "6 placeholder tokens" in notes[0] and "<unused49> ×5, <pad> ×1" in notes[0]
-    assert usage["completion_tokens"] == 6 + len(llm.tokenize(b"Hi", add_bos=False))
+    assert len(notes) == 1 and "wrote 5 placeholder tokens that are not shown (<pad> ×5)" in notes[0]
+    assert usage["completion_tokens"] == 2 + 5 + len(hi)
 
 
 def test_a_new_turn_opened_by_the_model_is_reported(pool, tiny_gemma4):
@@ -372,7 +395,7 @@ def test_compare_runs_the_tiny_gemma4_end_to_end_with_n_gpu_layers(tiny_gemma4, 
     (pane,) = json.loads(capsys.readouterr().out)["panes"]
     assert pane["error"] is None and pane["finish_reason"] in ("stop", "length")
     assert pane["settings"] | {"temperature": 1.0, "top_p": 0.95, "top_k": 64} == pane["settings"]
-    assert pane["request"]["prompt"] == ("<bos><|turn>system\n<|think|>\n<turn|>\n<|turn>user\n"
+    assert pane["request"]["prompt"] == ("<bos><|turn>system\n<|think|><turn|>\n<|turn>user\n"
                                          "Say hi<turn|>\n<|turn>model\n")
     assert pane["metrics"]["prompt_tokens"] == pane["request"]["prompt_tokens"]
 
@@ -406,7 +429,7 @@ def test_an_image_goes_through_the_gemma4v_projector(pool, tiny_gemma4, capfd):
     assert usage["prompt_tokens"] == len(prompt)
     assert usage["completion_tokens"] == len(seen["ids"]) - 1  # all but <turn|>
     (sent,) = [e.details for e in events if isinstance(e, RequestSent)]
-    assert sent["prompt"] == ("<bos><|turn>system\n<|think|>\n<turn|>\n<|turn>user\n"
+    assert sent["prompt"] == ("<bos><|turn>system\n<|think|><turn|>\n<|turn>user\n"
                               "<__media__>What colour is this?<turn|>\n<|turn>model\n")
     assert sent["stop"] == [] and sent["stop_tokens"] == ["<turn|>", "<eos>"]
     assert sent["image"] == {"mime_type": "image/png", "bytes": len(request.image.data),
