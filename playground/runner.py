@@ -55,15 +55,21 @@ class Comparison:
         self._api_gates: dict[int, threading.BoundedSemaphore] = {}
 
     def _sample_batches(self, panes: list[PaneRequest]) -> list:
-        """A local pane's samples decoded together by its engine (playground/sample_batch.py),
-        when its adapter can (a GGUF through llama.cpp); others run one by one as before."""
+        """The runs of one local model decoded together by its engine (playground/sample_batch.py),
+        when its adapter can (a GGUF through llama.cpp): a pane's samples, and the panes of the
+        same model (thinking on and off, two temperatures: every setting is per sequence). With
+        an image the engine runs them one after another, so panes are not joined then; other
+        models run one by one as before."""
         from playground.sample_batch import SampleBatch, batching_enabled
 
-        batches = []
-        for index, pane in enumerate(panes):
+        if not batching_enabled():
+            return []
+        groups: dict[tuple, list[PaneRun]] = {}
+        adapters: dict[tuple, object] = {}
+        for index in range(len(panes)):
             runs = [run for run in self.runs if run.state.index == index]
-            spec = runs[0].spec
-            if pane.samples < 2 or spec is None or not spec.is_local or not batching_enabled():
+            spec = runs[0].spec if runs else None
+            if spec is None or not spec.is_local:
                 continue
             try:
                 adapter = self.runtime.adapter_for(spec)
@@ -71,7 +77,14 @@ class Comparison:
                 continue
             if not hasattr(adapter, "stream_batch"):
                 continue
-            batch = SampleBatch(self.runtime, self.request, adapter)
+            joined = (spec.id,) if self.request.image is None else (spec.id, index)
+            groups.setdefault(joined, []).extend(runs)
+            adapters.setdefault(joined, adapter)
+        batches = []
+        for joined, runs in groups.items():
+            if len(runs) < 2:
+                continue
+            batch = SampleBatch(self.runtime, self.request, adapters[joined])
             for run in runs:
                 run.batch = batch
             batches.append(batch)

@@ -104,6 +104,35 @@ class ScriptedAdapter:
                 self.calls[index] = (started, time.monotonic())
 
 
+@dataclass
+class ScriptedBatchAdapter(ScriptedAdapter):
+    """A local script that also decodes "together", as the llama.cpp adapter does: one
+    `stream_batch` call interleaves every member's script, one step each in turn, and records the
+    settings it was handed (`batches`). A member whose ctx is cancelled leaves; all cancelled is
+    Stop."""
+
+    is_local: bool = True
+    batches: list[list[GenerationSettings]] = field(default_factory=list)
+
+    def stream_batch(self, request: ChatRequest, settings_list: list[GenerationSettings],
+                     ctxs: list[StreamContext]):
+        with self._lock:
+            self.batches.append(list(settings_list))
+        scripts = [iter(self.script(s) if callable(self.script) else self.script) for s in settings_list]
+        live = list(range(len(scripts)))
+        while live:
+            if all(ctx.cancel.is_set() for ctx in ctxs):
+                raise Cancelled()
+            for i in list(live):
+                step = None if ctxs[i].cancel.is_set() else next(scripts[i], None)
+                if step is None:
+                    live.remove(i)
+                elif isinstance(step, Sleep):
+                    time.sleep(step.seconds)
+                else:
+                    yield i, step
+
+
 class ScriptedSource(Source):
     """A fourth model kind: `scripted:NAME`, whose adapter is the test's script for that id."""
 

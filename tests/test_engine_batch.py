@@ -24,8 +24,9 @@ from playground.samples import sample_settings
 pytestmark = pytest.mark.slow
 PROMPT = ChatRequest("Write a short poem about the sea.")
 WARM = GenerationSettings(temperature=1.0, max_tokens=24, seed=11)
-TOGETHER = re.compile(r"decoded together with the pane's other samples: (\d+) sequences in one "
-                      r"llama\.cpp context, (\d+) llama_decode calls")
+TOGETHER = re.compile(r"decoded together with \d+ other answers? of this model: (\d+) sequences in "
+                      r"one llama\.cpp context, (?:the prompt read once|(\d+) prompts read once each), "
+                      r"(\d+) llama_decode calls")
 
 
 def batch_note(result) -> tuple[int, int]:
@@ -33,7 +34,14 @@ def batch_note(result) -> tuple[int, int]:
     found = [TOGETHER.search(note) for note in result.notes]
     found = [m for m in found if m]
     assert found, f"no batch note in {result.notes}"
-    return int(found[-1][1]), int(found[-1][2])
+    return int(found[-1][1]), int(found[-1][3])
+
+
+def prompts_read(result) -> int:
+    """How many distinct prompts the batch that made this sample read."""
+    found = [m for m in (TOGETHER.search(note) for note in result.notes) if m]
+    assert found, f"no batch note in {result.notes}"
+    return int(found[-1][2] or 1)
 
 
 def test_four_samples_share_the_decode_calls_and_differ(runtime):
@@ -140,3 +148,38 @@ def test_too_little_memory_runs_fewer_samples_at_once_and_says_so(runtime, monke
     notes = " ".join(results[0].notes)
     assert re.search(r"decoded \d of the 3 samples at once: the memory", notes), notes
     assert batch_note(results[0])[0] < 3
+
+
+def test_two_panes_of_one_model_are_decoded_together(runtime):
+    """Issue #19 item 2: pane 2 (another temperature and token limit) joins pane 1's samples in
+    one batch; each sequence keeps its own sampling and its own limit."""
+    short = GenerationSettings(temperature=0.7, max_tokens=6, seed=5)
+    results = run_comparison(runtime, PROMPT, [PaneRequest("gemma-3-270m", WARM, samples=2),
+                                               PaneRequest("gemma-3-270m", short)], use_cache=False)
+    assert len(results) == 3 and all(r.error is None and r.text for r in results)
+    assert [batch_note(r)[0] for r in results] == [3, 3, 3]
+    assert [prompts_read(r) for r in results] == [1, 1, 1]  # one prompt, read once for all three
+    pane2 = results[2]
+    assert pane2.request["sampling"]["temperature"] == 0.7
+    assert pane2.request["sampling"]["max_tokens"] == 6
+    assert pane2.metrics.completion_tokens <= 6
+    assert pane2.finish_reason in ("stop", "length")
+    if pane2.finish_reason == "length":
+        assert pane2.metrics.completion_tokens == 6
+    assert [r.request["sampling"]["temperature"] for r in results[:2]] == [1.0, 1.0]
+    # pane 2 ended at its own limit while pane 1's samples went on
+    assert max(r.metrics.completion_tokens for r in results[:2]) > 6
+
+
+def test_a_stopped_pane_leaves_the_other_panes_batch_going(runtime):
+    long = GenerationSettings(temperature=1.0, max_tokens=60, seed=9)
+    comparison = Comparison(runtime, PROMPT, [PaneRequest("gemma-3-270m", long),
+                                              PaneRequest("gemma-3-270m", long.model_copy(update={"seed": 10}))],
+                            use_cache=False).start()
+    assert comparison.batches and len(comparison.batches[0].members) == 2
+    wait_for(lambda: comparison.snapshot()[0].text, timeout_s=120)
+    comparison.runs[0].stop("cancelled")  # Stop on pane 1 only
+    results = comparison.wait()
+    assert results[0].finish_reason == "cancelled"
+    assert results[1].finish_reason in ("stop", "length") and results[1].error is None
+    assert results[1].text and results[1].metrics.completion_tokens

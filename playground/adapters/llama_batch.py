@@ -49,12 +49,13 @@ def kv_bytes_per_token(model: Any) -> int:
 
 
 def sequences_at_once(k: int, n_prompt: int, max_tokens: int, per_token: int,
-                      free: int | None) -> int:
-    """How many of the k sequences fit in memory together (at least 1)."""
+                      free: int | None, distinct_prompts: int = 1) -> int:
+    """How many of the k sequences fit in memory together (at least 1): each distinct prompt's
+    cells once (n_prompt is the longest), then max_tokens for every sequence."""
     if free is None:
         return k
     budget = free * MEMORY_SHARE
-    while k > 1 and (n_prompt + k * max_tokens) * per_token > budget:
+    while k > 1 and (n_prompt * min(k, distinct_prompts) + k * max_tokens) * per_token > budget:
         k -= 1
     return k
 
@@ -62,10 +63,12 @@ def sequences_at_once(k: int, n_prompt: int, max_tokens: int, per_token: int,
 class _Sequence:
     """One sample's state: its sampler chain, its text so far and how it ended."""
 
-    def __init__(self, index: int, chain: Any, text_stops: list[str], splitter: Any):
+    def __init__(self, index: int, chain: Any, prepared: dict, splitter: Any):
         self.index = index
         self.chain = chain
-        self.text_stops = text_stops
+        self.text_stops = prepared["text_stops"]
+        self.max_tokens = prepared["sampling"]["max_tokens"]
+        self.pos = len(prepared["tokens"])  # where its next token goes: after its own prompt
         self.splitter = splitter
         self.decoder = codecs.getincrementaldecoder("utf-8")(errors="replace")
         self.pending = ""  # text held back: it could be the start of a stop string
@@ -139,11 +142,14 @@ class BatchGeneration:
                     if cancel.is_set():
                         raise
             return
-        prepared = self.generation.prepare_text(llm, request, settings_list[0])
-        n_prompt = len(prepared["tokens"])
-        max_tokens = prepared["sampling"]["max_tokens"]
+        # Each sequence's own prompt: panes of one model may differ in thinking (another
+        # template) as well as in sampling. Equal prompts are read once and shared.
+        prepared = [self.generation.prepare_text(llm, request, settings) for settings in settings_list]
+        n_prompt = max(len(p["tokens"]) for p in prepared)
+        max_tokens = max(p["sampling"]["max_tokens"] for p in prepared)
+        distinct = len({tuple(p["tokens"]) for p in prepared})
         at_once = sequences_at_once(k, n_prompt, max_tokens, kv_bytes_per_token(llm.model),
-                                    available_memory())
+                                    available_memory(), distinct)
         for start in range(0, k, at_once):
             group = list(range(start, min(k, start + at_once)))
             if at_once < k:
@@ -152,7 +158,7 @@ class BatchGeneration:
                                     "for all of them together is not available")
             yield from self._run_group(llm, prepared, settings_list, group, cancel, seq_cancelled)
 
-    def _run_group(self, llm: Any, prepared: dict, settings_list: list[GenerationSettings],
+    def _run_group(self, llm: Any, prepared: list[dict], settings_list: list[GenerationSettings],
                    group: list[int], cancel: threading.Event,
                    seq_cancelled: set[int]) -> Iterator[tuple[int, Event]]:
         import llama_cpp as lib
@@ -160,17 +166,19 @@ class BatchGeneration:
         from playground.adapters.llama_local import hidden_token_notes_of
         from playground.adapters.thoughts import ThoughtSplitter
 
-        tokens, max_tokens = prepared["tokens"], prepared["sampling"]["max_tokens"]
-        n_prompt, k = len(tokens), len(group)
+        k = len(group)
+        prompts: dict[tuple[int, ...], list[int]] = {}  # a distinct prompt -> its sequences
+        for seq, i in enumerate(group):
+            prompts.setdefault(tuple(prepared[i]["tokens"]), []).append(seq)
         for i in group:
             settings = settings_list[i]
             seed = settings.seed if settings.seed is not None else -1
-            yield i, Usage(prompt_tokens=n_prompt)
-            yield i, self.generation.describe_text(prepared, settings_list[i],
-                                                   sampling_seed=seed)
+            yield i, Usage(prompt_tokens=len(prepared[i]["tokens"]))
+            yield i, self.generation.describe_text(prepared[i], settings, sampling_seed=seed)
+        n_cells = sum(map(len, prompts)) + sum(prepared[i]["sampling"]["max_tokens"] for i in group)
         params = lib.llama_context_default_params()
-        params.n_ctx = padded_n_ctx(n_prompt + k * max_tokens)
-        params.n_batch = params.n_ubatch = max(min(n_prompt, 512), k)
+        params.n_ctx = padded_n_ctx(n_cells)
+        params.n_batch = params.n_ubatch = max(min(sum(map(len, prompts)), 512), k)
         params.n_seq_max = k
         params.kv_unified = True
         params.n_threads = params.n_threads_batch = llm.context_params.n_threads
@@ -187,25 +195,15 @@ class BatchGeneration:
         callback = lib.ggml_abort_callback(lambda _data: cancel.is_set())
         lib.llama_set_abort_callback(ctx, callback, None)
         try:
-            # the prompt, once, in sequence 0
-            for at in range(0, n_prompt, params.n_batch):
-                chunk = tokens[at:at + params.n_batch]
-                for j, token in enumerate(chunk):
-                    self._put(batch, j, token, at + j, 0, at + j == n_prompt - 1)
-                batch.n_tokens = len(chunk)
-                self._decode(lib, ctx, batch, cancel)
-            logits_at = batch.n_tokens - 1
-            mem = lib.llama_get_memory(ctx)
-            for seq in range(1, k):
-                lib.llama_memory_seq_cp(mem, 0, seq, -1, -1)
+            live = self._read_prompts(lib, ctx, batch, params.n_batch, prompts, cancel)
             for seq, i in enumerate(group):
                 seed = settings_list[i].seed
                 chain = make_chain(settings_list[i], seed if seed is not None else int.from_bytes(os.urandom(4), "little"))
-                seqs[seq] = _Sequence(i, chain, prepared["text_stops"],
-                                      ThoughtSplitter(think_tags=prepared["think_tags"]))
-            live = {seq: logits_at for seq in seqs}  # sequence -> index of its logits in the batch
+                seqs[seq] = _Sequence(i, chain, prepared[i],
+                                      ThoughtSplitter(think_tags=prepared[i]["think_tags"]))
+            mem = lib.llama_get_memory(ctx)
+            note = self._together_note(k, len(prompts))
             piece = ctypes.create_string_buffer(256)
-            step = 0
             while live:
                 if cancel.is_set():
                     raise Cancelled()
@@ -227,7 +225,7 @@ class BatchGeneration:
                             yield s.index, event
                         if stopped:
                             s.finish = "stop"
-                        elif len(s.tokens) >= max_tokens:
+                        elif len(s.tokens) >= s.max_tokens:
                             s.finish = "length"
                         else:
                             s.next_token = token
@@ -237,15 +235,16 @@ class BatchGeneration:
                     del live[seq]
                     lib.llama_memory_seq_rm(mem, seq, -1, -1)
                     if seqs[seq].finish != "cancelled":
-                        yield from self._close(llm, seqs[seq], k, hidden_token_notes_of)
+                        yield from self._close(llm, seqs[seq], note, hidden_token_notes_of)
                 if not live:
                     break
                 for j, seq in enumerate(live):
-                    self._put(batch, j, seqs[seq].next_token, n_prompt + step, seq, True)
+                    s = seqs[seq]
+                    self._put(batch, j, s.next_token, s.pos, seq, True)
+                    s.pos += 1
                     live[seq] = j
                 batch.n_tokens = len(live)
                 self._decode(lib, ctx, batch, cancel)
-                step += 1
             if all(s.finish == "cancelled" for s in seqs.values()):
                 raise Cancelled()
         finally:
@@ -255,15 +254,46 @@ class BatchGeneration:
             lib.llama_batch_free(batch)
             lib.llama_free(ctx)
 
-    def _close(self, llm: Any, s: _Sequence, k: int, notes_of: Any) -> Iterator[tuple[int, Event]]:
+    def _read_prompts(self, lib: Any, ctx: Any, batch: Any, n_batch: int,
+                      prompts: dict[tuple[int, ...], list[int]],
+                      cancel: threading.Event) -> dict[int, int]:
+        """Each distinct prompt once, in the first of its sequences, then its KV cells copied to
+        the others. Every prompt's last token goes into the final llama_decode so that all first
+        tokens are sampled from one set of logits: returns {sequence: its logits' index}."""
+        cells = [(token, pos, seqs[0], False) for prompt, seqs in prompts.items()
+                 for pos, token in enumerate(prompt[:-1])]
+        cells += [(prompt[-1], len(prompt) - 1, seqs[0], True) for prompt, seqs in prompts.items()]
+        # chunks counted from the end: the last one is full, so it holds every prompt's last token
+        first = len(cells) % n_batch or n_batch
+        bounds = [0] + list(range(first, len(cells) + 1, n_batch))
+        for lo, hi in zip(bounds, bounds[1:]):
+            for j, cell in enumerate(cells[lo:hi]):
+                self._put(batch, j, *cell)
+            batch.n_tokens = hi - lo
+            self._decode(lib, ctx, batch, cancel)
+        logits_at = {seqs[0]: batch.n_tokens - len(prompts) + n for n, seqs in enumerate(prompts.values())}
+        mem = lib.llama_get_memory(ctx)
+        live: dict[int, int] = {}
+        for seqs in prompts.values():
+            for seq in seqs[1:]:
+                lib.llama_memory_seq_cp(mem, seqs[0], seq, -1, -1)
+            for seq in seqs:
+                live[seq] = logits_at[seqs[0]]
+        return dict(sorted(live.items()))
+
+    def _together_note(self, k: int, n_prompts: int) -> str:
+        read = "the prompt read once" if n_prompts == 1 else f"{n_prompts} prompts read once each"
+        return (f"decoded together with {k - 1} other answer{'s' if k > 2 else ''} of this model: "
+                f"{k} sequences in one llama.cpp context, {read}")
+
+    def _close(self, llm: Any, s: _Sequence, note: str, notes_of: Any) -> Iterator[tuple[int, Event]]:
         events, _ = s.feed(b"", final=True)
         for event in list(events) + list(s.splitter.flush()):
             yield s.index, event
         for note in notes_of(llm, s.tokens):
             yield s.index, Status(note)
         # how it was made: the engine's own count of llama_decode calls, for this batch so far
-        yield s.index, Status(f"decoded together with the pane's other samples: {k} sequences "
-                              f"in one llama.cpp context, {self.decode_calls} llama_decode calls")
+        yield s.index, Status(f"{note}, {self.decode_calls} llama_decode calls")
         yield s.index, Usage(completion_tokens=len(s.tokens), thinking_tokens=s.thinking)
         yield s.index, Finish(s.finish)
 
