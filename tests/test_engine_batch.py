@@ -183,3 +183,36 @@ def test_a_stopped_pane_leaves_the_other_panes_batch_going(runtime):
     assert results[0].finish_reason == "cancelled"
     assert results[1].finish_reason in ("stop", "length") and results[1].error is None
     assert results[1].text and results[1].metrics.completion_tokens
+
+
+def test_thinking_on_and_off_panes_share_the_engine_each_with_its_own_prompt():
+    """Panes of one Gemma 4 model with thinking on and off: two prompts (the official template
+    adds <|think|> for one), each read once, decoded in one batch."""
+    from playground.adapters.base import RequestSent, Status
+    from support.gemma4 import tiny_gemma4_or_skip
+
+    model = tiny_gemma4_or_skip()
+    pool = LlamaPool(max_loaded=1, n_ctx=512, n_threads=1)
+    adapter = LlamaLocalAdapter(pool, model.model, family="gemma4")
+    on = GenerationSettings(temperature=1.0, max_tokens=6, seed=1, thinking=True)
+    off = on.model_copy(update={"thinking": False, "seed": 2})
+    sent, notes, finish = {}, {}, {}
+    try:
+        for i, event in adapter.stream_batch(PROMPT, [on, off, off.model_copy(update={"seed": 3})],
+                                             [StreamContext() for _ in range(3)]):
+            if isinstance(event, RequestSent):
+                sent[i] = event.details
+            elif isinstance(event, Status):
+                notes.setdefault(i, []).append(event.message)
+            elif isinstance(event, Finish):
+                finish[i] = event.reason
+    finally:
+        pool.close()
+    assert sorted(finish) == [0, 1, 2]
+    assert "<|think|>" in sent[0]["prompt"] and "<|think|>" not in sent[1]["prompt"]
+    assert sent[1]["prompt"] == sent[2]["prompt"]
+    assert sent[0]["prompt_tokens"] > sent[1]["prompt_tokens"]
+    assert [sent[i]["thinking"] for i in range(3)] == [True, False, False]
+    for i in range(3):
+        assert any("3 sequences in one llama.cpp context, 2 prompts read once each" in n
+                   for n in notes[i]), notes[i]
