@@ -1,111 +1,24 @@
-"""The real Gemma 4 path: a tiny gemma4-architecture GGUF (random weights, made by
-tests/fixtures/tiny_gemma4.py) through the real llama-cpp-python and our local adapter.
+"""The real Gemma 4 path: a tiny gemma4-architecture GGUF on Gemma 4's real vocabulary and
+official chat template (random weights, made by tests/fixtures/tiny_gemma4.py) through the real
+llama-cpp-python and our local adapter: the file, the prompt the model is given, generation.
 
-Random weights decide nothing, so the tests that look at the generated text force it: in the
-engine process, the Llama's create_completion gets a logits processor that allows exactly one
-token per step (the tokens of a scripted reply; tests/fixtures/engine_script.py, loaded there by
-the test-only GP_ENGINE_TEST_HOOK). Tokenizer checks use a vocab-only Llama in this process (no
-tensors, no matrix multiply). Everything else is the production path: our prompt from the file's
-own chat template, llama.cpp's sampling loop, its end-of-generation check, its detokenizer and the
-streamed chunks, our thought splitter.
+The model's replies are scripted inside its engine process (tests/support/gemma4.py says how).
+Everything else is the production path: our prompt from the file's own chat template, llama.cpp's
+sampling loop, its end-of-generation check, its detokenizer and the streamed chunks, our thought
+splitter. Images: test_gemma4_vision.py; the file's metadata and the CLI: test_gemma4_file.py.
 """
 
 from __future__ import annotations
 
-import json
-import os
-import struct
-import threading
-import zlib
-from contextlib import contextmanager
-from pathlib import Path
-
 import pytest
 
-from playground.adapters.base import (
-    Cancelled, ChatRequest, Finish, GenerationSettings, ImageInput, Loading, ModelError, RequestSent, Status,
-    StreamContext, TextDelta, ThoughtDelta, Usage,
-)
+from playground.adapters.base import ChatRequest, Finish, Loading, RequestSent, Status, TextDelta, ThoughtDelta
 from playground.adapters.chat_format import build_prompt, gemma4_prompt
 from playground.adapters.llama_local import LlamaLocalAdapter
 from playground.adapters.llama_pool import LlamaPool
-from support.gemma4 import tiny_gemma4_or_skip
+from support.gemma4 import GREEDY, engine_script, loaded_llm, pool, run, scripted, tiny_gemma4, vocab  # noqa: F401
 
 pytestmark = pytest.mark.slow
-GREEDY = GenerationSettings(temperature=0, max_tokens=32, seed=1)
-HOOK = Path(__file__).resolve().parent / "fixtures" / "engine_script.py"
-
-
-@pytest.fixture(scope="session")
-def tiny_gemma4():
-    return tiny_gemma4_or_skip()
-
-
-@pytest.fixture(scope="module", autouse=True)
-def engine_script(tmp_path_factory):
-    """Every engine started by this module loads the scripting hook (tests/fixtures/engine_script.py):
-    the model runs in its own process, so its replies are scripted there."""
-    folder = tmp_path_factory.mktemp("engine-script")
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("GP_ENGINE_TEST_HOOK", f"{HOOK}:install")
-        patch.setenv("GP_ENGINE_SCRIPT", str(folder / "script.json"))
-        yield folder / "script.json"
-    while _VOCABS:  # closed here, not at interpreter exit (where llama-cpp-python's __del__ fails)
-        _VOCABS.popitem()[1].close()
-
-
-@pytest.fixture(scope="module")
-def pool(engine_script):
-    pool = LlamaPool(max_loaded=2, n_ctx=512, n_threads=1)
-    yield pool
-    pool.close()
-
-
-_VOCABS: dict = {}
-
-
-def vocab(path):
-    """The file's tokenizer and metadata, in this process: `vocab_only` reads no tensors and
-    runs no matrix multiply, so no native crash in the weights' code can reach pytest."""
-    from llama_cpp import Llama
-
-    if path not in _VOCABS:
-        _VOCABS[path] = Llama(model_path=str(path), vocab_only=True, verbose=False)
-    return _VOCABS[path]
-
-
-def loaded_llm(pool, path, mmproj=None):
-    """Load the model in its engine (as a pane would), hand back its tokenizer."""
-    with pool.use(path, mmproj) as (engine, _):
-        assert engine.alive()
-    return vocab(path)
-
-
-@contextmanager
-def scripted(llm, reply: str | list[int], **extra):
-    """Make the engine's model answer `reply` (its tokens, special tokens included; or a list of
-    token ids) and record what it was asked: yields a dict whose "prompts" holds the prompt
-    tokens of each completion once the block ends."""
-    ids = reply if isinstance(reply, list) else llm.tokenize(reply.encode("utf-8"), add_bos=False, special=True)
-    script = Path(os.environ["GP_ENGINE_SCRIPT"])
-    record = script.with_name("record.jsonl")
-    record.unlink(missing_ok=True)
-    script.write_text(json.dumps({"ids": ids, "record": str(record)} | extra))
-    seen: dict = {"ids": ids, "prompts": []}
-    try:
-        yield seen
-    finally:
-        script.unlink(missing_ok=True)
-        if record.exists():
-            seen["prompts"] = [json.loads(line) for line in record.read_text().splitlines()]
-
-
-def run(adapter, request, settings=GREEDY):
-    events = list(adapter.stream(request, settings, StreamContext()))
-    answer = "".join(e.text for e in events if isinstance(e, TextDelta))
-    thinking = "".join(e.text for e in events if isinstance(e, ThoughtDelta))
-    usage = {k: v for e in events if isinstance(e, Usage) for k, v in vars(e).items() if v is not None}
-    return events, answer, thinking, usage
 
 
 # ---- the file ------------------------------------------------------------------------------
@@ -342,186 +255,6 @@ def test_n_gpu_layers_is_passed_to_llama_cpp(tiny_gemma4, n_gpu_layers, passed):
             assert engine.info["n_gpu_layers"] == passed
         adapter = LlamaLocalAdapter(pool, tiny_gemma4.model, family="gemma4")
         with scripted(vocab(tiny_gemma4.model), "ok<turn|>"):
-            _, answer, _, _ = run(adapter, ChatRequest("hi"))
-        assert answer == "ok"
-    finally:
-        pool.close()
-
-
-# ---- what the file says about itself -----------------------------------------------------
-
-def test_a_gemma4_file_under_any_name_is_known_by_its_metadata(tiny_gemma4, tmp_path):
-    """Facts and sampling come from the file's own metadata (general.basename/size_label/
-    finetune say gemma-4 E2B it; general.file_type says F16; general.sampling.* say 1.0/0.95/64),
-    not from its name."""
-    import shutil
-
-    from playground.catalog import Catalog
-    from playground.config import AppConfig
-
-    renamed = tmp_path / "model.gguf"
-    shutil.copyfile(tiny_gemma4.model, renamed)
-    catalog = Catalog(AppConfig(), scan_disk=False)
-    spec = catalog.resolve(str(renamed))
-    assert spec.entry.family == "gemma4"
-    assert spec.preset_id == "gemma-4-e2b"
-    assert spec.quant == "F16" and "F16" in spec.facts()
-    assert catalog.sampling_defaults(spec).values() == {"temperature": 1.0, "top_p": 0.95, "top_k": 64}
-
-
-def test_a_found_gemma4_file_makes_its_preset_ready_with_its_projector(tiny_gemma4):
-    from playground.catalog import Catalog
-    from playground.config import AppConfig
-
-    catalog = Catalog(AppConfig(models_dirs=[str(tiny_gemma4.model.parent)]), scan_disk=True)
-    spec = catalog.resolve("gemma-4-e2b")
-    assert (spec.path, spec.mmproj_path) == (tiny_gemma4.model, tiny_gemma4.mmproj)
-    assert "F16" in spec.facts() and "vision" in spec.facts()
-
-
-def test_compare_runs_the_tiny_gemma4_end_to_end_with_n_gpu_layers(tiny_gemma4, engine_script, monkeypatch, capsys):
-    """`compare -m FILE.gguf --n-gpu-layers -1`: the CLI, catalog, runtime, pool and adapter on a
-    real Gemma 4 file; the file's own sampling is used and the request shows the prompt."""
-    from playground.cli import main
-
-    loaded = engine_script.with_name("loaded.json")
-    monkeypatch.setenv("GP_ENGINE_LOADED", str(loaded))  # the hook writes what the engine loaded
-    status = main(["compare", "Say hi", "-m", str(tiny_gemma4.model), "--n-gpu-layers", "-1",
-                   "--n-ctx", "512", "--max-tokens", "6", "--seed", "3", "--thinking", "--json",
-                   "--no-cache"])
-    assert status == 0
-    made = json.loads(loaded.read_text())
-    assert made["n_gpu_layers"] == 2**31 - 1 and made["n_ctx"] == 512 and made["pid"] != os.getpid()
-    (pane,) = json.loads(capsys.readouterr().out)["panes"]
-    assert pane["error"] is None and pane["finish_reason"] in ("stop", "length")
-    assert pane["settings"] | {"temperature": 1.0, "top_p": 0.95, "top_k": 64} == pane["settings"]
-    assert pane["request"]["prompt"] == ("<bos><|turn>system\n<|think|><turn|>\n<|turn>user\n"
-                                         "Say hi<turn|>\n<|turn>model\n")
-    assert pane["metrics"]["prompt_tokens"] == pane["request"]["prompt_tokens"]
-
-
-# ---- vision --------------------------------------------------------------------------------
-
-def png(width: int, height: int, rgb=(200, 30, 30)) -> bytes:
-    """A solid-colour PNG, written by hand (no imaging library needed)."""
-    def chunk(kind: bytes, data: bytes) -> bytes:
-        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
-
-    row = b"\x00" + bytes(rgb) * width
-    raw = zlib.compress(row * height)
-    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
-    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", raw) + chunk(b"IEND", b"")
-
-
-def test_an_image_goes_through_the_gemma4v_projector(pool, tiny_gemma4, capfd):
-    adapter = LlamaLocalAdapter(pool, tiny_gemma4.model, family="gemma4",
-                                mmproj=tiny_gemma4.mmproj, vision=True)
-    llm = loaded_llm(pool, tiny_gemma4.model, tiny_gemma4.mmproj)
-    request = ChatRequest("What colour is this?", image=ImageInput(png(64, 48), "image/png"))
-    with scripted(llm, "<|channel>thought\nIt looks red.<channel|>Red.<turn|>") as seen:
-        events, answer, thinking, usage = run(adapter, request, GREEDY.model_copy(update={"thinking": True}))
-    assert (answer, thinking) == ("Red.", "It looks red.")
-    assert events[-1] == Finish("stop")
-    text_only = len(llm.tokenize(b"What colour is this?", add_bos=False))
-    # gemma4v gives an image at least 70 tokens (llama.cpp's limit for this projector)
-    assert usage["prompt_tokens"] >= text_only + 70
-    (prompt,) = seen["prompts"]
-    assert usage["prompt_tokens"] == len(prompt)
-    assert usage["completion_tokens"] == len(seen["ids"]) - 1  # all but <turn|>
-    (sent,) = [e.details for e in events if isinstance(e, RequestSent)]
-    assert sent["prompt"] == ("<bos><|turn>system\n<|think|><turn|>\n<|turn>user\n"
-                              "<__media__>What colour is this?<turn|>\n<|turn>model\n")
-    assert sent["stop"] == [] and sent["stop_tokens"] == ["<turn|>", "<eos>"]
-    assert sent["image"] == {"mime_type": "image/png", "bytes": len(request.image.data),
-                             "marker": "<__media__>", "projector_file": tiny_gemma4.mmproj.name}
-    assert sent["prompt_tokens"] == usage["prompt_tokens"]
-    # llama.cpp's multimodal debug log ("add_text: <the prompt>") stays out of stderr
-    assert "What colour" not in capfd.readouterr().err
-
-
-def test_compare_with_an_image_on_the_found_gemma4_preset(tiny_gemma4, tmp_path, capsys):
-    """`compare -m gemma-4-e2b --models-dir DIR --image FILE`: the preset finds the file and its
-    projector in DIR, and the image reaches the model (its tokens are in the prompt count)."""
-    from playground.cli import main
-
-    image = tmp_path / "red.png"
-    image.write_bytes(png(64, 48))
-    status = main(["compare", "What colour is this?", "-m", "gemma-4-e2b", "--models-dir",
-                   str(tiny_gemma4.model.parent), "--image", str(image), "--n-ctx", "512",
-                   "--max-tokens", "4", "--seed", "3", "--json", "--no-cache"])
-    assert status == 0
-    (pane,) = json.loads(capsys.readouterr().out)["panes"]
-    assert pane["error"] is None and not any("cannot see images" in n for n in pane["notes"])
-    assert pane["request"]["image"]["projector_file"] == tiny_gemma4.mmproj.name
-    assert pane["metrics"]["prompt_tokens"] >= 70 + 10
-
-
-def test_a_gemma4_file_named_by_its_path_sees_images_through_the_projector_beside_it(tiny_gemma4, tmp_path, capsys):
-    """`compare -m path/to/gemma-4-E2B-it-….gguf --image FILE`: the file is known as gemma-4-e2b by
-    its metadata, so it gets that model's facts and vision through the projector next to it."""
-    from playground.catalog import Catalog
-    from playground.cli import main
-    from playground.config import AppConfig
-
-    spec = Catalog(AppConfig(), scan_disk=False).resolve(str(tiny_gemma4.model))
-    assert spec.mmproj_path == tiny_gemma4.mmproj and spec.entry.vision
-    assert "effective" in spec.facts() and "MB" in spec.facts() and "0.00 GB" not in spec.facts()
-    image = tmp_path / "red.png"
-    image.write_bytes(png(64, 48))
-    status = main(["compare", "What colour is this?", "-m", str(tiny_gemma4.model), "--image", str(image),
-                   "--n-ctx", "512", "--max-tokens", "4", "--seed", "3", "--json", "--no-cache"])
-    assert status == 0
-    (pane,) = json.loads(capsys.readouterr().out)["panes"]
-    assert pane["error"] is None and not any("cannot see images" in n for n in pane["notes"])
-    assert pane["metrics"]["prompt_tokens"] >= 70 + 10
-
-
-def test_stop_while_the_image_is_read_cancels_and_the_model_stays_usable(pool, tiny_gemma4, engine_script):
-    """The handler reads the prompt and the image before it returns its first chunk; Stop
-    pressed then must still cancel (llama.cpp's abort callback), not run on to the answer, and
-    in time: the engine that honoured it is the same process afterwards (not killed)."""
-    adapter = LlamaLocalAdapter(pool, tiny_gemma4.model, family="gemma4",
-                                mmproj=tiny_gemma4.mmproj, vision=True)
-    llm = loaded_llm(pool, tiny_gemma4.model, tiny_gemma4.mmproj)
-    with pool.use(tiny_gemma4.model, tiny_gemma4.mmproj) as (engine, _):
-        pid = engine.proc.pid
-    ctx = StreamContext()
-    reading = engine_script.with_name("reading-image")
-    reading.unlink(missing_ok=True)
-
-    def press_stop_while_reading():
-        while not reading.exists():
-            threading.Event().wait(0.02)
-        ctx.cancel.set()  # as if the user pressed Stop right now
-
-    presser = threading.Thread(target=press_stop_while_reading, daemon=True)
-    presser.start()
-    request = ChatRequest("What is this?", image=ImageInput(png(32, 32), "image/png"))
-    with scripted(llm, "never<turn|>", wait_for_cancel_in_image=True, reading_flag=str(reading)) as seen, \
-            pytest.raises(Cancelled):
-        list(adapter.stream(request, GREEDY, ctx))
-    presser.join(5)
-    assert seen["prompts"] == []  # reading was interrupted: no completion was even set up
-    for again in (ChatRequest("What is this?", image=ImageInput(png(32, 32), "image/png")),
-                  ChatRequest("hi")):
-        with scripted(llm, "ok<turn|>"):
-            _, answer, _, _ = run(adapter, again)
-        assert answer == "ok"
-    with pool.use(tiny_gemma4.model, tiny_gemma4.mmproj) as (engine, _):
-        assert engine.proc.pid == pid
-
-
-def test_an_image_prompt_longer_than_the_context_gives_a_sentence(tiny_gemma4):
-    pool = LlamaPool(max_loaded=1, n_ctx=256, n_threads=1)
-    try:
-        adapter = LlamaLocalAdapter(pool, tiny_gemma4.model, family="gemma4",
-                                    mmproj=tiny_gemma4.mmproj, vision=True)
-        request = ChatRequest("pelican " * 200, image=ImageInput(png(64, 64), "image/png"))
-        with pytest.raises(ModelError, match="does not fit this model's context"):
-            run(adapter, request)
-        # the model is still usable afterwards
-        llm = loaded_llm(pool, tiny_gemma4.model, tiny_gemma4.mmproj)
-        with scripted(llm, "ok<turn|>"):
             _, answer, _, _ = run(adapter, ChatRequest("hi"))
         assert answer == "ok"
     finally:
