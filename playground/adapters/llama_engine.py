@@ -16,6 +16,7 @@ The child reads test-only environment variables (crash hooks): see :mod:`.llama_
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import os
 import signal
@@ -24,7 +25,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any, Callable, Iterator
 
 from playground.adapters.base import Cancelled, ModelError, StreamContext
 
@@ -194,27 +195,10 @@ class EngineProcess:
         KILL_AFTER_S is killed, and the next run starts a fresh one."""
         run_id = next(self._runs)
         self._send(("run", run_id, request, settings, family, str(mmproj) if mmproj else None))
-        cancel_sent: float | None = None
-        ended = False
-        try:
-            while True:
-                if ctx.cancel.is_set() and cancel_sent is None:
-                    cancel_sent = self._cancel(run_id)
-                if cancel_sent is not None and time.monotonic() - cancel_sent > KILL_AFTER_S:
-                    self.kill()  # stuck in one long llama_decode: end it, Stop is real
-                    ended = True
-                    raise Cancelled()
-                message = self._recv(POLL_S, "generating")
-                if message is None or message[1] != run_id:
-                    continue
+        with contextlib.closing(self._relay(run_id, ctx.cancel.is_set)) as messages:
+            for message in messages:
                 if message[0] == "event":
                     yield message[2]
-                    continue
-                ended = True
-                return _run_ended(message)
-        finally:
-            if not ended and self.alive():
-                self._finish_early(run_id, cancel_sent)
 
     def stream_batch(self, request: Any, settings_list: list[Any], family: str,
                      mmproj: Path | None, ctxs: list[StreamContext]) -> Iterator[tuple[int, Any]]:
@@ -223,19 +207,33 @@ class EngineProcess:
         run_id = next(self._runs)
         self._send(("run_batch", run_id, request, list(settings_list), family,
                     str(mmproj) if mmproj else None))
-        cancel_sent: float | None = None
         dropped: set[int] = set()
+
+        def all_stopped() -> bool:
+            for i, ctx in enumerate(ctxs):
+                if ctx.cancel.is_set() and i not in dropped:
+                    dropped.add(i)
+                    try:
+                        self.conn.send(("cancel_seq", run_id, i))
+                    except (OSError, ValueError):
+                        pass  # dead: the next receive says so
+            return len(dropped) == len(ctxs)
+
+        with contextlib.closing(self._relay(run_id, all_stopped)) as messages:
+            for message in messages:
+                if message[0] == "bevent" and message[2] not in dropped:
+                    yield message[2], message[3]
+
+    def _relay(self, run_id: int, stopped: Callable[[], bool]) -> Iterator[tuple]:
+        """The run's messages up to its end (returned or raised by _run_ended). Stop (stopped()
+        turns true) is sent once; an engine that has not ended KILL_AFTER_S later is killed:
+        it is stuck in one long llama_decode, and Stop must be real. Closed early (loop stop,
+        time limit), the engine is asked to drop the run."""
+        cancel_sent: float | None = None
         ended = False
         try:
             while True:
-                for i, ctx in enumerate(ctxs):
-                    if ctx.cancel.is_set() and i not in dropped:
-                        dropped.add(i)
-                        try:
-                            self.conn.send(("cancel_seq", run_id, i))
-                        except (OSError, ValueError):
-                            pass  # dead: the next receive says so
-                if len(dropped) == len(ctxs) and cancel_sent is None:
+                if cancel_sent is None and stopped():
                     cancel_sent = self._cancel(run_id)
                 if cancel_sent is not None and time.monotonic() - cancel_sent > KILL_AFTER_S:
                     self.kill()
@@ -244,14 +242,10 @@ class EngineProcess:
                 message = self._recv(POLL_S, "generating")
                 if message is None or message[1] != run_id:
                     continue
-                if message[0] == "bevent":
-                    if message[2] not in dropped:
-                        yield message[2], message[3]
-                    continue
-                if message[0] == "event":
-                    continue
-                ended = True
-                return _run_ended(message)
+                if message[0] == "end":
+                    ended = True
+                    return _run_ended(message)
+                yield message
         finally:
             if not ended and self.alive():
                 self._finish_early(run_id, cancel_sent)
