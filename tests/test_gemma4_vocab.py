@@ -39,7 +39,9 @@ def vocab_path():
 def vocab(vocab_path):
     from llama_cpp import Llama
 
-    return Llama(model_path=str(vocab_path), vocab_only=True, verbose=False)
+    llm = Llama(model_path=str(vocab_path), vocab_only=True, verbose=False)
+    yield llm
+    llm.close()  # now, not at interpreter exit (where llama-cpp-python's __del__ fails)
 
 
 @pytest.fixture(scope="module")
