@@ -37,7 +37,9 @@ APP_WORDS = ("Gemma playground",)
 def identities(model: str) -> list[str]:
     label, source, _ = MODELS[model]
     return [model, model.split(":")[-1], label, "gemini", "gemma", "qwen", "google", "deepmind", "alibaba",
-            "flash", "270m", f">{source}<", f'"{source}"']
+            "flash", "270m", f">{source}<", f'"{source}"',
+            # how a local engine batched the answers tells which panes share a model
+            "llama.cpp", "other answers of this model", "samples at once"]
 
 
 def svg_answer(model: str) -> str:
@@ -57,7 +59,11 @@ def blind_state(index: int, model: str, sample: int = 1, samples: int = 1) -> Pa
         settings={"temperature": 0.7, "max_tokens": 64, "seed": 5, "thinking": True},
         status="error", text=svg_answer(model), thinking=f"As {self_name}, I should draw a pelican.",
         error=f"{model} failed: {label} quota exceeded ({source} API)",
-        notes=[f"system prompt folded into the user turn for {label}"], finish_reason="error",
+        notes=[f"system prompt folded into the user turn for {label}",
+               "decoded together with 2 other answers of this model: 3 sequences in one llama.cpp "
+               "context, the prompt read once, 40 llama_decode calls",
+               "decoded 2 of the 3 samples at once: the memory for all of them together is not available"],
+        finish_reason="error",
         metrics=Metrics(tokens_per_s=41.5, ttft_s=0.31, load_s=0.7, completion_tokens=30, total_s=2.0),
         cached=True, created_at=time.time(), sample=sample, samples=samples, cache_key=f"k{index}-{sample}",
         request={"model": model, "messages": [{"role": "user", "content": "Draw"}]})

@@ -18,6 +18,7 @@ from __future__ import annotations
 import codecs
 import ctypes
 import os
+import re
 import threading
 from typing import Any, Iterator
 
@@ -28,6 +29,12 @@ from playground.adapters.llama_load import padded_n_ctx
 
 # Keep this share of the available memory free when sizing the batch's KV cache.
 MEMORY_SHARE = 0.5
+
+# The notes on how an answer was batched: blind mode hides them (they tell which panes share a
+# model, and that it runs on llama.cpp).
+TOGETHER_NOTE = "decoded together with"
+FEWER_AT_ONCE_NOTE = "decoded {at_once} of the {k} samples at once"
+BATCH_NOTE = re.compile(r"decoded (together with |\d+ of the \d+ samples at once)")
 
 
 def available_memory() -> int | None:
@@ -154,7 +161,7 @@ class BatchGeneration:
             group = list(range(start, min(k, start + at_once)))
             if at_once < k:
                 for i in group:
-                    yield i, Status(f"decoded {at_once} of the {k} samples at once: the memory "
+                    yield i, Status(FEWER_AT_ONCE_NOTE.format(at_once=at_once, k=k) + ": the memory "
                                     "for all of them together is not available")
             yield from self._run_group(llm, prepared, settings_list, group, cancel, seq_cancelled)
 
@@ -283,7 +290,7 @@ class BatchGeneration:
 
     def _together_note(self, k: int, n_prompts: int) -> str:
         read = "the prompt read once" if n_prompts == 1 else f"{n_prompts} prompts read once each"
-        return (f"decoded together with {k - 1} other answer{'s' if k > 2 else ''} of this model: "
+        return (f"{TOGETHER_NOTE} {k - 1} other answer{'s' if k > 2 else ''} of this model: "
                 f"{k} sequences in one llama.cpp context, {read}")
 
     def _close(self, llm: Any, s: _Sequence, note: str, notes_of: Any) -> Iterator[tuple[int, Event]]:

@@ -17,6 +17,7 @@ from collections import OrderedDict
 from dataclasses import dataclass, replace
 from typing import Iterable
 
+from playground.adapters.llama_batch import BATCH_NOTE
 from playground.pane import PaneState
 from playground.svg import svg_data_uri
 from playground.ui.names import short_name
@@ -79,8 +80,9 @@ class Blind:
 
     def notes(self, notes: Iterable[str]) -> list[str]:
         """A pane's notes while blind: "this model cannot see images" names the kind of model,
-        so every pane says the same neutral sentence instead."""
-        kept = [n for n in notes if not n.startswith(NO_IMAGE_NOTE)]
+        so every pane says the same neutral sentence instead; how a local engine batched the
+        answers ("decoded together with 2 other answers of this model…") is left out."""
+        kept = [n for n in notes if not (n.startswith(NO_IMAGE_NOTE) or BATCH_NOTE.match(n))]
         return kept + [BLIND_IMAGE_NOTE] if self.image_missed else kept
 
     @classmethod
