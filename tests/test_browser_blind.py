@@ -4,136 +4,24 @@ itself) shows no pane's model anywhere in the page — panes, their attributes, 
 the speed chart, the ranking widget, the status line, the title — not even while streaming;
 the self-name is masked; ranking the panes stores the vote and reveals every name in place;
 the Leaderboard and History tabs show it. One comparison and one vote serve the tests of the
-module (`blind_run`, `voted`), one behaviour each. Screenshots at 1366×768, light and dark, in
-artifacts/screenshots/.
+module (`blind_run`, `voted`), one behaviour each. Screenshots at 1366×768 in artifacts/screenshots/.
+A comparison restored blind, in dark theme: test_browser_blind_restore.py.
 """
 
 from __future__ import annotations
 
-import time
-from contextlib import contextmanager
 from dataclasses import dataclass
-from pathlib import Path
 
 import pytest
 
 from conftest import LaunchedApp
-from fake_gemini import FakeGemini, Scenario, text_chunks
-from support.browser import (  # noqa: F401  (browser: a fixture)
-    FINISHED, SCREENSHOTS, Page, browser, new_page, restore, set_parameter,
+from support.blind import (
+    MODELS, PAGE_OUTSIDE_PICKERS, PICKERS, PROMPT, WATCH, forbidden_words, launched_blind_app, pane_html,
+    seed_ladder_votes, wait_finished,
 )
+from support.browser import SCREENSHOTS, Page, browser, new_page, set_parameter  # noqa: F401  (browser)
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
-
-KEY = "blind-test-key-0123456789"
-LOCAL = "gemma-3-270m"
-API_31B = "gemini:gemma-4-31b-it"
-API_26B = "gemini:gemma-4-26b-a4b-it"
-MODELS = [LOCAL, API_31B, API_26B]
-PROMPT = "Who are you? Draw yourself as an SVG."
-SVG = ('```svg\n<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 100 100"><rect width="100" height="100" '
-       'fill="#dbeafe"/><circle cx="50" cy="50" r="30" fill="#f59e0b"/><text x="20" y="95">Gemini</text></svg>\n```')
-SELF_NAMING = "I'm Gemma 4, a model made by Google DeepMind. Here I am:\n\n" + SVG
-OTHER = "As Gemini, I would draw a pelican. Here it is:\n\n" + SVG.replace("#f59e0b", "#10b981")
-
-# Everything inside these is allowed to name models: the pickers list the SET of models.
-PICKERS = ("#gp-pane-models", "#gp-pane-settings")
-JUDGED_AREAS = "#gp-panes, #gp-gallery, #gp-chart, #gp-judge, #gp-run-status"
-
-WATCH = """(forbidden) => {
-    window.__gpLeaks = [];
-    const check = () => {
-        const parts = [...document.querySelectorAll('%s')].map(e => e.outerHTML);
-        parts.push(document.title);
-        const text = parts.join('\\n').toLowerCase();
-        for (const word of forbidden) {
-            if (text.includes(word.toLowerCase()) && !window.__gpLeaks.includes(word)) window.__gpLeaks.push(word);
-        }
-    };
-    window.__gpCheck = check;
-    new MutationObserver(check).observe(document.body, {subtree: true, childList: true, characterData: true,
-                                                        attributes: true});
-}""" % JUDGED_AREAS
-
-PAGE_OUTSIDE_PICKERS = """(pickers) => {
-    const clone = document.documentElement.cloneNode(true);
-    for (const sel of pickers) clone.querySelectorAll(sel).forEach(e => e.remove());
-    // Gradio keeps the other tabs' content out of the DOM until opened; the Compare tab is what
-    // a person judging sees. Scripts and styles are ours (static), not the comparison.
-    clone.querySelectorAll('script, style').forEach(e => e.remove());
-    return clone.outerHTML;
-}"""
-
-
-@contextmanager
-def launched_blind_app(cache_dir: Path):
-    """The app, with the two Gemini models answered by a loopback fake: the 31B names itself."""
-    with FakeGemini(Scenario(chunks=text_chunks(["unused"]))) as fake, pytest.MonkeyPatch.context() as patch:
-        fake.scenarios["gemma-4-31b-it"] = Scenario(chunks=text_chunks([SELF_NAMING[:40], SELF_NAMING[40:]]))
-        fake.scenarios["gemma-4-26b-a4b-it"] = Scenario(chunks=text_chunks([OTHER]))
-        patch.setenv("GOOGLE_GEMINI_BASE_URL", fake.base_url)
-        app = LaunchedApp(cache_dir=cache_dir, env={"GEMINI_API_KEY": KEY}, n_ctx=512)
-        try:
-            yield app
-        finally:
-            app.close()
-
-
-@pytest.fixture
-def blind_app(tmp_path):
-    with launched_blind_app(tmp_path / "cache") as app:
-        yield app
-
-
-def forbidden_words(app) -> list[str]:
-    """Every string that would tell which pane holds which model."""
-    words = {"data-model", "tok/s", "TTFT", "gp-cached", ">local<", ">gemini<", "Google", "DeepMind",
-             "Gemma 4", "Gemma 3", "Gemini"}
-    for model in MODELS:
-        spec = app.runtime.catalog.resolve(model)
-        words |= {model, model.split(":")[-1], spec.label}
-        if spec.facts():
-            words.add(spec.facts())
-    return sorted(words)
-
-
-LADDER = {"gemma-4-e2b": (1.0, 45.0, 0.2), "gemma-4-e4b": (2.0, 30.0, 0.3),
-          "gemma-4-26b-a4b": (4.0, 18.0, 0.6), "gemma-4-31b": (6.0, 6.0, 1.5)}  # strength, tok/s, TTFT
-
-
-def seed_ladder_votes(app, count: int) -> None:
-    """Votes of 2–4 panes of the Gemma 4 ladder, ranked by known strengths (Plackett–Luce)."""
-    import random
-
-    from playground.judging import VoteStore
-
-    rng = random.Random(7)
-    store = VoteStore(app.cache.directory)
-    for n in range(count):
-        models = rng.sample(sorted(LADDER), rng.randint(2, 4))
-        order, pool = [], list(range(len(models)))
-        while pool:
-            weights = [LADDER[models[i]][0] for i in pool]
-            pick = rng.choices(pool, weights)[0]
-            order.append([pick])
-            pool.remove(pick)
-        panes = [{"model": m, "metrics": {"tokens_per_s": LADDER[m][1] * rng.uniform(0.9, 1.1),
-                                          "ttft_s": LADDER[m][2] * rng.uniform(0.9, 1.1)}} for m in models]
-        store.add(prompt=f"ladder {n}", panes=panes, ranking=order, blind=True, tags=["svg"] if n % 2 else ["code"])
-
-
-def pane_html(page) -> list[str]:
-    return page.eval_on_selector_all(".gp-pane", "els => els.map(e => e.outerHTML)")
-
-
-def wait_finished(page, count: int, timeout_s: float = 120) -> None:
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        statuses = page.eval_on_selector_all(".gp-pane .gp-state", "els => els.map(e => e.dataset.status)")
-        if len(statuses) == count and all(s in FINISHED for s in statuses):
-            return
-        page.wait_for_timeout(100)
-    raise AssertionError(f"panes did not finish: {statuses}")
 
 
 # ---------------------------------------------------------------- one blind comparison, then its vote
@@ -327,49 +215,3 @@ def test_history_shows_the_comparison_as_ranked_and_blind(blind_run, voted):
 
 def test_the_blind_run_and_the_vote_raise_no_script_error(blind_run, voted):
     blind_run.page.assert_no_script_errors()
-
-
-def test_blind_restore_in_dark_theme_then_leaderboard(blind_app, browser):
-    """A comparison restored from History with the blind toggle on comes back blind (a new
-    random order); dark theme screenshots of the blind panes and the leaderboard."""
-    app = blind_app
-    page = new_page(browser, color_scheme="dark")
-    try:
-        query = "&".join(f"m={m}" for m in MODELS[1:])  # the two API panes: instant
-        page.open(f"{app.url}/?q=Dark+blind+check&{query}")
-        page.wait_for_function("() => document.querySelector('#gp-prompt textarea').value !== ''")
-        page.locator("#gp-run").click()
-        wait_finished(page, 2)
-        assert page.locator(".gp-head .gp-name-short").count() == 2  # not blind: names shown
-        page.locator("#gp-blind label").click()
-        page.wait_for_function("() => new URLSearchParams(location.search).get('blind') === '1'")
-        restore(page, "Dark blind check", panes=2)
-        assert page.locator(".gp-head .gp-name-short").count() == 0
-        assert page.eval_on_selector_all(".gp-pane .gp-model", "els => els.map(e => e.textContent)") == [
-            "Model A", "Model B"]
-        # The panes were restored over the earlier, named ones: nothing of those is left either.
-        rest = page.evaluate(PAGE_OUTSIDE_PICKERS, list(PICKERS)).lower()
-        assert [w for w in forbidden_words(app) if w.lower() in rest] == []
-        page.locator("#gp-judge").wait_for()
-        page.locator(".gp-pane").first.scroll_into_view_if_needed()
-        page.shot("blind-dark-before-vote")
-        page.locator("#gp-judge-all-bad").click()
-        page.wait_for_function("() => document.querySelectorAll('.gp-head .gp-name-short').length === 2")
-        page.get_by_role("tab", name="Leaderboard").click()
-        page.locator("#gp-board .gp-board-summary").wait_for()
-        assert "1 vote (1 all bad)" in page.locator("#gp-board").inner_text()
-
-        # Enough votes on the size ladder for the standings, the matrix and the plot.
-        seed_ladder_votes(app, 60)
-        page.locator("#gp-board-refresh").click()
-        page.wait_for_function("() => /61 votes/.test(document.getElementById('gp-board').textContent)")
-        first = page.locator("#gp-board table.gp-board:not(.gp-matrix) tbody tr").first.inner_text()
-        assert "gemma-4-31b" in first  # the strongest model is on top
-        assert page.locator("#gp-board .gp-sq-point").count() == 8  # 4 models × 2 plots
-        page.shot("leaderboard-dark")
-        page.locator("#gp-board-tag input").click()
-        page.get_by_role("option", name="svg").click()
-        page.wait_for_function("() => /tag svg/.test(document.getElementById('gp-board').textContent)")
-        page.assert_no_script_errors()
-    finally:
-        page.context.close()
