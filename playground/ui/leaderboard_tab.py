@@ -58,16 +58,25 @@ def needs_votes_tip(m: Any) -> str:
             f"{MIN_RANKINGS} on")
 
 
+# The win matrix on the page covers at most this many models (the best first): it has N×N cells,
+# and 2,000 models would make a 160 MB page. `leaderboard --json` has every pair.
+MATRIX_MODELS = 30
+
+
 def render_win_matrix(board: Any) -> str:
     """Row model against column model: wins–losses (and ties), over pairs of panes."""
     matrix = board.win_matrix
     if len(matrix.models) < 2:
         return ""
-    head = "".join(f"<th>{_esc(m)}</th>" for m in matrix.models)
+    shown = matrix.models[:MATRIX_MODELS]
+    head = "".join(f"<th>{_esc(m)}</th>" for m in shown)
+    cut = (f'<div class="gp-chart-note">the {MATRIX_MODELS} best of {len(matrix.models)} models; '
+           "every pair: <code>gemma-playground leaderboard --json</code></div>"
+           if len(matrix.models) > MATRIX_MODELS else "")
     rows = []
-    for a in matrix.models:
+    for a in shown:
         cells = []
-        for b in matrix.models:
+        for b in shown:
             if a == b:
                 cells.append('<td class="gp-self">—</td>')
                 continue
@@ -77,23 +86,30 @@ def render_win_matrix(board: Any) -> str:
             cells.append(f'<td class="gp-num {cls}">{wins}–{losses}{tie}</td>')
         rows.append(f"<tr><th>{_esc(a)}</th>{''.join(cells)}</tr>")
     return ('<h3>Win matrix</h3><div class="gp-chart-note">row against column: pairs of answers won–lost '
-            '(ties)</div><table class="gp-board gp-matrix"><thead><tr><th></th>' + head + "</tr></thead><tbody>"
-            + "".join(rows) + "</tbody></table>")
+            '(ties)</div>' + cut + '<table class="gp-board gp-matrix"><thead><tr><th></th>' + head
+            + "</tr></thead><tbody>" + "".join(rows) + "</tbody></table>")
 
 
 def grouped_unseparated(board: Any) -> str:
     """The pairs the votes cannot tell apart, one clause per model (best first), so six models
-    give six clauses, not fifteen pairs."""
+    give six clauses, not fifteen pairs. Thousands of thin models make millions of pairs: the
+    first MAX_LISTED_PAIRS are grouped, the rest counted (as the CLI's notes do)."""
+    import itertools
+
+    from playground.judging.ranking import MAX_LISTED_PAIRS
+
     partners: dict[str, list[str]] = {}
-    for better, worse in board.unseparated:
+    for better, worse in itertools.islice(board.unseparated, MAX_LISTED_PAIRS):
         partners.setdefault(better, []).append(worse)
-    order = [m.model for m in board.models]
+    order = {m.model: rank for rank, m in enumerate(board.models)}
     clauses = []
-    for model in sorted(partners, key=lambda m: order.index(m) if m in order else len(order)):
+    for model in sorted(partners, key=lambda m: order.get(m, len(order))):
         others = partners[model]
         joined = others[0] if len(others) == 1 else ", ".join(others[:-1]) + " or " + others[-1]
         clauses.append(f"{model} from {joined}")
-    return "Too thin to separate (intervals overlap or too few votes): " + "; ".join(clauses) + "."
+    more = len(board.unseparated) - MAX_LISTED_PAIRS
+    return ("Too thin to separate (intervals overlap or too few votes): " + "; ".join(clauses)
+            + (f"; and {more} more pairs." if more > 0 else "."))
 
 
 def render_leaderboard(board: Any, points: list[Any] | None = None) -> str:
