@@ -25,7 +25,11 @@ def test_two_panes_of_one_model_with_different_settings_both_answer(runtime):
         assert r.finish_reason in ("stop", "length")
 
 
-def test_second_local_pane_waits_in_the_queue_and_says_so(runtime):
+def test_second_local_pane_waits_in_the_queue_and_says_so(runtime, monkeypatch):
+    # Panes of one local model decode together (playground/sample_batch.py); the queue is what
+    # panes of different local models go through. With one bundled model, batching is turned off
+    # to see the queue.
+    monkeypatch.setenv("GP_BATCH_SAMPLES", "0")
     settings = GenerationSettings(temperature=0.7, max_tokens=64, seed=1)
     comparison = Comparison(runtime, ChatRequest("Describe a bicycle."),
                             [PaneRequest("gemma-3-270m", settings)] * 3).start()
@@ -51,21 +55,24 @@ def test_one_failing_pane_never_stops_the_others(runtime, tmp_path):
 
 
 def test_stop_ends_every_pane_and_keeps_text_so_far(runtime):
+    """Two panes of the model decode together (one batch); Stop ends both, text kept."""
     settings = GenerationSettings(temperature=1.0, max_tokens=3000, seed=5)
     comparison = Comparison(runtime, ChatRequest("Write a long story about pelicans."),
-                            [PaneRequest("gemma-3-270m", settings)] * 2).start()
+                            [PaneRequest("gemma-3-270m", settings),
+                             PaneRequest("gemma-3-270m", settings.model_copy(update={"seed": 6}))]).start()
     for states in comparison.snapshots(0.05):
         if len(states[0].text) > 40:
             comparison.stop()
-            at_stop = len(comparison.snapshot()[0].text)
+            at_stop = [len(s.text) for s in comparison.snapshot()]
             break
     for _ in comparison.snapshots(0.05):
         pass
     states = comparison.snapshot()
     assert [s.status for s in states] == ["stopped", "stopped"]
-    assert len(states[0].text) > 40 and states[0].finish_reason == "cancelled"
+    assert [s.finish_reason for s in states] == ["cancelled", "cancelled"]
+    assert len(states[0].text) > 40
     # the token in flight may land, then nothing: not the rest of a 3000-token story
-    assert len(states[0].text) - at_stop < 100 and states[1].text == ""
+    assert all(len(s.text) - at < 100 for s, at in zip(states, at_stop))
 
 
 def test_looping_tiny_model_is_stopped_with_the_reason(runtime):
@@ -123,7 +130,8 @@ def test_a_loop_in_the_answer_is_caught_after_long_thinking(runtime, monkeypatch
     assert any(n.startswith("stopped: repeating") for n in result.notes)
 
 
-def test_local_panes_run_in_pane_order_and_a_failing_one_leaves_the_line(runtime, tmp_path):
+def test_local_panes_run_in_pane_order_and_a_failing_one_leaves_the_line(runtime, tmp_path, monkeypatch):
+    monkeypatch.setenv("GP_BATCH_SAMPLES", "0")  # panes 1 and 4 would decode together: see the line
     bogus = tmp_path / "bogus.gguf"
     bogus.write_text("not a model")
     settings = GenerationSettings(temperature=0.7, max_tokens=8, seed=1)
