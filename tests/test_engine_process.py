@@ -110,6 +110,20 @@ def test_compare_prints_the_other_panes_and_exits_1_after_a_crash(fake_api, tmp_
     assert api["error"] is None and api["text"] == "The API pane finished."
 
 
+def test_a_successful_local_compare_writes_nothing_to_stderr(tmp_path):
+    """The engine's llama.cpp log stays quiet on a normal run: its 'using full-size SWA cache'
+    line (logged at error level on every Gemma load) used to land in the user's terminal, once
+    for the model and once for the samples' own context."""
+    proc = subprocess.run(
+        [sys.executable, "-m", "playground", "compare", "Say hi.", "-m", "gemma-3-270m",
+         "--max-tokens", "4", "--samples", "2", "--no-cache"],
+        capture_output=True, text=True, timeout=300, cwd=tmp_path,
+        env={k: v for k, v in os.environ.items() if not k.startswith("GP_ENGINE_")})
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert "=== gemma-3-270m (local)" in proc.stdout
+    assert proc.stderr == ""
+
+
 # ---- Stop ------------------------------------------------------------------------------------
 
 LONG_PROMPT = " ".join(f"pelican{i} rides bicycle{i % 17} along harbour{i % 29}." for i in range(500))

@@ -45,6 +45,7 @@ def load_llama(path: Path, mmproj: Path | None, n_ctx: int, n_threads: int, n_gp
     import llama_cpp
     import llama_cpp.llama_cpp as llama_lib
 
+    quiet_known_log_lines()
     if not repack:
         # `Llama` has no keyword for llama.cpp's --no-repack: it takes its model params from
         # llama_model_default_params(), so the engine (one model per process) wraps that.
@@ -75,6 +76,32 @@ def load_llama(path: Path, mmproj: Path | None, n_ctx: int, n_threads: int, n_gp
             "architecture is newer than this llama-cpp-python: upgrade it or pick another file."
         ) from None
     return LoadedModel(llm=llm, vision_handler=handler)
+
+
+# llama.cpp lines that are not news to the person at the terminal: Gemma 3 and 4 print this one (at
+# error level) on every load, because llama-cpp-python keeps the sliding-window cache full size.
+QUIET_LOG_LINES = (b"using full-size SWA cache",)
+_LOG_CALLBACK: list = []  # the ctypes callback must outlive the call that installs it
+
+
+def quiet_known_log_lines() -> None:
+    """Route llama.cpp's log through llama-cpp-python's callback, minus QUIET_LOG_LINES."""
+    import ctypes
+
+    import llama_cpp
+    import llama_cpp._logger as llama_logger
+
+    if _LOG_CALLBACK:
+        return
+
+    @llama_cpp.llama_log_callback
+    def callback(level: int, text: bytes, user_data: ctypes.c_void_p) -> None:
+        if text and any(line in text for line in QUIET_LOG_LINES):
+            return
+        llama_logger.llama_log_callback(level, text, user_data)
+
+    _LOG_CALLBACK.append(callback)
+    llama_cpp.llama_log_set(callback, ctypes.c_void_p(0))
 
 
 def route_mtmd_logs() -> None:
