@@ -208,7 +208,8 @@ class Comparison:
         states = [run.snapshot() for run in self.runs]
         for run, state in zip(self.runs, states):
             if state.status == PaneStatus.QUEUED and state.error is None:
-                pos, total = self.runtime.slots.position(run)
+                # the answers of one local model that decode together hold one place in line
+                pos, total = self.runtime.slots.position(run.batch if run.batch is not None else run)
                 if pos:
                     state.status_note = f"queued ({pos} of {total})"
         return states

@@ -17,7 +17,7 @@ import queue
 import threading
 from typing import Any, Iterator
 
-from playground.adapters.base import Cancelled
+from playground.adapters.base import Cancelled, Finish, Loaded, Loading
 
 _END = object()
 
@@ -38,6 +38,9 @@ class SampleBatch:
         self.sealed = threading.Event()  # every member known (the cached ones left out)
         self.running = threading.Event()  # the driver holds the slot
         self.over = threading.Event()  # the driver ended (slot released)
+        self._begun: dict[int, threading.Event] = {}  # a member's own decoding began
+        self._finished: set[int] = set()  # members whose Finish was handed over
+        self._left: set[int] = set()
         self._started = False
         self._lock = threading.Lock()
 
@@ -48,32 +51,47 @@ class SampleBatch:
                 self.runtime.slots.reserve(self)
             self.members.append(run)
             self.queues[id(run)] = queue.SimpleQueue()
+            self._begun[id(run)] = threading.Event()
 
     def seal(self) -> None:
-        self.sealed.set()
+        with self._lock:
+            self.sealed.set()
+            self._give_back_if_all_left()
 
     def all_cancelled(self) -> bool:
         return all(run.ctx.cancel.is_set() for run in self.members)
 
     def wait_turn(self, run: Any) -> bool:
-        """Block until the batch holds its slot (False: this sample was stopped meanwhile)."""
+        """Block until this answer's own decoding begins (False: it was stopped meanwhile).
+        Until then it is queued, not running: with less memory than all of them need, the
+        engine decodes them in groups, and a later group must not run out its time limits
+        waiting for the first."""
         with self._lock:
             if not self._started:
                 self._started = True
                 threading.Thread(target=self._drive, name="sample-batch", daemon=True).start()
-        while not (self.running.wait(0.1) or self.over.is_set()):
+        begun = self._begun[id(run)]
+        while not (begun.wait(0.1) or self.over.is_set()):
             if run.ctx.cancel.is_set():
                 return False
         return not run.ctx.cancel.is_set() and self.running.is_set()
 
     def leave(self, run: Any) -> None:
-        """The run's thread ends. When none of them ever started the driver (they all failed
-        before their turn), the batch's place in the local line is given back."""
+        """The run's thread ends. One that ends without its Finish (it failed, or stopped
+        reading) is dropped from the engine's batch; when none of them ever started the driver
+        (they all failed before their turn), the batch's place in the local line is given back."""
         with self._lock:
-            self._left = getattr(self, "_left", 0) + 1
-            if not self._started and self._left >= len(self.members):
-                self._started = True  # no driver from here on
-                self.runtime.slots.discard(self)
+            self._left.add(id(run))
+            if id(run) not in self._finished:
+                run.ctx.cancel.set()  # its sequence leaves the batch (a stopped run's already has)
+            self._give_back_if_all_left()
+
+    def _give_back_if_all_left(self) -> None:
+        # only once every member is known: a member that fails at once must not end the batch
+        # for one that has not joined yet
+        if self.sealed.is_set() and not self._started and len(self._left) >= len(self.members):
+            self._started = True  # no driver from here on
+            self.runtime.slots.discard(self)
 
     def events(self, run: Any) -> Iterator[Any]:
         """This sample's events as the driver hands them over; ends (or raises) with the batch."""
@@ -86,6 +104,8 @@ class SampleBatch:
                     raise Cancelled() from None
                 continue
             if item is _END:
+                if run.ctx.cancel.is_set() and id(run) not in self._finished:
+                    raise Cancelled()  # stopped on its own: the batch went on without it
                 return
             if isinstance(item, BaseException):
                 raise item
@@ -106,7 +126,7 @@ class SampleBatch:
             stream = self.adapter.stream_batch(self.request, settings, ctxs)
             try:
                 for index, event in stream:
-                    self.queues[id(self.members[index])].put(event)
+                    self._hand_over(self.members[index], event)
             finally:
                 close = getattr(stream, "close", None)
                 if close is not None:
@@ -121,6 +141,18 @@ class SampleBatch:
             for q in self.queues.values():
                 q.put(end)
             self.over.set()
+
+    def _hand_over(self, run: Any, event: Any) -> None:
+        """One event to its answer's thread; its first own event (after loading) begins it, its
+        Finish ends its stream there (it is done: limits and Stop no longer apply to it)."""
+        q = self.queues[id(run)]
+        if not isinstance(event, (Loading, Loaded)):
+            self._begun[id(run)].set()
+        q.put(event)
+        if isinstance(event, Finish):
+            with self._lock:
+                self._finished.add(id(run))
+            q.put(_END)
 
 
 class _AllStopped:

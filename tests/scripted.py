@@ -109,9 +109,11 @@ class ScriptedBatchAdapter(ScriptedAdapter):
     """A local script that also decodes "together", as the llama.cpp adapter does: one
     `stream_batch` call interleaves every member's script, one step each in turn, and records the
     settings it was handed (`batches`). A member whose ctx is cancelled leaves; all cancelled is
-    Stop."""
+    Stop. `at_once` (0 = all) decodes them in groups of that many, one group after another, as the
+    engine does when memory is short."""
 
     is_local: bool = True
+    at_once: int = 0
     batches: list[list[GenerationSettings]] = field(default_factory=list)
 
     def stream_batch(self, request: ChatRequest, settings_list: list[GenerationSettings],
@@ -119,18 +121,20 @@ class ScriptedBatchAdapter(ScriptedAdapter):
         with self._lock:
             self.batches.append(list(settings_list))
         scripts = [iter(self.script(s) if callable(self.script) else self.script) for s in settings_list]
-        live = list(range(len(scripts)))
-        while live:
-            if all(ctx.cancel.is_set() for ctx in ctxs):
-                raise Cancelled()
-            for i in list(live):
-                step = None if ctxs[i].cancel.is_set() else next(scripts[i], None)
-                if step is None:
-                    live.remove(i)
-                elif isinstance(step, Sleep):
-                    time.sleep(step.seconds)
-                else:
-                    yield i, step
+        size = self.at_once or len(scripts)
+        for start in range(0, len(scripts), size):
+            live = list(range(start, min(len(scripts), start + size)))
+            while live:
+                if all(ctx.cancel.is_set() for ctx in ctxs):
+                    raise Cancelled()
+                for i in list(live):
+                    step = None if ctxs[i].cancel.is_set() else next(scripts[i], None)
+                    if step is None:
+                        live.remove(i)
+                    elif isinstance(step, Sleep):
+                        time.sleep(step.seconds)
+                    else:
+                        yield i, step
 
 
 class ScriptedSource(Source):

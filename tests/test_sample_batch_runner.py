@@ -8,12 +8,15 @@ tests/test_engine_batch.py (slow).
 
 from __future__ import annotations
 
+import threading
+
 import pytest
 
 from conftest import wait_for
-from playground.adapters.base import ChatRequest, GenerationSettings, ImageInput, TextDelta
+from playground.adapters.base import ChatRequest, Finish, GenerationSettings, ImageInput, TextDelta
 from playground.cache import ResponseCache
 from playground.runner import Comparison, PaneRequest
+from playground.runtime import Limits
 from scripted import ScriptedAdapter, ScriptedBatchAdapter, Sleep, answer, local_model, scripted_runtime
 
 LOW = GenerationSettings(temperature=0.2, max_tokens=64, seed=1)
@@ -121,3 +124,76 @@ def test_an_api_model_never_joins_a_batch(tmp_path, made):
                                                          PaneRequest("scripted:x", HIGH)]).start()
     assert texts_by_pane(comparison) == [["t=0.2 seed=1", "t=0.2 seed=2"], ["t=0.9 seed=None"]]
     assert comparison.batches == [] and len(api.calls) == 3
+
+
+def ticking(n: int, finish: str = "stop"):
+    """A script that writes a word every 20 ms for n words (never idle), then finishes."""
+    def script(settings):
+        return [step for i in range(n) for step in (Sleep(0.02), TextDelta(f"w{i} "))] + [Finish(finish)]
+    return script
+
+
+def test_an_answer_that_finished_is_done_while_the_others_of_its_batch_go_on(tmp_path, made):
+    """Its idle limit no longer runs (it has finished), Stop on another pane does not touch it,
+    and it is cached at once."""
+    def script(settings):
+        return answer("short.") if settings.max_tokens == 8 else ticking(60)(settings)
+
+    gemma = ScriptedBatchAdapter(script)
+    a = local_model(tmp_path, "a")
+    runtime = runtime_with(made, {a: gemma}, cache=ResponseCache(tmp_path / "cache"),
+                           limits=Limits(idle_s=0.4))
+    short = GenerationSettings(temperature=0.5, max_tokens=8)
+    comparison = Comparison(runtime, ChatRequest("hi"), [PaneRequest(a, short), PaneRequest(a, HIGH)]).start()
+    wait_for(lambda: comparison.snapshot()[0].finished, timeout_s=10)
+    assert not comparison.snapshot()[1].finished
+    wait_for(lambda: len(comparison.snapshot()[1].text) > 40, timeout_s=10)  # > idle_s after pane 1 ended
+    comparison.runs[1].stop("cancelled")
+    first, second = comparison.wait()
+    assert (first.finish_reason, first.text, first.error) == ("stop", "short.", None)
+    assert not any("no token" in n for n in first.notes)
+    assert second.finish_reason == "cancelled"
+    again = Comparison(runtime, ChatRequest("hi"), [PaneRequest(a, short)]).start().wait()
+    assert again[0].cached and again[0].text == "short."
+
+
+def test_answers_decoded_after_the_first_group_are_queued_until_their_own_turn(tmp_path, made):
+    """Memory for one at a time: the second answer waits for the first without running out its
+    idle limit, and says it is queued meanwhile."""
+    gemma = ScriptedBatchAdapter(ticking(40), at_once=1)
+    a = local_model(tmp_path, "a")
+    runtime = runtime_with(made, {a: gemma}, limits=Limits(idle_s=0.3))
+    comparison = Comparison(runtime, ChatRequest("hi"), [PaneRequest(a, LOW), PaneRequest(a, HIGH)],
+                            use_cache=False).start()
+    wait_for(lambda: len(comparison.snapshot()[0].text) > 20, timeout_s=10)
+    assert comparison.snapshot()[1].status == "queued"
+    results = comparison.wait()
+    expected = "".join(f"w{i} " for i in range(40))
+    assert [(r.finish_reason, r.text) for r in results] == [("stop", expected), ("stop", expected)]
+
+
+def test_a_member_that_fails_before_the_next_joins_does_not_strand_it(tmp_path, made):
+    """Its thread leaves at once (it failed before its turn); the batch still runs the other,
+    and the failed one's sequence is dropped."""
+    from types import SimpleNamespace
+
+    from playground.adapters.base import StreamContext
+    from playground.sample_batch import SampleBatch
+
+    gemma = ScriptedBatchAdapter(says_its_settings)
+    runtime = runtime_with(made, {local_model(tmp_path, "a"): gemma})
+    failed, waiting = (SimpleNamespace(ctx=StreamContext(), settings=s) for s in (LOW, HIGH))
+    batch = SampleBatch(runtime, ChatRequest("hi"), gemma)
+    batch.join(failed)
+    batch.leave(failed)  # e.g. its adapter could not be made
+    batch.join(waiting)
+    batch.seal()
+    turn = []
+    thread = threading.Thread(target=lambda: turn.append(batch.wait_turn(waiting)), daemon=True)
+    thread.start()
+    thread.join(10)
+    assert turn == [True]
+    events = list(batch.events(waiting))
+    assert "".join(e.text for e in events if isinstance(e, TextDelta)) == "t=0.9 seed=None"
+    assert failed.ctx.cancel.is_set()  # its sequence left the batch: nobody decodes for it
+    assert runtime.slots.busy() == 0

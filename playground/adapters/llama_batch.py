@@ -46,13 +46,16 @@ def available_memory() -> int | None:
     return available_memory_bytes()
 
 
-def kv_bytes_per_token(model: Any) -> int:
-    """K and V in f16 for every layer: what one more context cell costs."""
+def kv_bytes_per_token(model: Any, metadata: dict | None = None) -> int:
+    """K and V in f16 for every layer: what one more context cell costs. The head size is the
+    GGUF's attention.key_length/value_length where it says (Gemma: 256, not n_embd / n_head)."""
     import llama_cpp as lib
 
     n_embd, n_head = lib.llama_model_n_embd(model), max(1, lib.llama_model_n_head(model))
-    n_embd_kv = n_embd * lib.llama_model_n_head_kv(model) // n_head
-    return 2 * 2 * lib.llama_model_n_layer(model) * max(n_embd_kv, 1)
+    arch = (metadata or {}).get("general.architecture", "")
+    key = int((metadata or {}).get(f"{arch}.attention.key_length") or n_embd // n_head)
+    value = int((metadata or {}).get(f"{arch}.attention.value_length") or key)
+    return 2 * lib.llama_model_n_layer(model) * lib.llama_model_n_head_kv(model) * max(key + value, 1)
 
 
 def sequences_at_once(k: int, n_prompt: int, max_tokens: int, per_token: int,
@@ -155,15 +158,21 @@ class BatchGeneration:
         n_prompt = max(len(p["tokens"]) for p in prepared)
         max_tokens = max(p["sampling"]["max_tokens"] for p in prepared)
         distinct = len({tuple(p["tokens"]) for p in prepared})
-        at_once = sequences_at_once(k, n_prompt, max_tokens, kv_bytes_per_token(llm.model),
+        at_once = sequences_at_once(k, n_prompt, max_tokens, kv_bytes_per_token(llm.model, llm.metadata),
                                     available_memory(), distinct)
         for start in range(0, k, at_once):
-            group = list(range(start, min(k, start + at_once)))
+            group = [i for i in range(start, min(k, start + at_once)) if i not in seq_cancelled]
+            if not group:  # every answer of this group was stopped before it began
+                continue
+            if cancel.is_set():
+                raise Cancelled()
             if at_once < k:
                 for i in group:
                     yield i, Status(FEWER_AT_ONCE_NOTE.format(at_once=at_once, k=k) + ": the memory "
                                     "for all of them together is not available")
             yield from self._run_group(llm, prepared, settings_list, group, cancel, seq_cancelled)
+        if len(seq_cancelled & set(range(k))) == k:
+            raise Cancelled()  # every answer was stopped on its own: the run was stopped
 
     def _run_group(self, llm: Any, prepared: list[dict], settings_list: list[GenerationSettings],
                    group: list[int], cancel: threading.Event,
@@ -194,8 +203,8 @@ class BatchGeneration:
         with suppress_stdout_stderr(disable=False):  # llama.cpp's context log, as Llama(verbose=False)
             ctx = lib.llama_init_from_model(llm.model, params)
         if not ctx:
-            raise ModelError(f"llama.cpp could not make a context for {k} samples at once "
-                             "(not enough memory): ask for fewer samples.")
+            raise ModelError(f"llama.cpp could not make a context for {k} answers at once "
+                             "(not enough memory): ask for fewer samples, or fewer panes of this model.")
         vocab = lib.llama_model_get_vocab(llm.model)
         batch = lib.llama_batch_init(params.n_batch, 0, 1)
         seqs: dict[int, _Sequence] = {}
@@ -252,8 +261,6 @@ class BatchGeneration:
                     live[seq] = j
                 batch.n_tokens = len(live)
                 self._decode(lib, ctx, batch, cancel)
-            if all(s.finish == "cancelled" for s in seqs.values()):
-                raise Cancelled()
         finally:
             lib.llama_set_abort_callback(ctx, lib.ggml_abort_callback(), None)
             for s in seqs.values():
@@ -288,19 +295,22 @@ class BatchGeneration:
                 live[seq] = logits_at[seqs[0]]
         return dict(sorted(live.items()))
 
-    def _together_note(self, k: int, n_prompts: int) -> str:
+    def _together_note(self, k: int, n_prompts: int) -> str | None:
+        if k == 1:  # a group of one (the memory fallback): nothing was decoded together
+            return None
         read = "the prompt read once" if n_prompts == 1 else f"{n_prompts} prompts read once each"
         return (f"{TOGETHER_NOTE} {k - 1} other answer{'s' if k > 2 else ''} of this model: "
                 f"{k} sequences in one llama.cpp context, {read}")
 
-    def _close(self, llm: Any, s: _Sequence, note: str, notes_of: Any) -> Iterator[tuple[int, Event]]:
+    def _close(self, llm: Any, s: _Sequence, together: str | None,
+               notes_of: Any) -> Iterator[tuple[int, Event]]:
         events, _ = s.feed(b"", final=True)
         for event in list(events) + list(s.splitter.flush()):
             yield s.index, event
-        for note in notes_of(llm, s.tokens):
-            yield s.index, Status(note)
-        # how it was made: the engine's own count of llama_decode calls, for this batch so far
-        yield s.index, Status(f"{note}, {self.decode_calls} llama_decode calls")
+        for hidden in notes_of(llm, s.tokens):
+            yield s.index, Status(hidden)
+        if together is not None:  # how it was made: the engine's count of llama_decode calls so far
+            yield s.index, Status(f"{together}, {self.decode_calls} llama_decode calls")
         yield s.index, Usage(completion_tokens=len(s.tokens), thinking_tokens=s.thinking)
         yield s.index, Finish(s.finish)
 

@@ -41,7 +41,7 @@ def _child_main(fd: int) -> None:  # runs in the engine process
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     conn = Connection(fd)
     work: queue.SimpleQueue = queue.SimpleQueue()
-    current = {"run": None}
+    current = {"run": None, "ended": 0}  # run ids grow: one at or below "ended" is over
     cancelled: set[int] = set()  # a cancel may overtake its run on the way in
     seq_cancelled: dict[int, set[int]] = {}  # run -> samples of a batch stopped on their own
     cancel = CHILD_CANCEL
@@ -54,6 +54,8 @@ def _child_main(fd: int) -> None:  # runs in the engine process
                 message = conn.recv()
             except (EOFError, OSError):
                 os._exit(0)  # the app is gone: so is this engine
+            if message[0] in ("cancel", "cancel_seq") and message[1] <= current["ended"]:
+                continue  # it came after its run ended: nothing to stop, nothing to keep
             if message[0] == "cancel_seq":  # one sample of a batch (its loop stop, its limit)
                 seq_cancelled.setdefault(message[1], set()).add(message[2])
             elif message[0] == "cancel":
@@ -103,8 +105,9 @@ def _child_main(fd: int) -> None:  # runs in the engine process
             end = ("error", str(exc))
         except Exception as exc:  # a bug or a llama-cpp-python surprise: that pane's error
             end = ("internal", f"{type(exc).__name__}: {exc}")
-        current["run"] = None
+        current["run"], current["ended"] = None, run_id
         seq_cancelled.pop(run_id, None)
+        cancelled.discard(run_id)
         conn.send(("end", run_id, *end))
 
 
