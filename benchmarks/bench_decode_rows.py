@@ -12,6 +12,7 @@ In-process llama.cpp (no app, no engine process), the prompt read once and copie
 as the engine does, median over --steps decodes:
 
     python benchmarks/bench_decode_rows.py [--gguf PATH | --tiny-gemma4] [--threads 2] [--steps 40]
+        [--cpu --threads 1] [--no-repack]
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
+CLOCK = time.perf_counter  # --cpu: time.thread_time (with --threads 1 llama.cpp computes in this thread)
 
 
 def bundled_gguf() -> Path:
@@ -65,9 +67,9 @@ class Decoder:
             self._put(seq, self.prompt[self.step % len(self.prompt)], len(self.prompt) + self.step,
                       seq, self.all_rows or seq == 0)
         self.batch.n_tokens = self.k
-        started = time.perf_counter()
+        started = CLOCK()
         self.lib.llama_decode(self.ctx, self.batch)
-        self.times.append(time.perf_counter() - started)
+        self.times.append(CLOCK() - started)
         self.step += 1
 
     def median(self) -> float:
@@ -86,7 +88,13 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--steps", type=int, default=40)
     ap.add_argument("--no-repack", action="store_true", help="load as the engine does on AMX CPUs")
+    ap.add_argument("--cpu", action="store_true",
+                    help="CPU time of this thread instead of wall time (use with --threads 1): "
+                         "what a decode costs, whatever else the machine is doing")
     args = ap.parse_args(argv)
+    if args.cpu:
+        global CLOCK
+        CLOCK = time.thread_time
     if args.gguf:
         path = Path(args.gguf)
     elif args.tiny_gemma4:
@@ -99,15 +107,17 @@ def main(argv: list[str] | None = None) -> int:
     import llama_cpp as lib
     from llama_cpp import Llama
 
-    if args.no_repack:
-        default_params = lib.llama_model_default_params
+    if args.no_repack:  # as playground/adapters/llama_load.py does it
+        import llama_cpp.llama_cpp as llama_lib
+
+        default_params = llama_lib.llama_model_default_params
 
         def no_repack_params():
             params = default_params()
             params.use_extra_bufts = False
             return params
 
-        lib.llama_model_default_params = no_repack_params
+        llama_lib.llama_model_default_params = no_repack_params
     llm = Llama(str(path), n_ctx=256, n_threads=args.threads, verbose=False)
     # every configuration takes one step in turn, so all of them see the same load
     decoders = {(1, True): Decoder(llm, 1, True, args.threads)}
