@@ -80,9 +80,10 @@ def test_the_owner_names_a_model_by_text_the_catalog_knows(runtime):
 
 def test_panes_for_the_command_line(runtime):
     door = owner_door(runtime)
-    [pane] = door.panes(["gemma-3-270m"], {"temperature": 0.2}, 2)
+    [pane] = door.panes(["gemma-3-270m"], {"seed": 3}, 2)
     assert (pane.model, pane.samples) == ("gemma-3-270m", 2)
-    assert pane.settings == GenerationSettings(temperature=0.2, top_p=0.95, top_k=64, max_tokens=1024)
+    # the model's own temperature (1.0), not the table's (0.7), under the explicit seed
+    assert pane.settings == GenerationSettings(temperature=1.0, top_p=0.95, top_k=64, max_tokens=1024, seed=3)
     assert refusal(door.panes, ["no-such-model"], {}, 1).startswith("-m: unknown model")
     assert refusal(door.panes, ["gemma-3-270m"], {"temperature": 9.0}, 1) == (
         "-m temperature: Input should be less than or equal to 2")
