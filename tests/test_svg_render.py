@@ -21,7 +21,7 @@ from playground.svg import process_answer, render_png, shutdown_renderer
 
 PELICAN = (Path(__file__).parent / "svg_corpus" / "pelican.svg").read_text()
 NS = 'xmlns="http://www.w3.org/2000/svg"'
-HARD_BOUND_S = 10.0
+GIVE_UP_S = 60.0  # a hang guard for waits, never a timing claim (the machine may be busy)
 HANG = f'<svg {NS} viewBox="0 0 10 10"><path d="M1 1 L9 9 Z;"/></svg>'  # cairosvg loops forever
 
 
@@ -68,9 +68,7 @@ def test_drawing_without_size_is_refused_with_a_sentence():
 
 def test_huge_declared_width_renders_at_normal_size():
     svg = f'<svg {NS} width="100000" height="100000" viewBox="0 0 10 10"><circle cx="5" cy="5" r="4"/></svg>'
-    start = time.monotonic()
     result = render_png(svg)
-    assert time.monotonic() - start < HARD_BOUND_S
     assert png_size(result.png) == (512, 512)
 
 
@@ -91,9 +89,7 @@ def test_oversized_input_is_refused_before_rendering():
 @pytest.mark.slow  # waits out the render worker's time limit (a process)
 def test_path_that_hangs_cairosvg_is_stopped_and_renderer_recovers():
     # cairosvg loops forever on this path; rendered directly, without repair.
-    start = time.monotonic()
     result = render_png(HANG, timeout_s=2.0)
-    assert time.monotonic() - start < HARD_BOUND_S
     assert result.png is None
     assert result.error.startswith("rendering took longer than 2 s and was stopped")
     assert_renderer_still_works()
@@ -102,10 +98,8 @@ def test_path_that_hangs_cairosvg_is_stopped_and_renderer_recovers():
 def test_the_same_path_after_repair_renders_quickly():
     [result] = process_answer(f'<svg {NS} viewBox="0 0 10 10"><path d="M1 1 L9 9 Z;" stroke="red"/></svg>')
     assert any("invalid characters ';'" in f for f in result.fixes)
-    start = time.monotonic()
     rendered = render_png(result.svg)
     assert rendered.error is None
-    assert time.monotonic() - start < HARD_BOUND_S
 
 
 def test_chain_of_100000_use_is_refused_up_front():
@@ -114,10 +108,8 @@ def test_chain_of_100000_use_is_refused_up_front():
     n = 100_000
     chain = "".join(f'<use id="u{i:x}" href="#u{i - 1:x}"/>' for i in range(1, n))
     svg = f'<svg {NS} viewBox="0 0 9 9"><defs><rect id="u0" width="1" height="1"/></defs>{chain}</svg>'
-    start = time.monotonic()
     [result] = process_answer(svg)
     direct = render_png(svg, timeout_s=3.0)
-    assert time.monotonic() - start < HARD_BOUND_S
     assert result.svg is None and "the limit is 2,000,000" in result.warnings[0]
     assert direct.png is None and "the limit is 2 MB" in direct.error
     assert_renderer_still_works()
@@ -131,9 +123,7 @@ def test_use_chain_under_the_size_cap_is_defused_or_stopped():
     [result] = process_answer(svg)
     assert any(f"removed {n - 1} <use> elements: they would expand" in f for f in result.fixes)
     assert render_png(result.svg).error is None
-    start = time.monotonic()
     raw = render_png(svg, timeout_s=3.0)  # unsanitized: cairosvg grinds; the timeout stops it
-    assert time.monotonic() - start < HARD_BOUND_S
     assert raw.png is None or raw.error is None
     assert_renderer_still_works()
 
@@ -144,9 +134,7 @@ def test_use_bomb_rendered_raw_is_stopped():
     for level in range(1, 9):
         parts.append(f'<g id="l{level}">' + f'<use href="#l{level - 1}"/>' * 10 + "</g>")
     svg = f'<svg {NS} viewBox="0 0 9 9"><defs>{"".join(parts)}</defs><use href="#l8"/></svg>'
-    start = time.monotonic()
     result = render_png(svg, timeout_s=2.0)
-    assert time.monotonic() - start < HARD_BOUND_S
     assert result.png is None
     assert_renderer_still_works()
 
@@ -157,9 +145,7 @@ def test_pattern_that_needs_gigabytes_fails_cleanly():
     svg = (f'<svg {NS} viewBox="0 0 30000 30000"><defs><pattern id="p" width="30000" '
            'height="30000" patternUnits="userSpaceOnUse"><circle r="5"/></pattern></defs>'
            '<rect width="30000" height="30000" fill="url(#p)"/></svg>')
-    start = time.monotonic()
     result = render_png(svg)
-    assert time.monotonic() - start < HARD_BOUND_S
     assert result.png is None and result.error == "the renderer ran out of memory"
     assert_renderer_still_works()
 
@@ -174,7 +160,7 @@ def test_concurrent_threads_all_get_their_png():
     for t in threads:
         t.start()
     for t in threads:
-        t.join(HARD_BOUND_S * 3)
+        t.join(GIVE_UP_S * 3)
     assert len(results) == 8
     for size, result in results:
         assert png_size(result.png)[0] == size
@@ -257,7 +243,7 @@ def test_worker_stuck_in_a_hung_render_dies_with_the_app():
     finally:
         app.kill()
         app.wait()
-    deadline = time.monotonic() + HARD_BOUND_S
+    deadline = time.monotonic() + GIVE_UP_S
     while not _gone(worker) and time.monotonic() < deadline:
         time.sleep(0.1)
     assert _gone(worker)
