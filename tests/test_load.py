@@ -72,7 +72,6 @@ def test_twenty_sessions_on_the_tiny_model_path(loaded_app):
     url, runtime = loaded_app
     args = run_args("Say one word.", ["gemma-3-270m"], max_tokens=16, temperature=1.0, seed=None,
                     bypass_cache=True)
-    started = time.monotonic()
     peak = []
     stop = threading.Event()
 
@@ -91,4 +90,3 @@ def test_twenty_sessions_on_the_tiny_model_path(loaded_app):
     assert errors == [] and done == CLIENTS * RUNS
     assert max(peak) <= 16  # bounded by the run concurrency limit; the rest waits in Gradio's bounded queue
     assert runtime.slots.busy() == 0
-    assert time.monotonic() - started < 600
