@@ -146,3 +146,16 @@ def test_the_strip_places_each_column_on_its_track_with_the_models_full_name_as_
     blind = render_strip(states, {0: [drawing(fixes=["Gemma"])]}, Blind.for_states(states))
     assert "title=" not in blind and "Gemma" not in blind
     assert '<figcaption>drawing 1 <span class="gp-flag">repaired</span></figcaption>' in blind
+
+
+def test_the_strip_shows_nothing_but_its_figures_and_cells_between_the_tags():
+    """No stray text between a column's drawings, around the "…" of a running pane, or between
+    columns: the strip's visible text is the names, the captions and the cells' words."""
+    states = [state(0), state(1, "gemini:gemma-4-31b-it", "Gemma 4 31B (API)"), state(2, status=PaneStatus.RUNNING)]
+    markup = render_strip(states, {0: [drawing(), drawing(2)], 1: [drawing()]})
+    assert "</figure><figure" in markup and "</figure></div><div class=\"gp-strip-col\"" in markup
+    assert ('<div class="gp-strip-empty gp-pending">…</div></div></div></div>') in markup
+    text = re.sub(r"<[^>]+>", "|", markup)
+    assert [t for t in text.split("|") if t.strip()] == [
+        "Drawings", "270M local · pane 1", "drawing 1 ", "drawing 2 ", re.findall(
+            r'<div class="gp-strip-name"[^>]*>([^<]*)</div>', markup)[1], "drawing 1 ", "270M local · pane 3", "…"]
