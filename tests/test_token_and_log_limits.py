@@ -131,3 +131,10 @@ def test_a_smaller_log_limit_and_window():
     assert [log.admit() for _ in range(3)] == [(True, 0), (True, 0), (False, 0)]
     clock.now += 5.5
     assert log.admit() == (True, 1)
+
+
+def test_a_budget_of_one_token_an_hour_is_a_limit():
+    budget = TokenBudget(tokens_per_hour=1, clock=Clock())
+    assert budget.reserve("a", 1) == [1000.0, 1.0]
+    with pytest.raises(OverBudget, match="used 1 of its 1 tokens"):
+        budget.reserve("a", 1)
