@@ -72,7 +72,8 @@ def test_an_image_reaches_gradio_replayed_byte_for_byte():
                                  {"type": "http.request", "body": body[half:]}],
                                 headers=[(b"content-type", MULTIPART), (b"content-length", str(len(body)).encode())])
     assert read == 3 and sent[-1]["body"] == b"stored"  # two chunks, then Gradio's own read
-    (_, first, second), = gradio.calls
+    (scope, first, second), = gradio.calls
+    assert scope["path"] == "/gradio_api/upload" and scope["client"] == ("203.0.113.5", 40000)  # Gradio's own scope
     assert first == {"type": "http.request", "body": body, "more_body": False}
     assert second == {"type": "http.disconnect"}  # after the replay, the client's own channel
 
@@ -178,3 +179,19 @@ def test_the_route_is_guarded_only_for_posts_when_uploads_are_gated(method, gate
              "headers": [(b"content-length", b"999999999")], "app": None}
     asyncio.run(guard(scope, receive, send))
     assert sent[-1]["body"] == b"stored" and gradio.calls[0][1]["body"] == b"anything"
+
+
+def test_a_scope_without_headers_is_refused_as_not_multipart():
+    gradio = Gradio()
+    guard = AccessGuard(gradio, LoginThrottle(), UploadGate(max_file_bytes=1_000_000))
+    sent = []
+
+    async def receive():
+        return {"type": "http.request", "body": form(PNG)}
+
+    async def send(message):
+        sent.append(message)
+
+    asyncio.run(guard({"type": "http", "method": "POST", "path": "/gradio_api/upload", "client": None},
+                      receive, send))
+    assert refusal(sent) == (400, "An upload must be multipart/form-data.") and gradio.calls == []
