@@ -104,20 +104,13 @@ def main(argv: list[str] | None = None) -> int:
         path = tiny_gemma4.build().model
     else:
         path = bundled_gguf()
-    import llama_cpp as lib
     from llama_cpp import Llama
 
-    if args.no_repack:  # as playground/adapters/llama_load.py does it
-        import llama_cpp.llama_cpp as llama_lib
+    if args.no_repack:  # as the engine loads on AMX CPUs
+        sys.path[:0] = [str(ROOT)]
+        from playground.adapters.llama_load import load_without_repack
 
-        default_params = llama_lib.llama_model_default_params
-
-        def no_repack_params():
-            params = default_params()
-            params.use_extra_bufts = False
-            return params
-
-        llama_lib.llama_model_default_params = no_repack_params
+        load_without_repack()
     llm = Llama(str(path), n_ctx=256, n_threads=args.threads, verbose=False)
     # every configuration takes one step in turn, so all of them see the same load
     decoders = {(1, True): Decoder(llm, 1, True, args.threads)}

@@ -39,24 +39,30 @@ def check_gguf_file(path: Path) -> None:
         )
 
 
+def load_without_repack() -> None:
+    """Every model this process loads from now on loads without llama.cpp's extra (repacked)
+    buffers. `Llama` has no keyword for llama.cpp's --no-repack: it takes its model params from
+    llama_model_default_params(), so the engine (one model per process) wraps that."""
+    import llama_cpp.llama_cpp as llama_lib
+
+    default_params = llama_lib.llama_model_default_params
+
+    def no_repack_params():
+        params = default_params()
+        params.use_extra_bufts = False
+        return params
+
+    llama_lib.llama_model_default_params = no_repack_params
+
+
 def load_llama(path: Path, mmproj: Path | None, n_ctx: int, n_threads: int, n_gpu_layers: int,
                repack: bool) -> "LoadedModel":
     """Load a model with llama-cpp-python. Runs in the engine process, never in the app."""
     import llama_cpp
-    import llama_cpp.llama_cpp as llama_lib
 
     quiet_known_log_lines()
     if not repack:
-        # `Llama` has no keyword for llama.cpp's --no-repack: it takes its model params from
-        # llama_model_default_params(), so the engine (one model per process) wraps that.
-        default_params = llama_lib.llama_model_default_params
-
-        def no_repack_params():
-            params = default_params()
-            params.use_extra_bufts = False
-            return params
-
-        llama_lib.llama_model_default_params = no_repack_params
+        load_without_repack()
     handler = None
     if mmproj is not None:
         check_gguf_file(mmproj)
