@@ -297,6 +297,10 @@ class PaneRun:
                     request_started = now  # TTFT excludes loading: measured apart
                     with self.lock:
                         m.load_s = round(event.load_s, 4)
+                        if self.batch is not None and m.queue_s is not None:
+                            # a batched answer waited through the load for its own turn: the
+                            # load is counted once, as load_s, not again as queue time
+                            m.queue_s = max(0.0, round(m.queue_s - event.load_s, 4))
                         self.state.status, self.state.status_note = PaneStatus.RUNNING, ""
                         self.state.version += 1
                 elif isinstance(event, Loading):
