@@ -64,8 +64,7 @@ class Comparison:
 
         if not batching_enabled():
             return []
-        groups: dict[tuple, list[PaneRun]] = {}
-        adapters: dict[tuple, object] = {}
+        groups: dict[tuple, tuple[object, list[PaneRun]]] = {}  # model -> (its adapter, its runs)
         for index in range(len(panes)):
             runs = [run for run in self.runs if run.state.index == index]
             spec = runs[0].spec if runs else None
@@ -78,13 +77,12 @@ class Comparison:
             if not hasattr(adapter, "stream_batch"):
                 continue
             joined = (spec.id,) if self.request.image is None else (spec.id, index)
-            groups.setdefault(joined, []).extend(runs)
-            adapters.setdefault(joined, adapter)
+            groups.setdefault(joined, (adapter, []))[1].extend(runs)
         batches = []
-        for joined, runs in groups.items():
+        for adapter, runs in groups.values():
             if len(runs) < 2:
                 continue
-            batch = SampleBatch(self.runtime, self.request, adapters[joined])
+            batch = SampleBatch(self.runtime, self.request, adapter)
             for run in runs:
                 run.batch = batch
             batches.append(batch)

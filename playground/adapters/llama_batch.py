@@ -154,10 +154,14 @@ class BatchGeneration:
             return
         # Each sequence's own prompt: panes of one model may differ in thinking (another
         # template) as well as in sampling. Equal prompts are read once and shared.
-        prepared = [self.generation.prepare_text(llm, request, settings) for settings in settings_list]
+        by_thinking: dict[bool, dict] = {}
+        for settings in settings_list:
+            if settings.thinking not in by_thinking:
+                by_thinking[settings.thinking] = self.generation.prepare_prompt(llm, request, settings.thinking)
+        prepared = [self.generation.with_sampling(llm, by_thinking[s.thinking], s) for s in settings_list]
         n_prompt = max(len(p["tokens"]) for p in prepared)
         max_tokens = max(p["sampling"]["max_tokens"] for p in prepared)
-        distinct = len({tuple(p["tokens"]) for p in prepared})
+        distinct = len({tuple(p["tokens"]) for p in by_thinking.values()})
         at_once = sequences_at_once(k, n_prompt, max_tokens, kv_bytes_per_token(llm.model, llm.metadata),
                                     available_memory(), distinct)
         for start in range(0, k, at_once):

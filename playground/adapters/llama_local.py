@@ -152,11 +152,16 @@ class LocalGeneration:
 
     def prepare_text(self, llm: Any, request: ChatRequest, settings: GenerationSettings) -> dict[str, Any]:
         """The prompt's tokens, stops and sampling, shared by the sequential and batched paths."""
+        return self.with_sampling(llm, self.prepare_prompt(llm, request, settings.thinking), settings)
+
+    def prepare_prompt(self, llm: Any, request: ChatRequest, thinking: bool) -> dict[str, Any]:
+        """The prompt's tokens and stops: all the settings it depends on is thinking (a batch
+        prepares it once per distinct prompt, not once per answer)."""
         template = llm.metadata.get("tokenizer.chat_template")
         # spelled with special=True: a control token's own text ("<bos>", "<s>"), not ""
         bos = llm.detokenize([llm.token_bos()], special=True).decode("utf-8", "ignore") or "<bos>"
         eos = llm.detokenize([llm.token_eos()], special=True).decode("utf-8", "ignore") or "<eos>"
-        prompt, stops, has_bos = build_prompt(self.family, request, settings.thinking, template,
+        prompt, stops, has_bos = build_prompt(self.family, request, thinking, template,
                                               bos_token=bos, eos_token=eos)
         if has_bos:
             prompt = prompt[len(bos):]
@@ -165,13 +170,17 @@ class LocalGeneration:
         if len(tokens) >= n_ctx:
             raise ModelError(f"the prompt is {len(tokens)} tokens but this model's context is "
                              f"{n_ctx} (n_ctx): shorten the prompt or raise n_ctx in the config.")
-        max_tokens = min(settings.max_tokens, n_ctx - len(tokens))
         text_stops, token_stops = split_stops(llm, stops)
         return {"tokens": tokens, "template": template, "text_stops": text_stops,
-                "token_stops": token_stops, "sampling": self._sampling(settings) | {"max_tokens": max_tokens},
+                "token_stops": token_stops,
                 # exactly what the tokenizer made of it, special tokens spelled out (BOS included)
                 "seen": llm.detokenize(tokens, special=True).decode("utf-8", "replace"),
                 "think_tags": not uses_gemma_turns(stops)}
+
+    def with_sampling(self, llm: Any, prompt: dict[str, Any], settings: GenerationSettings) -> dict[str, Any]:
+        """A prepared prompt with one answer's sampling (max tokens cut to the context left)."""
+        max_tokens = min(settings.max_tokens, llm.n_ctx() - len(prompt["tokens"]))
+        return prompt | {"sampling": self._sampling(settings) | {"max_tokens": max_tokens}}
 
     def describe_text(self, prepared: dict[str, Any], settings: GenerationSettings,
                       **sampling: Any) -> RequestSent:
