@@ -86,8 +86,8 @@ def render_win_matrix(board: Any) -> str:
             cells.append(f'<td class="gp-num {cls}">{wins}–{losses}{tie}</td>')
         rows.append(f"<tr><th>{_esc(a)}</th>{''.join(cells)}</tr>")
     return ('<h3>Win matrix</h3><div class="gp-chart-note">row against column: pairs of answers won–lost '
-            '(ties)</div>' + cut + '<table class="gp-board gp-matrix"><thead><tr><th></th>' + head
-            + "</tr></thead><tbody>" + "".join(rows) + "</tbody></table>")
+            '(ties)</div>' + cut + '<div class="gp-matrix-scroll"><table class="gp-board gp-matrix"><thead>'
+            '<tr><th></th>' + head + "</tr></thead><tbody>" + "".join(rows) + "</tbody></table></div>")
 
 
 def grouped_unseparated(board: Any) -> str:
